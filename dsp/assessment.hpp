@@ -1,0 +1,72 @@
+#pragma once
+// The end-of-stream report as plain data (serialised by protocol/).
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsp/mode.hpp"
+
+namespace orator::dsp {
+
+struct SummaryStat {
+  double mean = 0, std = 0, min = 0, max = 0;
+  std::string trend;        // "rising", "falling" or "stable"
+  double slope_per_min = 0; // units of the statistic per minute
+};
+
+struct PauseRecord {
+  double start = 0, end = 0, duration = 0;
+};
+
+struct TimelinePoint {
+  double t = 0;                  // start of the second
+  double volume_db = -120;       // whole second, dBFS
+  std::optional<double> pitch;   // median voiced F0, Hz
+  double speech_ratio = 0;       // fraction of the second carrying speech
+  std::optional<double> wpm;     // trailing pace at the end of the second
+};
+
+struct FeedbackItem {
+  std::string code;       // e.g. "pace_fast"
+  std::string category;   // pace | engagement | clarity | confidence | general
+  std::string severity;   // positive | suggestion | warning
+  std::string message;
+  std::string metric;     // the measurement behind it
+  double value = 0;
+  std::string target;     // human-readable target range
+};
+
+struct Scores {
+  int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
+};
+
+struct Assessment {
+  Mode mode = Mode::presentation;
+  bool completed = true;
+  double duration = 0;          // seconds of audio received
+  double speaking_time = 0;     // seconds inside speech segments
+  int syllable_count = 0;
+  std::optional<double> wpm;
+  std::optional<double> syllables_per_sec;
+  std::optional<SummaryStat> pitch;          // Hz
+  std::optional<double> pitch_std_semitones;
+  std::optional<SummaryStat> volume;         // linear RMS of speech frames
+  std::optional<double> volume_mean_db;
+  std::optional<double> volume_std_db;       // of per-second speech levels
+  std::optional<double> noise_floor_db;
+  std::optional<double> snr_db;
+  double clipping_ratio = 0;
+  std::vector<PauseRecord> pauses;
+  double pause_ratio = 0;       // pause time / time from first speech to last speech
+  double longest_pause = 0;
+  std::array<int, 7> nudges{};  // fired per NudgeCode
+  Scores scores;
+  std::vector<TimelinePoint> timeline;
+  std::vector<FeedbackItem> feedback;
+};
+
+// Fills scores and feedback from the measurements (docs/scoring.md).
+void score_assessment(Assessment& a);
+
+}  // namespace orator::dsp

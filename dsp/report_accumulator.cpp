@@ -1,0 +1,169 @@
+#include "dsp/report_accumulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dsp/constants.hpp"
+
+namespace orator::dsp {
+namespace {
+
+constexpr double kPitchRefHz = 27.5;  // semitone scale origin (A0)
+
+double semitones(double hz) { return 12.0 * std::log2(hz / kPitchRefHz); }
+double to_db(double ms) { return ms > 0 ? 10.0 * std::log10(ms) : kSilenceDb; }
+
+template <std::size_t N>
+double hist_percentile(const std::array<std::uint32_t, N>& hist, double q, double origin, double width) {
+  std::uint64_t total = 0;
+  for (auto c : hist) total += c;
+  if (total == 0) return origin;
+  const auto target = static_cast<std::uint64_t>(q * static_cast<double>(total - 1));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    seen += hist[i];
+    if (seen > target) return origin + (static_cast<double>(i) + 0.5) * width;
+  }
+  return origin + static_cast<double>(N) * width;
+}
+
+// Least-squares slope per minute from running sums.
+double slope_per_min(double n, double t, double tt, double y, double ty) {
+  const double denom = n * tt - t * t;
+  if (n < 2 || denom <= 1e-9) return 0.0;
+  return 60.0 * (n * ty - t * y) / denom;
+}
+
+std::string trend_name(double slope, double threshold) {
+  if (slope > threshold) return "rising";
+  if (slope < -threshold) return "falling";
+  return "stable";
+}
+
+}  // namespace
+
+ReportAccumulator::ReportAccumulator() {
+  pauses_.reserve(64);
+  timeline_.reserve(600);
+  second_speech_db_.reserve(600);
+}
+
+void ReportAccumulator::add_frame(const DecidedFrame& f) {
+  const std::int64_t second = f.index / 100;
+  while (second_ < second) close_second();
+
+  const double db = to_db(f.mean_square);
+  const double t = static_cast<double>(f.index) * kFrameSeconds;
+  ++sec_frames_;
+  sec_ms_ += f.mean_square;
+  const auto db_bin = static_cast<std::size_t>(std::clamp(static_cast<int>(std::lround(db + 120.0)), 0, kDbBins - 1));
+  if (f.speech) {
+    ++sec_speech_;
+    sec_speech_ms_ += f.mean_square;
+    ++speech_db_hist_[db_bin];
+    const double rms = std::sqrt(f.mean_square);
+    vol_n_ += 1; vol_sum_ += rms; vol_sumsq_ += rms * rms; ms_sum_ += f.mean_square;
+    db_t_sum_ += t; db_tt_sum_ += t * t; db_y_sum_ += db; db_ty_sum_ += t * db;
+    if (f.f0 > 0) {
+      const double st = semitones(f.f0);
+      pitch_n_ += 1; pitch_sum_ += f.f0; pitch_sumsq_ += static_cast<double>(f.f0) * f.f0;
+      st_sum_ += st; st_sumsq_ += st * st;
+      st_t_sum_ += t; st_tt_sum_ += t * t; st_ty_sum_ += t * st;
+      const int bin = static_cast<int>(std::floor(st * 10.0));
+      ++pitch_hist_[static_cast<std::size_t>(std::clamp(bin, 0, kPitchBins - 1))];
+      sec_f0_[static_cast<std::size_t>(sec_voiced_++)] = f.f0;
+    }
+  } else {
+    ++other_db_hist_[db_bin];
+  }
+}
+
+void ReportAccumulator::close_second() {
+  TimelinePoint p;
+  p.t = static_cast<double>(second_);
+  if (sec_frames_ > 0) {
+    p.volume_db = to_db(sec_ms_ / sec_frames_);
+    p.speech_ratio = static_cast<double>(sec_speech_) / sec_frames_;
+  }
+  if (sec_voiced_ > 0) {
+    auto mid = sec_f0_.begin() + sec_voiced_ / 2;
+    std::nth_element(sec_f0_.begin(), mid, sec_f0_.begin() + sec_voiced_);
+    p.pitch = *mid;
+  }
+  p.wpm = pending_wpm_;
+  if (sec_speech_ >= 50) second_speech_db_.push_back(to_db(sec_speech_ms_ / sec_speech_));
+  timeline_.push_back(p);
+  ++second_;
+  sec_frames_ = sec_speech_ = sec_voiced_ = 0;
+  sec_ms_ = sec_speech_ms_ = 0;
+}
+
+void ReportAccumulator::add_pause(const PauseRecord& pause) { pauses_.push_back(pause); }
+
+Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration, double speaking_time,
+                                     std::optional<double> first_speech, std::optional<double> last_speech) {
+  if (sec_frames_ > 0) close_second();
+  Assessment a;
+  a.mode = mode;
+  a.completed = completed;
+  a.duration = duration;
+  a.speaking_time = speaking_time;
+  a.syllable_count = syllables_;
+  if (speaking_time >= 1.0) {
+    a.syllables_per_sec = syllables_ / speaking_time;
+    a.wpm = *a.syllables_per_sec * 60.0 / 1.5;
+  }
+  if (pitch_n_ >= 10) {
+    SummaryStat s;
+    s.mean = pitch_sum_ / pitch_n_;
+    s.std = std::sqrt(std::max(0.0, pitch_sumsq_ / pitch_n_ - s.mean * s.mean));
+    // Robust extremes: 2nd and 98th percentiles, so a stray octave error does not set them.
+    s.min = kPitchRefHz * std::exp2(hist_percentile(pitch_hist_, 0.02, 0, 0.1) / 12.0);
+    s.max = kPitchRefHz * std::exp2(hist_percentile(pitch_hist_, 0.98, 0, 0.1) / 12.0);
+    const double st_slope = slope_per_min(pitch_n_, st_t_sum_, st_tt_sum_, st_sum_, st_ty_sum_);
+    s.trend = trend_name(st_slope, 0.5);  // semitones per minute
+    s.slope_per_min = st_slope * s.mean * std::log(2.0) / 12.0;  // in Hz per minute, near the mean
+    a.pitch = s;
+    const double m = st_sum_ / pitch_n_;
+    a.pitch_std_semitones = std::sqrt(std::max(0.0, st_sumsq_ / pitch_n_ - m * m));
+  }
+  if (vol_n_ >= 10) {
+    SummaryStat s;
+    s.mean = vol_sum_ / vol_n_;
+    s.std = std::sqrt(std::max(0.0, vol_sumsq_ / vol_n_ - s.mean * s.mean));
+    s.min = std::pow(10.0, hist_percentile(speech_db_hist_, 0.05, -120.5, 1.0) / 20.0);
+    s.max = std::pow(10.0, hist_percentile(speech_db_hist_, 0.95, -120.5, 1.0) / 20.0);
+    const double db_slope = slope_per_min(vol_n_, db_t_sum_, db_tt_sum_, db_y_sum_, db_ty_sum_);
+    s.trend = trend_name(db_slope, 1.0);  // dB per minute
+    s.slope_per_min = db_slope;
+    a.volume = s;
+    a.volume_mean_db = to_db(ms_sum_ / vol_n_);
+    if (second_speech_db_.size() >= 2) {
+      double sum = 0, sumsq = 0;
+      for (double v : second_speech_db_) { sum += v; sumsq += v * v; }
+      const double n = static_cast<double>(second_speech_db_.size());
+      a.volume_std_db = std::sqrt(std::max(0.0, sumsq / n - (sum / n) * (sum / n)));
+    }
+    std::uint64_t other = 0;
+    for (auto c : other_db_hist_) other += c;
+    if (other >= 20) {
+      a.noise_floor_db = hist_percentile(other_db_hist_, 0.10, -120.5, 1.0);
+      a.snr_db = *a.volume_mean_db - *a.noise_floor_db;
+    }
+  }
+  a.clipping_ratio = samples_ > 0 ? static_cast<double>(clipped_) / static_cast<double>(samples_) : 0.0;
+  a.pauses = pauses_;
+  double pause_total = 0;
+  for (const auto& p : pauses_) {
+    pause_total += p.duration;
+    a.longest_pause = std::max(a.longest_pause, p.duration);
+  }
+  if (first_speech && last_speech && *last_speech > *first_speech)
+    a.pause_ratio = pause_total / (*last_speech - *first_speech);
+  a.nudges = nudges_;
+  a.timeline = timeline_;
+  score_assessment(a);
+  return a;
+}
+
+}  // namespace orator::dsp

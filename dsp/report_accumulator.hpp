@@ -1,0 +1,61 @@
+#pragma once
+// Accumulates everything the final assessment needs from decided frames, in
+// fixed memory except the pause list and per-second timeline (bounded by the
+// stream-length limit). Not thread-safe.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "dsp/assessment.hpp"
+
+namespace orator::dsp {
+
+struct DecidedFrame {
+  std::int64_t index = 0;
+  double mean_square = 0;   // 10 ms frame energy
+  float f0 = 0;             // Hz, 0 unvoiced
+  bool speech = false;      // speech candidate
+};
+
+class ReportAccumulator {
+ public:
+  ReportAccumulator();
+  void add_frame(const DecidedFrame& frame);
+  void add_syllable() { ++syllables_; }
+  void add_pause(const PauseRecord& pause);
+  void add_clipping(std::int64_t clipped, std::int64_t samples) { clipped_ += clipped; samples_ += samples; }
+  void set_pace_at_second_end(std::optional<double> wpm) { pending_wpm_ = wpm; }
+  void add_nudge(int code) { ++nudges_[static_cast<std::size_t>(code)]; }
+
+  // Builds the report. `first_speech`/`last_speech` bound the speech span.
+  [[nodiscard]] Assessment finish(Mode mode, bool completed, double duration, double speaking_time,
+                                  std::optional<double> first_speech, std::optional<double> last_speech);
+
+ private:
+  static constexpr int kPitchBins = 600;   // 0.1 semitone bins above 27.5 Hz
+  static constexpr int kDbBins = 121;      // 1 dB bins, -120..0 dBFS
+  void close_second();
+
+  std::array<std::uint32_t, kPitchBins> pitch_hist_{};
+  std::array<std::uint32_t, kDbBins> speech_db_hist_{}, other_db_hist_{};
+  double pitch_n_ = 0, pitch_sum_ = 0, pitch_sumsq_ = 0, st_sum_ = 0, st_sumsq_ = 0;
+  double st_t_sum_ = 0, st_tt_sum_ = 0, st_ty_sum_ = 0;     // regression of semitones on time
+  double vol_n_ = 0, vol_sum_ = 0, vol_sumsq_ = 0, ms_sum_ = 0;
+  double db_t_sum_ = 0, db_tt_sum_ = 0, db_y_sum_ = 0, db_ty_sum_ = 0;
+  std::int64_t clipped_ = 0, samples_ = 0;
+  int syllables_ = 0;
+  std::vector<PauseRecord> pauses_;
+  std::array<int, 7> nudges_{};
+
+  // The second being filled.
+  std::int64_t second_ = 0;
+  int sec_frames_ = 0, sec_speech_ = 0, sec_voiced_ = 0;
+  double sec_ms_ = 0, sec_speech_ms_ = 0;
+  std::array<float, 100> sec_f0_{};
+  std::optional<double> pending_wpm_;
+  std::vector<TimelinePoint> timeline_;
+  std::vector<double> second_speech_db_;  // per second with mostly speech, for steadiness
+};
+
+}  // namespace orator::dsp

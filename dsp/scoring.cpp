@@ -1,0 +1,169 @@
+// Scores and feedback from measurements. docs/scoring.md is the prose version
+// of this file: change both together.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "dsp/assessment.hpp"
+#include "dsp/nudge_engine.hpp"
+
+namespace orator::dsp {
+namespace {
+
+struct ModeTargets {
+  double wpm_low, wpm_high;      // comfortable pace
+  double pitch_std_st;           // pitch variation that scores 100
+  double long_pause_s;           // a pause this long counts as long
+  double w_clarity, w_pace, w_engagement, w_confidence;
+};
+
+ModeTargets targets_for(Mode mode) {
+  switch (mode) {
+    case Mode::presentation: return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20};
+    case Mode::speech: return {110, 150, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20};
+    case Mode::interview: return {130, 165, 3.0, 5.0, 0.25, 0.25, 0.20, 0.30};
+    case Mode::conversation: return {120, 180, 3.0, 6.0, 0.25, 0.25, 0.25, 0.25};
+    case Mode::pronunciation: return {80, 140, 2.5, 6.0, 0.50, 0.20, 0.10, 0.20};
+    case Mode::dictation: return {70, 120, 2.0, 8.0, 0.50, 0.30, 0.05, 0.15};
+  }
+  return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20};
+}
+
+double clamp100(double v) { return std::clamp(v, 0.0, 100.0); }
+// Linear ramp: 0 at `zero`, 100 at `full` (either direction).
+double ramp(double x, double zero, double full) { return clamp100(100.0 * (x - zero) / (full - zero)); }
+// 100 inside [lo, hi], minus `per_unit` points per unit outside.
+double band(double x, double lo, double hi, double per_unit) {
+  if (x < lo) return clamp100(100.0 - per_unit * (lo - x));
+  if (x > hi) return clamp100(100.0 - per_unit * (x - hi));
+  return 100.0;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+std::string range(double lo, double hi, const char* unit) {
+  return fmt("%.0f", lo) + "-" + fmt("%.0f", hi) + " " + unit;
+}
+
+constexpr double kLevelLowDb = -32, kLevelHighDb = -10;  // comfortable speech level, dBFS
+
+}  // namespace
+
+void score_assessment(Assessment& a) {
+  const ModeTargets t = targets_for(a.mode);
+  const std::string mode(mode_name(a.mode));
+  auto add = [&](std::string code, std::string category, std::string severity, std::string message,
+                 std::string metric, double value, std::string target) {
+    a.feedback.push_back({std::move(code), std::move(category), std::move(severity), std::move(message),
+                          std::move(metric), value, std::move(target)});
+  };
+
+  if (a.speaking_time < 1.0) {
+    a.scores = {};
+    add("not_enough_speech", "general", "warning",
+        "Less than a second of speech was detected, so there is nothing to score. Check the microphone and speak for longer.",
+        "speaking_time", a.speaking_time, ">= 1 s");
+    return;
+  }
+
+  // Pace: words per minute against the mode's range, and the share of time spent in pauses.
+  const double wpm = a.wpm.value_or(0.0);
+  const double rate_score = band(wpm, t.wpm_low, t.wpm_high, 1.5);
+  const double pause_score = a.pause_ratio <= 0.25 ? 100.0 : clamp100(100.0 - (a.pause_ratio - 0.25) * 250.0);
+  int long_pauses = 0;
+  for (const auto& p : a.pauses) long_pauses += p.duration >= t.long_pause_s ? 1 : 0;
+  const double pace = clamp100(0.75 * rate_score + 0.25 * pause_score - 5.0 * long_pauses);
+
+  // Engagement: pitch variation in semitones, with some credit for dynamic volume.
+  const double st = a.pitch_std_semitones.value_or(0.0);
+  const double pitch_var = ramp(st, 0.5, t.pitch_std_st);
+  const double vol_dyn = a.volume_std_db ? band(*a.volume_std_db, 2.0, 8.0, 12.0) : 50.0;
+  const double engagement = clamp100(0.8 * pitch_var + 0.2 * vol_dyn);
+
+  // Clarity: audible level, signal-to-noise, articulation not rushed, no clipping.
+  const double level_db = a.volume_mean_db.value_or(-120.0);
+  const double level = band(level_db, kLevelLowDb, kLevelHighDb, 4.0);
+  const double snr = a.snr_db ? ramp(*a.snr_db, 5.0, 25.0) : 80.0;
+  const double sps = a.syllables_per_sec.value_or(0.0);
+  const double articulation = sps > 6.5 ? clamp100(100.0 - (sps - 6.5) * 40.0) : 100.0;
+  const double clip_penalty = std::min(40.0, a.clipping_ratio * 2000.0);
+  const double clarity = clamp100(0.4 * level + 0.35 * snr + 0.25 * articulation - clip_penalty);
+
+  // Confidence: steady, sufficient volume, no trailing off, few hesitations.
+  const double steadiness = a.volume_std_db ? band(*a.volume_std_db, 0.0, 4.0, 7.5) : 70.0;
+  const double trailing_off = a.volume && a.volume->slope_per_min < -3.0 ? std::min(20.0, -a.volume->slope_per_min * 2.0) : 0.0;
+  const double hesitation = clamp100(100.0 - 10.0 * long_pauses - std::max(0.0, a.pause_ratio - 0.3) * 150.0);
+  const double confidence = clamp100(0.4 * level + 0.3 * steadiness + 0.3 * hesitation - trailing_off);
+
+  const double overall = t.w_clarity * clarity + t.w_pace * pace + t.w_engagement * engagement + t.w_confidence * confidence;
+  a.scores = {static_cast<int>(std::lround(overall)), static_cast<int>(std::lround(clarity)),
+              static_cast<int>(std::lround(pace)), static_cast<int>(std::lround(engagement)),
+              static_cast<int>(std::lround(confidence))};
+
+  // Feedback: each item names the measurement and the target behind it.
+  const std::string wpm_target = range(t.wpm_low, t.wpm_high, "wpm");
+  if (a.wpm && wpm > t.wpm_high)
+    add("pace_fast", "pace", "suggestion",
+        "You averaged " + fmt("%.0f", wpm) + " words per minute; for " + mode + " practice aim for " + wpm_target +
+            ". Pause briefly after each key point.", "wpm", wpm, wpm_target);
+  else if (a.wpm && wpm < t.wpm_low)
+    add("pace_slow", "pace", "suggestion",
+        "You averaged " + fmt("%.0f", wpm) + " words per minute; for " + mode + " practice aim for " + wpm_target +
+            ". Rehearse the passage until it flows.", "wpm", wpm, wpm_target);
+  else if (a.wpm)
+    add("pace_good", "pace", "positive", "Your pace of " + fmt("%.0f", wpm) + " words per minute is in the " + wpm_target + " range.",
+        "wpm", wpm, wpm_target);
+
+  if (a.pitch_std_semitones) {
+    const std::string target = ">= " + fmt("%.1f", t.pitch_std_st) + " semitones";
+    if (st < t.pitch_std_st * 0.6)
+      add("pitch_monotone", "engagement", "suggestion",
+          "Your pitch varied by " + fmt("%.1f", st) + " semitones (standard deviation). Lift your voice on key words and let it fall at the end of statements.",
+          "pitch_std_semitones", st, target);
+    else if (st >= t.pitch_std_st * 0.85)
+      add("pitch_varied", "engagement", "positive",
+          "Good intonation: your pitch varied by " + fmt("%.1f", st) + " semitones.", "pitch_std_semitones", st, target);
+  }
+
+  const std::string level_target = range(kLevelLowDb, kLevelHighDb, "dBFS");
+  if (a.volume_mean_db && level_db < kLevelLowDb)
+    add("volume_low", "clarity", "suggestion",
+        "Your speech averaged " + fmt("%.0f", level_db) + " dBFS, which is quiet. Move closer to the microphone or project more.",
+        "volume_db", level_db, level_target);
+  else if (a.volume_mean_db && level_db > kLevelHighDb)
+    add("volume_high", "clarity", "suggestion",
+        "Your speech averaged " + fmt("%.0f", level_db) + " dBFS, which is very loud for the microphone. Lower the input gain or step back.",
+        "volume_db", level_db, level_target);
+  if (a.clipping_ratio > 0.0005)
+    add("clipping", "clarity", "warning",
+        fmt("%.2f", a.clipping_ratio * 100.0) + "% of samples clipped. Lower the microphone gain.",
+        "clipping_ratio", a.clipping_ratio, "< 0.05%");
+  if (a.snr_db && *a.snr_db < 15.0)
+    add("noisy", "clarity", "suggestion",
+        "Your voice was only " + fmt("%.0f", *a.snr_db) + " dB above the background noise. Find a quieter room or use a closer microphone.",
+        "snr_db", *a.snr_db, ">= 15 dB");
+
+  if (long_pauses > 0)
+    add("long_pauses", "confidence", "suggestion",
+        std::to_string(long_pauses) + " pause(s) lasted " + fmt("%.0f", t.long_pause_s) + " s or more (longest " +
+            fmt("%.1f", a.longest_pause) + " s). Keep notes at hand to bridge gaps.",
+        "long_pause_count", long_pauses, "0");
+  else if (a.pauses.empty() && a.speaking_time > 30.0)
+    add("no_pauses", "pace", "suggestion",
+        "You spoke for " + fmt("%.0f", a.speaking_time) + " s without a pause of 250 ms or more. Short pauses give listeners time to follow.",
+        "pause_count", 0, ">= 1 per 30 s");
+  if (a.volume_std_db && *a.volume_std_db > 6.0)
+    add("volume_unsteady", "confidence", "suggestion",
+        "Your loudness varied by " + fmt("%.1f", *a.volume_std_db) + " dB from second to second. Aim for a steady, supported voice.",
+        "volume_std_db", *a.volume_std_db, "<= 4 dB");
+  if (a.volume && a.volume->slope_per_min < -3.0)
+    add("trailing_off", "confidence", "suggestion",
+        "Your volume fell by " + fmt("%.1f", -a.volume->slope_per_min) + " dB per minute. Keep energy up to the end.",
+        "volume_slope_db_per_min", a.volume->slope_per_min, ">= -3 dB/min");
+}
+
+}  // namespace orator::dsp

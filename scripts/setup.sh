@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Orator needs to build, run and test.
+# Idempotent: packages already present are skipped. Uses sudo when not root.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libopus-dev libwebrtc-audio-processing-dev libfftw3-dev
+  libpqxx-dev libspdlog-dev libsqlite3-dev
+  libgtest-dev libbenchmark-dev
+  opus-tools espeak-ng sox
+)
+
+if [[ "${1:-}" == "--test" ]]; then
+  # Only the test suite needs a PostgreSQL server to start throwaway clusters.
+  PACKAGES+=(postgresql)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
