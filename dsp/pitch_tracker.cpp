@@ -63,7 +63,7 @@ struct PitchContext::Plans {
 
 PitchContext::PitchContext(const PitchConfig& config) : config_(config), plans_(std::make_unique<Plans>()) {
   if (config.min_f0 <= 0 || config.max_f0 <= config.min_f0 || config.window < 64 ||
-      config.viterbi_lag < 1 || config.viterbi_lag > 15)
+      config.viterbi_lag < 1 || config.viterbi_lag > 15 || config.centre_compensation < 0)
     throw std::invalid_argument("invalid pitch configuration");
   tau_min_ = static_cast<int>(std::floor(kAnalysisRate / config.max_f0));
   tau_max_ = static_cast<int>(std::ceil(kAnalysisRate / config.min_f0));
@@ -93,9 +93,9 @@ std::shared_ptr<const PitchContext> PitchContext::create(const PitchConfig& conf
 PitchTracker::PitchTracker(std::shared_ptr<const PitchContext> context) : ctx_(std::move(context)) {
   if (ctx_->config().viterbi_lag >= kMaxLag) throw std::invalid_argument("viterbi lag too long");
   buffer_.reserve(static_cast<std::size_t>(ctx_->segment()) + 1024);
-  // Frame 0 is centred on sample 0: half a window of silence precedes the stream.
-  buffer_.assign(static_cast<std::size_t>(ctx_->config().window / 2), 0.0f);
-  buffer_start_ = -(ctx_->config().window / 2);
+  // Frame 0 is centred on sample 0: its lead-in before the stream is silence.
+  buffer_.assign(static_cast<std::size_t>(ctx_->window_lead()), 0.0f);
+  buffer_start_ = -ctx_->window_lead();
 }
 
 void PitchTracker::analyse_frame(const float* segment, Step& step) const {
@@ -179,7 +179,7 @@ void PitchTracker::analyse_frame(const float* segment, Step& step) const {
 
 void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>& out) {
   const int seg_len = ctx_->segment();
-  const int half = ctx_->config().window / 2;
+  const int half = ctx_->window_lead();
   std::size_t offset = 0;
   while (offset < samples.size()) {
     // Bounded buffer: append at most what keeps it within capacity.
@@ -192,7 +192,9 @@ void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>&
     for (;;) {
       const std::int64_t start = next_frame_ * static_cast<std::int64_t>(kHop) - half;
       if (start + seg_len > received_) break;
-      analyse_frame(buffer_.data() + (start - buffer_start_), step_at(next_frame_));
+      Step& step = step_at(next_frame_);
+      analyse_frame(buffer_.data() + (start - buffer_start_), step);
+      weigh_voicing_by_energy(step);
       advance(out);
     }
     // Drop samples every future frame has passed.
@@ -202,6 +204,14 @@ void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>&
       buffer_start_ = keep_from;
     }
   }
+}
+
+void PitchTracker::weigh_voicing_by_energy(Step& step) {
+  const auto& cfg = ctx_->config();
+  loudest_db_ = std::max(step.rms_db, loudest_db_ - cfg.reference_decay_db_per_s * 0.01f);
+  if (step.rms_db < cfg.silence_db) return;
+  const float rel = (step.rms_db - loudest_db_ + cfg.energy_span_db) / cfg.energy_span_db;
+  step.cost[kCandidates] += cfg.energy_weight * std::clamp(rel, -1.0f, 1.0f);
 }
 
 void PitchTracker::advance(std::vector<PitchFrame>& out) {

@@ -18,15 +18,24 @@
 namespace orator::dsp {
 
 struct PitchConfig {
-  float min_f0 = 60.0f;          // Hz
+  float min_f0 = 65.0f;          // Hz (with the window below, fits a 512-point FFT)
   float max_f0 = 600.0f;         // Hz
-  int window = 384;              // YIN integration window, samples (24 ms)
+  int window = 256;              // YIN integration window, samples (16 ms)
+  // YIN compares x[j] with x[j + period], so its evidence is centred half a
+  // period after the window's centre; starting the window this many samples
+  // earlier centres it for a typical adult voice (~100-250 Hz).
+  int centre_compensation = 80;
   int viterbi_lag = 6;           // frames of fixed-lag smoothing (60 ms)
-  float unvoiced_cost = 0.30f;   // cost of calling a frame unvoiced
+  float unvoiced_cost = 0.40f;   // cost of calling a frame unvoiced (tuned on FDA)
   float octave_cost = 1.0f;      // transition cost per octave of F0 change
   float voicing_switch_cost = 0.15f;
   float long_period_cost = 0.08f;  // mild preference for shorter periods (anti sub-harmonic)
   float silence_db = -60.0f;     // frames quieter than this are unvoiced
+  // Loud frames (relative to the loudest recent frame) are more likely voiced:
+  // the unvoiced cost moves by up to +-energy_weight with relative level.
+  float energy_weight = 0.15f;
+  float energy_span_db = 20.0f;
+  float reference_decay_db_per_s = 3.0f;
 };
 
 class PitchContext {
@@ -42,7 +51,9 @@ class PitchContext {
   int fft_size() const { return fft_size_; }
   int segment() const { return config_.window + tau_max_ + 1; }  // samples analysed per frame
   // Samples of look-ahead past a frame's centre before it can be analysed.
-  int lookahead_samples() const { return segment() - config_.window / 2; }
+  int lookahead_samples() const { return segment() - window_lead(); }
+  // Samples a frame's segment starts before the frame's centre.
+  int window_lead() const { return config_.window / 2 + config_.centre_compensation; }
 
   struct Plans;
   const Plans& plans() const { return *plans_; }
@@ -87,6 +98,7 @@ class PitchTracker {
   };
 
   void analyse_frame(const float* segment, Step& step) const;
+  void weigh_voicing_by_energy(Step& step);
   void advance(std::vector<PitchFrame>& out);
   void emit_path(std::int64_t from, std::int64_t to, int state_at_to, std::vector<PitchFrame>& out);
   Step& step_at(std::int64_t frame) { return steps_[static_cast<std::size_t>(frame % kMaxLag)]; }
@@ -99,6 +111,7 @@ class PitchTracker {
   std::int64_t decided_ = 0;         // frames emitted
   std::array<Step, kMaxLag> steps_{};
   std::array<float, kStates> acc_{};  // accumulated path cost at next_frame_ - 1
+  float loudest_db_ = -120.0f;        // decaying maximum of frame energy
 };
 
 }  // namespace orator::dsp
