@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "protocol/json_writer.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -149,7 +151,7 @@ ClientMessage parse_client_message(std::string_view text, const StreamParams& cu
 }
 
 std::string ready_json(const StreamParams& p) {
-  return json::serialize(json::object{{"type", "ready"},
+  return to_json(json::object{{"type", "ready"},
                                       {"protocol", kProtocolVersion},
                                       {"session_id", p.session_id},
                                       {"codec", codec_name(p.format.codec)},
@@ -178,7 +180,7 @@ std::string metrics_json(const dsp::IntervalMetrics& m) {
                     {"pauses", std::move(pauses)},
                     {"nudge", m.nudge ? json::value(dsp::nudge_message(*m.nudge)) : json::value(nullptr)}};
   if (m.nudge) data["nudge_code"] = dsp::nudge_code_name(*m.nudge);
-  return json::serialize(json::object{{"type", "metrics"}, {"data", std::move(data)}});
+  return to_json(json::object{{"type", "metrics"}, {"data", std::move(data)}});
 }
 
 std::string nudge_json(const dsp::Nudge& n, const dsp::NudgeInputs& in) {
@@ -192,7 +194,7 @@ std::string nudge_json(const dsp::Nudge& n, const dsp::NudgeInputs& in) {
     case dsp::NudgeCode::long_pause: data["pause_duration"] = r(n.value, 2); break;
     case dsp::NudgeCode::filler_words: data["count"] = n.value; break;
   }
-  return json::serialize(json::object{{"type", "nudge"},
+  return to_json(json::object{{"type", "nudge"},
                                       {"code", dsp::nudge_code_name(n.code)},
                                       {"message", dsp::nudge_message(n.code)},
                                       {"t", r(n.t, 2)},
@@ -200,11 +202,11 @@ std::string nudge_json(const dsp::Nudge& n, const dsp::NudgeInputs& in) {
 }
 
 std::string vad_json(bool speech_start, double t) {
-  return json::serialize(json::object{{"type", "vad"}, {"event", speech_start ? "speech_start" : "speech_end"}, {"t", r(t, 2)}});
+  return to_json(json::object{{"type", "vad"}, {"event", speech_start ? "speech_start" : "speech_end"}, {"t", r(t, 2)}});
 }
 
 std::string error_json(std::string_view code, std::string_view message) {
-  return json::serialize(json::object{{"type", "error"}, {"code", code}, {"message", message}});
+  return to_json(json::object{{"type", "error"}, {"code", code}, {"message", message}});
 }
 
 std::string assessment_json(const std::string& session_id, const dsp::Assessment& a) {
@@ -257,7 +259,7 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
       {"nudges", std::move(nudges)},
       {"timeline", std::move(timeline)},
       {"feedback", std::move(feedback)}};
-  return json::serialize(report);
+  return to_json(report);
 }
 
 }  // namespace orator::protocol

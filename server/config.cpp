@@ -1,0 +1,132 @@
+#include "server/config.hpp"
+
+#include <charconv>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+namespace orator::server {
+namespace {
+
+struct Option {
+  const char* flag;       // --flag
+  const char* env;        // ORATOR_...
+  const char* help;
+  std::function<bool(ServerConfig&, const std::string&)> set;
+};
+
+template <typename T>
+bool parse_number(const std::string& text, T& out, T lo, T hi) {
+  T v{};
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+bool parse_seconds(const std::string& text, double& out, double lo, double hi) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size() || !(v >= lo && v <= hi)) return false;
+    out = v;
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> opts = {
+      {"--host", "ORATOR_HOST", "address to listen on (default 0.0.0.0)",
+       [](ServerConfig& c, const std::string& v) { c.host = v; return !v.empty(); }},
+      {"--port", "ORATOR_PORT", "TCP port, 0 for any free port (default 8080)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::uint16_t>(v, c.port, 0, 65535); }},
+      {"--threads", "ORATOR_THREADS", "event-loop threads, 0 = one per core (default 0)",
+       [](ServerConfig& c, const std::string& v) { return parse_number(v, c.threads, 0, 256); }},
+      {"--max-frame-bytes", "ORATOR_MAX_FRAME_BYTES", "largest WebSocket message; larger closes with 1009 (default 262144)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_frame_bytes, 1024, 16u << 20); }},
+      {"--max-stream-seconds", "ORATOR_MAX_STREAM_SECONDS", "audio seconds per stream before it is ended (default 14400)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_stream_seconds, 1, 24 * 3600); }},
+      {"--idle-timeout", "ORATOR_IDLE_TIMEOUT", "seconds without a client message before the stream is ended (default 30)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.idle_timeout_seconds, 0.1, 3600); }},
+      {"--max-queue-messages", "ORATOR_MAX_QUEUE_MESSAGES", "outgoing messages queued per connection before a non-reading client is dropped (default 512)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queue_messages, 4, 1u << 20); }},
+      {"--max-queue-bytes", "ORATOR_MAX_QUEUE_BYTES", "outgoing bytes queued per connection (default 4194304)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queue_bytes, 4096, 1u << 30); }},
+      {"--max-connections", "ORATOR_MAX_CONNECTIONS", "concurrent connections; more are refused (default 4096)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_connections, 1, 1u << 20); }},
+      {"--max-errors-per-stream", "ORATOR_MAX_ERRORS_PER_STREAM", "rejected frames before a stream is closed with 1008 (default 100)",
+       [](ServerConfig& c, const std::string& v) { return parse_number(v, c.max_errors_per_stream, 1, 1 << 20); }},
+      {"--max-http-body-bytes", "ORATOR_MAX_HTTP_BODY_BYTES", "largest HTTP request body; larger gets 413 (default 1048576)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_http_body_bytes, 1024, 1u << 30); }},
+      {"--http-timeout", "ORATOR_HTTP_TIMEOUT", "seconds to read an HTTP request (default 30)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.http_timeout_seconds, 0.1, 3600); }},
+      {"--shutdown-grace", "ORATOR_SHUTDOWN_GRACE", "seconds streams get to finish on SIGINT/SIGTERM (default 10)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.shutdown_grace_seconds, 0, 600); }},
+      {"--port-file", "ORATOR_PORT_FILE", "write the bound port to this file once listening",
+       [](ServerConfig& c, const std::string& v) { c.port_file = v; return true; }},
+      {"--log-level", "ORATOR_LOG_LEVEL", "trace, debug, info, warn, error or off (default info)",
+       [](ServerConfig& c, const std::string& v) {
+         c.log_level = v;
+         return v == "trace" || v == "debug" || v == "info" || v == "warn" || v == "error" || v == "off";
+       }},
+  };
+  return opts;
+}
+
+}  // namespace
+
+ConfigResult parse_config(const std::vector<std::string>& args, const char* (*getenv)(const char*)) {
+  ConfigResult result;
+  ServerConfig cfg;
+  for (const auto& opt : options()) {
+    if (const char* v = getenv(opt.env); v && *v) {
+      if (!opt.set(cfg, v)) {
+        result.error = std::string("invalid value for ") + opt.env + ": " + v;
+        return result;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      result.help = true;
+      return result;
+    }
+    std::string flag = a, value;
+    if (const auto eq = a.find('='); eq != std::string::npos) {
+      flag = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      result.error = "missing value for " + a;
+      return result;
+    }
+    bool known = false;
+    for (const auto& opt : options()) {
+      if (flag != opt.flag) continue;
+      known = true;
+      if (!opt.set(cfg, value)) {
+        result.error = "invalid value for " + flag + ": " + value;
+        return result;
+      }
+    }
+    if (!known) {
+      result.error = "unknown option " + flag;
+      return result;
+    }
+  }
+  result.config = cfg;
+  return result;
+}
+
+std::string usage() {
+  std::ostringstream out;
+  out << "Usage: orator-server [options]\n\nEvery option can also be set by its environment variable; flags win.\n\n";
+  for (const auto& opt : options()) out << "  " << opt.flag << " VALUE  (" << opt.env << ")\n      " << opt.help << "\n";
+  return out.str();
+}
+
+}  // namespace orator::server

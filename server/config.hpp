@@ -1,0 +1,41 @@
+#pragma once
+// Server configuration from flags and ORATOR_* environment variables
+// (flags win). docs/configuration.md lists every option. Every limit is here.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orator::server {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;             // 0 picks a free port (see port_file)
+  int threads = 0;                       // 0: one per core
+  std::size_t max_frame_bytes = 256 * 1024;     // one WebSocket message
+  double max_stream_seconds = 4 * 3600;         // audio time per stream
+  double idle_timeout_seconds = 30;             // no message from the client
+  std::size_t max_queue_messages = 512;         // outgoing, per connection
+  std::size_t max_queue_bytes = 4 * 1024 * 1024;
+  std::size_t max_connections = 4096;
+  int max_errors_per_stream = 100;              // bad frames before the stream is closed
+  std::size_t max_http_body_bytes = 1024 * 1024;
+  double http_timeout_seconds = 30;
+  double shutdown_grace_seconds = 10;
+  std::string port_file;                        // write the bound port here
+  std::string log_level = "info";
+};
+
+struct ConfigResult {
+  std::optional<ServerConfig> config;
+  std::string error;   // set when config is empty and help is false
+  bool help = false;
+};
+
+// Environment lookups go through `getenv` so tests can supply their own.
+[[nodiscard]] ConfigResult parse_config(const std::vector<std::string>& args,
+                                        const char* (*getenv)(const char*));
+[[nodiscard]] std::string usage();
+
+}  // namespace orator::server

@@ -1,0 +1,54 @@
+#include "server/http_handler.hpp"
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include "protocol/json_writer.hpp"
+#include "server/stream_route.hpp"
+
+namespace orator::server {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+HttpResponse json_response(const HttpRequest& req, http::status status, const json::value& body) {
+  HttpResponse res{status, req.version()};
+  res.set(http::field::server, "orator");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Request-Id", random_id());
+  res.keep_alive(req.keep_alive());
+  res.body() = protocol::to_json(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+HttpResponse error_response(const HttpRequest& req, http::status status, std::string_view code, std::string_view message) {
+  return json_response(req, status, json::object{{"error", json::object{{"code", code}, {"message", message}, {"details", json::object{}}}}});
+}
+
+HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/health") {
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+      return error_response(req, http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "use GET");
+    const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+    return json_response(req, http::status::ok,
+                         json::object{{"status", ctx.stopping ? "stopping" : "ok"},
+                                      {"version", "0.1.0"},
+                                      {"uptime_s", std::round(uptime * 10) / 10},
+                                      {"active_streams", ctx.streams.size()},
+                                      {"streams_started", ctx.streams_started.load()},
+                                      {"connections", ctx.connections.load()}});
+  }
+  if (match_stream_route(target))
+    return error_response(req, http::status::upgrade_required, "UPGRADE_REQUIRED",
+                          "this endpoint speaks WebSocket: send an Upgrade request (see docs/protocol.md)");
+  return error_response(req, http::status::not_found, "NOT_FOUND", "no such endpoint");
+}
+
+}  // namespace orator::server

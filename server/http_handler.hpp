@@ -1,0 +1,20 @@
+#pragma once
+// Plain HTTP requests (everything but the WebSocket upgrade), as a pure
+// function: testable without sockets, thread-safe.
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "server/server_context.hpp"
+
+namespace orator::server {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+[[nodiscard]] HttpResponse handle_request(const HttpRequest& request, const ServerContext& context);
+
+// The one error shape of the REST API: {"error":{"code","message","details"}}.
+[[nodiscard]] HttpResponse error_response(const HttpRequest& request, boost::beast::http::status status,
+                                          std::string_view code, std::string_view message);
+
+}  // namespace orator::server

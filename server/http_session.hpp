@@ -1,0 +1,38 @@
+#pragma once
+// One HTTP connection: reads requests (bounded header and body, timeout),
+// answers them with handle_request(), or hands an upgrade on a stream route
+// to a StreamSession. Runs on the connection's strand.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "server/http_handler.hpp"
+#include "server/server_context.hpp"
+
+namespace orator::server {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context);
+  ~HttpSession();
+  void run();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void send(HttpResponse response);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  ServerContext& ctx_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<HttpResponse> response_;  // alive until written
+};
+
+}  // namespace orator::server

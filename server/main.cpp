@@ -1,0 +1,30 @@
+// orator-server: the real-time speech-analysis server (docs/configuration.md).
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "server/config.hpp"
+#include "server/server.hpp"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const auto parsed = orator::server::parse_config(args, [](const char* name) -> const char* { return std::getenv(name); });
+  if (parsed.help) {
+    std::fputs(orator::server::usage().c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.config) {
+    std::fprintf(stderr, "orator-server: %s\n\n%s", parsed.error.c_str(), orator::server::usage().c_str());
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(parsed.config->log_level));
+  try {
+    return orator::server::run_server(*parsed.config);
+  } catch (const std::exception& e) {
+    spdlog::critical("fatal: {}", e.what());
+    return 1;
+  }
+}

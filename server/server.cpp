@@ -1,0 +1,131 @@
+#include "server/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "server/http_session.hpp"
+#include "server/server_context.hpp"
+#include "server/stream_session.hpp"
+
+namespace orator::server {
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(net::io_context& ioc, ServerContext& ctx) : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx) {}
+
+  // Returns the bound port, or 0 with an error logged.
+  std::uint16_t open(const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(host, ec);
+    if (ec) {
+      spdlog::error("invalid listen address {}: {}", host, ec.message());
+      return 0;
+    }
+    const tcp::endpoint endpoint{address, port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      spdlog::error("cannot listen on {}:{}: {}", host, port, ec.message());
+      return 0;
+    }
+    return acceptor_.local_endpoint().port();
+  }
+
+  void start() { do_accept(); }
+  void stop() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) {
+        if (self->ctx_.connections >= self->ctx_.config.max_connections) {
+          spdlog::warn("connection limit ({}) reached; refusing a connection", self->ctx_.config.max_connections);
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          socket.set_option(tcp::no_delay(true), ec);
+          std::make_shared<HttpSession>(std::move(socket), self->ctx_)->run();
+        }
+      }
+      self->do_accept();
+    });
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  ServerContext& ctx_;
+};
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  const int threads = config.threads > 0 ? config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  net::io_context ioc{threads};
+  ServerContext ctx;
+  ctx.config = config;
+  ctx.analysis = dsp::AnalysisContext::create();
+
+  auto listener = std::make_shared<Listener>(ioc, ctx);
+  const std::uint16_t port = listener->open(config.host, config.port);
+  if (port == 0) return 1;
+  listener->start();
+  spdlog::info("orator listening on {}:{} with {} threads", config.host, port, threads);
+  if (!config.port_file.empty()) {
+    const std::string tmp = config.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), config.port_file.c_str());  // atomic: readers never see a partial file
+  }
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain_timer(ioc);
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> wait_for_streams = [&] {
+    if (ctx.streams.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (ctx.streams.size() > 0) spdlog::warn("{} streams still open after the grace period", ctx.streams.size());
+      ioc.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([&](boost::system::error_code) { wait_for_streams(); });
+  };
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping; finalising {} live streams", signal, ctx.streams.size());
+    ctx.stopping = true;
+    listener->stop();
+    for (const auto& session : ctx.streams.snapshot()) session->shutdown();
+    deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                       std::chrono::duration<double>(config.shutdown_grace_seconds));
+    wait_for_streams();
+  });
+
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("orator stopped");
+  return 0;
+}
+
+}  // namespace orator::server

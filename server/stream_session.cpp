@@ -1,0 +1,273 @@
+#include "server/stream_session.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+#include <spdlog/spdlog.h>
+
+namespace orator::server {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+StreamSession::StreamSession(beast::tcp_stream&& stream, ServerContext& context)
+    : ws_(std::move(stream)), idle_timer_(ws_.get_executor()), ctx_(context) {
+  ++ctx_.connections;
+}
+
+StreamSession::~StreamSession() {
+  if (registered_) ctx_.streams.remove(this);
+  --ctx_.connections;
+}
+
+void StreamSession::run(HttpRequest request, StreamRoute route) {
+  // Parameters: query string first, then the path's session id.
+  std::optional<protocol::ProtocolError> query_error;
+  for (const auto& [key, value] : route.query) {
+    if (auto err = protocol::apply_param(params_, key, value); err && !query_error) query_error = err;
+  }
+  if (!route.path_session_id.empty()) {
+    if (auto err = protocol::apply_param(params_, "session_id", route.path_session_id); err && !query_error) query_error = err;
+  }
+  if (params_.session_id.empty()) params_.session_id = random_id();
+  format_valid_ = !query_error;
+
+  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+  ws_.read_message_max(ctx_.config.max_frame_bytes);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(beast::http::field::server, "orator");
+  }));
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket timeout and our idle timer govern
+  ws_.async_accept(request, [self = shared_from_this(), query_error](beast::error_code ec) {
+    self->on_accept(ec);
+    if (!ec && query_error) {
+      self->reject(query_error->code, query_error->message + " (from the query string; send a valid start message)");
+    }
+  });
+}
+
+void StreamSession::on_accept(beast::error_code ec) {
+  if (ec) {
+    spdlog::debug("websocket accept failed: {}", ec.message());
+    return;
+  }
+  registered_ = true;
+  ctx_.streams.add(shared_from_this());
+  ++ctx_.streams_started;
+  spdlog::info("stream {} opened", params_.session_id);
+  if (ctx_.stopping) {
+    finish(false, CloseCode::going_away, "server shutting down");
+    return;
+  }
+  if (format_valid_) send(protocol::ready_json(params_));
+  arm_idle_timer();
+  do_read();
+}
+
+void StreamSession::shutdown() {
+  net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    if (!self->finished_) self->finish(false, CloseCode::going_away, "server shutting down");
+  });
+}
+
+void StreamSession::arm_idle_timer() {
+  idle_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(ctx_.config.idle_timeout_seconds)));
+  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->finished_) return;  // re-armed or cancelled
+    self->send(protocol::error_json("IDLE_TIMEOUT", "no message from the client within the idle timeout"));
+    self->finish(false, CloseCode::policy_error, "idle timeout");
+  });
+}
+
+void StreamSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&StreamSession::on_read, shared_from_this()));
+}
+
+void StreamSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    if (finished_) return;  // the close handshake we started
+    if (ec == websocket::error::message_too_big) abandon("frame larger than max-frame-bytes (closed with 1009)");
+    else if (ec == websocket::error::closed) abandon("client closed without stop");
+    else abandon(ec.message());
+    return;
+  }
+  try {
+    arm_idle_timer();
+    if (ws_.got_text()) {
+      handle_text(beast::buffers_to_string(buffer_.data()));
+    } else {
+      const auto data = buffer_.data();
+      handle_audio(std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data.data()), data.size()));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("stream {}: internal error: {}", params_.session_id, e.what());
+    send(protocol::error_json("INTERNAL_ERROR", "internal error while analysing the stream"));
+    finish(false, CloseCode::internal_error, "internal error");
+  }
+  buffer_.consume(buffer_.size());
+  if (!finished_) do_read();
+}
+
+void StreamSession::handle_text(std::string_view text) {
+  const auto msg = protocol::parse_client_message(text, params_);
+  switch (msg.kind) {
+    case protocol::ClientMessage::Kind::stop:
+      finish(true, CloseCode::normal, "stream complete");
+      return;
+    case protocol::ClientMessage::Kind::start:
+      if (audio_started_) {
+        reject("START_AFTER_AUDIO", "start must come before the first audio frame; this one was ignored");
+        return;
+      }
+      params_ = msg.params;
+      format_valid_ = true;
+      send(protocol::ready_json(params_));
+      return;
+    case protocol::ClientMessage::Kind::invalid:
+      // A rejected start leaves the stream waiting for a valid one.
+      if (!audio_started_ && (msg.error.code == "INVALID_PARAMETER" || msg.error.code == "UNSUPPORTED_CODEC"))
+        format_valid_ = false;
+      reject(msg.error.code, msg.error.message);
+      return;
+  }
+}
+
+void StreamSession::handle_audio(std::span<const std::uint8_t> frame) {
+  if (!format_valid_) {
+    reject("AUDIO_BEFORE_START", "no valid audio format yet: send a valid start message before audio; the frame was dropped");
+    return;
+  }
+  if (!ensure_analyzer()) return;
+  if (const auto status = decoder_->decode(frame, pcm_); status != protocol::DecodeStatus::ok) {
+    reject("INVALID_AUDIO", std::string(protocol::describe(status)) + "; the frame was dropped");
+    return;
+  }
+  analyzer_->push(pcm_);
+  if (!finished_ && analyzer_->received_seconds() >= ctx_.config.max_stream_seconds) {
+    send(protocol::error_json("STREAM_LIMIT", "the stream reached max-stream-seconds of audio and was ended"));
+    finish(true, CloseCode::policy_error, "stream length limit");
+  }
+}
+
+bool StreamSession::ensure_analyzer() {
+  if (analyzer_) return true;
+  decoder_ = protocol::AudioDecoder::create(params_.format);
+  if (!decoder_) {
+    reject("UNSUPPORTED_FORMAT", "the audio format could not be set up");
+    format_valid_ = false;
+    return false;
+  }
+  dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
+  analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
+  audio_started_ = true;
+  spdlog::info("stream {} audio: {} {} Hz {} ch, mode {}", params_.session_id, protocol::codec_name(params_.format.codec),
+               params_.format.sample_rate, params_.format.channels, dsp::mode_name(params_.mode));
+  return true;
+}
+
+void StreamSession::reject(std::string_view code, std::string_view message) {
+  ++errors_;
+  send(protocol::error_json(code, message));
+  if (errors_ >= ctx_.config.max_errors_per_stream && !finished_) {
+    send(protocol::error_json("TOO_MANY_ERRORS", "too many rejected messages; the stream was ended"));
+    finish(false, CloseCode::policy_error, "too many errors");
+  }
+}
+
+void StreamSession::finalise(bool completed) {
+  if (finished_) return;
+  finished_ = true;
+  idle_timer_.cancel();
+  if (!analyzer_) {
+    // No audio: still a (empty) report, in the format the client asked for.
+    if (!format_valid_) params_.format = {};
+    decoder_ = protocol::AudioDecoder::create(params_.format);
+    analyzer_ = std::make_unique<dsp::StreamAnalyzer>(
+        ctx_.analysis, dsp::AnalyzerConfig{params_.mode, decoder_ ? decoder_->output_rate() : 16000, params_.interval_ms}, sink());
+  }
+  const dsp::Assessment a = analyzer_->finish(completed);
+  spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}", params_.session_id,
+               completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall);
+  if (!dead_) send(protocol::assessment_json(params_.session_id, a), /*final_message=*/true);
+}
+
+void StreamSession::finish(bool completed, CloseCode code, std::string_view reason) {
+  if (finished_) return;
+  finalise(completed);
+  if (dead_) return;
+  close_after_writes_ = code;
+  close_reason_ = reason;
+  if (!writing_) do_close();
+}
+
+void StreamSession::abandon(std::string_view why) {
+  const bool was_finished = finished_;
+  dead_ = true;
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (!was_finished) {
+    spdlog::info("stream {} ended abruptly: {}", params_.session_id, why);
+    finalise(false);
+  }
+}
+
+void StreamSession::send(std::string message, bool final_message) {
+  if (dead_) return;
+  const bool over = queue_.size() >= ctx_.config.max_queue_messages ||
+                    queued_bytes_ + message.size() > ctx_.config.max_queue_bytes;
+  if (over && !final_message) {
+    spdlog::warn("stream {}: client is not reading ({} messages, {} bytes queued); disconnecting", params_.session_id,
+                 queue_.size(), queued_bytes_);
+    // This may run inside the analyser's callback, so do not finalise here:
+    // closing the socket fails the pending read, and on_read finalises.
+    dead_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return;
+  }
+  queued_bytes_ += message.size();
+  queue_.push_back(std::move(message));
+  if (!writing_) do_write();
+}
+
+void StreamSession::do_write() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(queue_.front()), beast::bind_front_handler(&StreamSession::on_write, shared_from_this()));
+}
+
+void StreamSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    abandon(ec.message());
+    return;
+  }
+  if (queue_.empty()) return;  // cleared by abandon while the write was in flight
+  queued_bytes_ -= queue_.front().size();
+  queue_.pop_front();
+  if (!queue_.empty()) do_write();
+  else if (close_after_writes_) do_close();
+}
+
+void StreamSession::do_close() {
+  if (dead_ || !close_after_writes_) return;
+  const websocket::close_reason reason(*close_after_writes_, close_reason_);
+  close_after_writes_.reset();
+  dead_ = true;
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+}
+
+void StreamSession::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
+
+void StreamSession::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
+  send(protocol::nudge_json(nudge, inputs));
+}
+
+void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) { send(protocol::metrics_json(metrics)); }
+
+}  // namespace orator::server

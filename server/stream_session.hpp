@@ -1,0 +1,92 @@
+#pragma once
+// One live analysis stream over WebSocket (docs/protocol.md).
+//
+// Every handler runs on the connection's strand, so the session's state
+// needs no locks. Reads are one at a time; writes go through a bounded queue
+// (messages and bytes): a client that stops reading is disconnected rather
+// than growing server memory. Whatever ends the stream (stop, error, limit,
+// idle timeout, server shutdown, disconnect), the analysis is finalised once.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsp/analyzer.hpp"
+#include "protocol/audio_decoder.hpp"
+#include "protocol/messages.hpp"
+#include "server/http_handler.hpp"
+#include "server/server_context.hpp"
+#include "server/stream_route.hpp"
+
+namespace orator::server {
+
+class StreamSession : public std::enable_shared_from_this<StreamSession>, private dsp::AnalysisSink {
+ public:
+  StreamSession(boost::beast::tcp_stream&& stream, ServerContext& context);
+  ~StreamSession() override;
+
+  // Accepts the upgrade request and starts the stream.
+  void run(HttpRequest request, StreamRoute route);
+  // Server shutdown: finalise, send the assessment, close with 1001. Thread-safe.
+  void shutdown();
+
+ private:
+  using CloseCode = boost::beast::websocket::close_code;
+
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void handle_text(std::string_view text);
+  void handle_audio(std::span<const std::uint8_t> frame);
+  bool ensure_analyzer();
+  void arm_idle_timer();
+
+  // Ends the stream: final analysis, assessment sent (when the socket is
+  // still usable), then a close with `code`.
+  void finish(bool completed, CloseCode code, std::string_view reason);
+  // Ends the stream without sending anything (the peer is gone).
+  void abandon(std::string_view why);
+  void finalise(bool completed);
+  void reject(std::string_view code, std::string_view message);  // counts toward the error limit
+
+  void send(std::string message, bool final_message = false);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  dsp::AnalysisSink& sink() { return *this; }
+  // dsp::AnalysisSink
+  void on_vad(bool speech_start, double t) override;
+  void on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) override;
+  void on_metrics(const dsp::IntervalMetrics& metrics) override;
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer idle_timer_;
+  ServerContext& ctx_;
+
+  protocol::StreamParams params_;
+  bool format_valid_ = true;   // false after a rejected start/query, until a valid start
+  bool audio_started_ = false;
+  std::unique_ptr<protocol::AudioDecoder> decoder_;
+  std::unique_ptr<dsp::StreamAnalyzer> analyzer_;
+  std::vector<float> pcm_;
+  int errors_ = 0;
+
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool registered_ = false;
+  bool finished_ = false;       // analysis finalised
+  bool dead_ = false;           // socket unusable or closed: nothing more is sent
+  std::optional<CloseCode> close_after_writes_;
+  std::string close_reason_;
+};
+
+}  // namespace orator::server
