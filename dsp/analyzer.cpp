@@ -243,7 +243,9 @@ Assessment StreamAnalyzer::finish(bool completed) {
     syllable_window_.add(decided_, 1.0);
   }
   const std::int64_t last_boundary = (intervals_emitted_ * config_.interval_ms * config_.input_rate + 999) / 1000;
-  if (received_ > last_boundary || iv_frames_ > 0) emit_metrics();
+  // A partial last interval gets its metrics; the look-ahead tail of a full
+  // one is only in the report (a second message with the same t would confuse).
+  if (received_ > last_boundary) emit_metrics();
   return report_.finish(config_.mode, completed, received_seconds(), speech_.speaking_time(), first_speech_,
                         last_speech_);
 }

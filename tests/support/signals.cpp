@@ -68,3 +68,30 @@ double rms_db(const std::vector<float>& x) {
 }
 
 }  // namespace orator::test_support
+
+namespace orator::test_support {
+
+std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms) {
+  auto v = voice(rate, seconds, [f0, swing_hz](double t) { return f0 + swing_hz * std::sin(2 * M_PI * 0.5 * t); }, rms);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double cycle = std::fmod(static_cast<double>(i) / rate * 4.0, 1.0);
+    v[i] = static_cast<float>(v[i] * (0.05 + 0.95 * (0.5 - 0.5 * std::cos(2 * M_PI * cycle))) * 1.4);
+  }
+  return v;
+}
+
+Scenario scenario(int rate, double speech_rms) {
+  Scenario s;
+  s.rate = rate;
+  auto seg = [&](double seconds, double f0, double swing) { return intoned_syllables(rate, seconds, f0, swing, speech_rms); };
+  append(s.audio, silence(rate, 1.0));
+  append(s.audio, seg(3.0, 140, 20));
+  append(s.audio, silence(rate, 1.0));
+  append(s.audio, seg(3.0, 220, 30));
+  append(s.audio, silence(rate, 1.0));
+  const auto floor = white_noise(rate, 9.0, std::pow(10.0, -70.0 / 20.0), 7);
+  for (std::size_t i = 0; i < s.audio.size() && i < floor.size(); ++i) s.audio[i] += floor[i];
+  return s;
+}
+
+}  // namespace orator::test_support

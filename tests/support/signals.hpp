@@ -14,7 +14,25 @@ namespace orator::test_support {
 [[nodiscard]] std::vector<float> silence(int rate, double seconds);
 // Syllable train: `rate_hz` syllables per second of voiced vowels separated by deep dips.
 [[nodiscard]] std::vector<float> syllable_train(int rate, double seconds, double syllables_per_sec, double f0, double amplitude);
+// Speech-like: 4 syllables/s on a voice whose F0 swings +-swing_hz around f0 at 0.5 Hz.
+[[nodiscard]] std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms);
 void append(std::vector<float>& to, const std::vector<float>& more);
 [[nodiscard]] double rms_db(const std::vector<float>& x);
+
+}  // namespace orator::test_support
+
+namespace orator::test_support {
+
+// 9 s with known answers: silence 0-1 s, voice 1-4 s (F0 140 Hz +-20, 4 syllables/s),
+// pause 4-5 s, voice 5-8 s (F0 220 Hz +-30, 4 syllables/s), silence 8-9 s.
+// A -70 dBFS noise floor runs throughout. Peak speech level about -20 dBFS RMS.
+struct Scenario {
+  std::vector<float> audio;
+  int rate = 16000;
+  double duration = 9.0;
+  struct Segment { double start, end, f0_low, f0_high; };
+  std::vector<Segment> speech{{1.0, 4.0, 115, 165}, {5.0, 8.0, 185, 255}};
+};
+[[nodiscard]] Scenario scenario(int rate, double speech_rms = 0.1);
 
 }  // namespace orator::test_support

@@ -1,0 +1,143 @@
+// The real server binary, streamed to over a real WebSocket: each supported
+// format, the endpoint aliases, and nudges on the wire.
+#include <gtest/gtest.h>
+#include <opus.h>
+
+#include <boost/json.hpp>
+
+#include <cmath>
+
+#include "support/server_process.hpp"
+#include "support/signals.hpp"
+#include "support/stream_checks.hpp"
+#include "support/ws_client.hpp"
+
+namespace {
+using namespace orator::test_support;
+
+class StreamTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->stop(SIGTERM), 0);
+    delete server_;
+  }
+  static ServerProcess* server_;
+};
+ServerProcess* StreamTest::server_ = nullptr;
+
+TEST_F(StreamTest, F32At48kHzFromQueryParameters) {
+  const auto sc = scenario(48000);
+  WsClient client(server_->port(), "/v1/stream?codec=f32&sample_rate=48000&session_id=f32-48k");
+  send_f32_frames(client, sc.audio, 48000, 1, 20);
+  client.send_text(R"({"type":"stop"})");
+  const auto messages = client.read_all();
+  EXPECT_EQ(client.close_code(), 1000);
+  check_scenario_stream(messages, sc, {0.25, "f32-48k", false});
+}
+
+TEST_F(StreamTest, S16At16kHzWithStartMessage) {
+  const auto sc = scenario(16000);
+  WsClient client(server_->port(), "/v1/stream");
+  client.send_text(R"({"type":"start","codec":"s16","sample_rate":16000,"channels":1,"mode":"interview",)"
+                   R"("session_id":"s16-16k","interval_ms":500,"lang":"en-GB"})");
+  for (std::size_t i = 0; i < sc.audio.size(); i += 320)
+    client.send_s16(std::span<const float>(sc.audio.data() + i, std::min<std::size_t>(320, sc.audio.size() - i)));
+  client.send_text(R"({"eof":1})");
+  const auto messages = client.read_all();
+  EXPECT_EQ(client.close_code(), 1000);
+  check_scenario_stream(messages, sc, {0.5, "s16-16k", true});
+  const auto ready = messages.at(1).json().as_object();
+  EXPECT_EQ(ready.at("type").as_string(), "ready");
+  EXPECT_EQ(ready.at("codec").as_string(), "s16");
+  EXPECT_EQ(ready.at("interval_ms").as_int64(), 500);
+  EXPECT_EQ(messages.back().json().as_object().at("mode").as_string(), "interview");
+}
+
+TEST_F(StreamTest, OpusAt48kHzWithEveryFrameDuration) {
+  const auto sc = scenario(48000);
+  int err = 0;
+  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  ASSERT_EQ(err, OPUS_OK);
+  opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+  WsClient client(server_->port(), "/v1/sessions/opus-48k/stream");
+  client.send_text(R"({"type":"start","codec":"opus","sample_rate":48000})");
+  // Cycle through the legal durations: 2.5, 5, 10, 20, 40, 60 ms (120 ms too).
+  const int sizes[] = {120, 240, 480, 960, 1920, 2880, 5760};
+  std::vector<unsigned char> packet(4000);
+  std::size_t pos = 0;
+  for (int k = 0; pos + 120 <= sc.audio.size(); ++k) {
+    auto n = static_cast<std::size_t>(sizes[k % 7]);
+    while (pos + n > sc.audio.size()) n /= 2;
+    const int bytes = opus_encode_float(enc, sc.audio.data() + pos, static_cast<int>(n), packet.data(), 4000);
+    ASSERT_GT(bytes, 0);
+    client.send_binary(std::span<const std::uint8_t>(packet.data(), static_cast<std::size_t>(bytes)));
+    pos += n;
+  }
+  opus_encoder_destroy(enc);
+  client.send_text(R"({"type":"stop"})");
+  const auto messages = client.read_all();
+  EXPECT_EQ(client.close_code(), 1000);
+  check_scenario_stream(messages, sc, {0.25, "opus-48k", true});
+}
+
+TEST_F(StreamTest, StereoF32At44100ViaAnalysisAlias) {
+  const auto mono = scenario(44100);
+  std::vector<float> stereo(mono.audio.size() * 2);
+  for (std::size_t i = 0; i < mono.audio.size(); ++i) stereo[2 * i] = stereo[2 * i + 1] = mono.audio[i];
+  WsClient client(server_->port(), "/ws/analysis/stereo-44k?sample_rate=44100&channels=2&interval_ms=1000");
+  send_f32_frames(client, stereo, 44100, 2, 40);
+  client.send_text(R"({"type":"stop"})");
+  const auto messages = client.read_all();
+  check_scenario_stream(messages, mono, {1.0, "stereo-44k", false});
+}
+
+TEST_F(StreamTest, QuietSpeakerGetsOneNudgeMirroredInMetrics) {
+  // 20 s of continuous speech at about -46 dBFS: audible to the VAD, too quiet for a presentation.
+  // Lively intonation (+-50 Hz) so that only the level is at fault.
+  const auto quiet = intoned_syllables(16000, 20.0, 160, 50, std::pow(10.0, -46.0 / 20.0));
+  WsClient client(server_->port(), "/v1/stream?mode=presentation");
+  send_f32_frames(client, quiet, 16000, 1, 20);
+  client.send_text(R"({"type":"stop"})");
+  const auto messages = client.read_all();
+  int nudges = 0;
+  bool mirrored = false;
+  bool expecting_mirror = false;
+  for (const auto& m : messages) {
+    if (m.type() == "nudge") {
+      ++nudges;
+      const auto o = m.json().as_object();
+      EXPECT_EQ(o.at("code").as_string(), "too_quiet");
+      EXPECT_EQ(o.at("message").as_string(), "Speak up a bit?");
+      EXPECT_TRUE(o.at("data").as_object().at("is_speaking").as_bool());
+      EXPECT_LT(number(o.at("data").as_object().at("volume_db")), -40.0);
+      EXPECT_GE(number(o.at("t")), 5.0);  // warm-up
+      expecting_mirror = true;
+    } else if (m.type() == "metrics" && expecting_mirror) {
+      mirrored = m.json().as_object().at("data").as_object().at("nudge") == "Speak up a bit?";
+      expecting_mirror = false;
+    }
+  }
+  EXPECT_EQ(nudges, 1) << "nudges are rare: one per cooldown";
+  EXPECT_TRUE(mirrored);
+  const auto a = messages.back().json().as_object();
+  EXPECT_EQ(a.at("nudges").as_object().at("too_quiet").as_int64(), 1);
+  bool cites_volume = false;
+  for (const auto& f : a.at("feedback").as_array())
+    cites_volume = cites_volume || f.as_object().at("code") == "volume_low";
+  EXPECT_TRUE(cites_volume);
+}
+
+TEST_F(StreamTest, HealthAndErrorsOverHttp) {
+  auto [status, body] = http_get(server_->port(), "/health");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(boost::json::parse(body).as_object().at("status").as_string(), "ok");
+  std::tie(status, body) = http_get(server_->port(), "/v1/stream");
+  EXPECT_EQ(status, 426);
+  EXPECT_EQ(boost::json::parse(body).at_pointer("/error/code").as_string(), "UPGRADE_REQUIRED");
+  std::tie(status, body) = http_get(server_->port(), "/no/such/thing");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(boost::json::parse(body).at_pointer("/error/code").as_string(), "NOT_FOUND");
+}
+
+}  // namespace

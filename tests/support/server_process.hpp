@@ -1,0 +1,32 @@
+#pragma once
+// Starts the real orator-server binary on a free port for a test, and stops it.
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace orator::test_support {
+
+class ServerProcess {
+ public:
+  // Extra flags are appended to `--port 0 --port-file ...`.
+  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Sends `signal` and waits for exit; returns the exit status (or -signal if killed).
+  int stop(int signal, double timeout_s = 15.0);
+  bool running() const;
+  // Everything the server printed so far.
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string dir_;
+};
+
+}  // namespace orator::test_support

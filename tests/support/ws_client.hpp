@@ -1,0 +1,53 @@
+#pragma once
+// A synchronous WebSocket client for tests (Boost.Beast), with receive timeouts.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+namespace orator::test_support {
+
+struct WsMessage {
+  bool text = true;
+  std::string data;
+  boost::json::value json() const;
+  std::string type() const;  // "type" of a JSON message, "" otherwise
+};
+
+class WsClient {
+ public:
+  // Connects and upgrades; throws on failure. `receive_buffer` > 0 shrinks SO_RCVBUF.
+  WsClient(int port, const std::string& target, int receive_buffer = 0);
+  ~WsClient();
+
+  void send_text(const std::string& text);
+  void send_binary(std::span<const std::uint8_t> data);
+  void send_f32(std::span<const float> samples);
+  void send_s16(std::span<const float> samples);
+  // Next message, or nullopt when the connection closed or timed out.
+  std::optional<WsMessage> read(double timeout_s = 10.0);
+  // Reads until the connection closes; returns everything received.
+  std::vector<WsMessage> read_all(double timeout_s = 30.0);
+  // Close code received from the server (after read returned nullopt), 0 if none.
+  int close_code() const;
+  bool closed() const { return closed_; }
+  // Drops the TCP connection without a close handshake.
+  void drop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool closed_ = false;
+};
+
+// A JSON number as double, whether it was written as an integer or not.
+[[nodiscard]] double number(const boost::json::value& v);
+
+// Plain HTTP GET; returns {status, body}.
+std::pair<int, std::string> http_get(int port, const std::string& target);
+
+}  // namespace orator::test_support
