@@ -244,7 +244,13 @@ void StreamSession::do_write() {
 void StreamSession::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
-    abandon(ec.message());
+    // Nothing more can be sent, but audio the client sent before leaving may
+    // still be buffered: keep reading; the failing read (or the idle timer)
+    // finalises the stream.
+    spdlog::debug("stream {}: write failed: {}", params_.session_id, ec.message());
+    dead_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
     return;
   }
   if (queue_.empty()) return;  // cleared by abandon while the write was in flight

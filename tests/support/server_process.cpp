@@ -83,4 +83,13 @@ std::string ServerProcess::log() const {
   return ss.str();
 }
 
+bool ServerProcess::wait_for_log(const std::string& text, double timeout_s) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (log().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 }  // namespace orator::test_support

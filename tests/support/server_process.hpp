@@ -22,6 +22,8 @@ class ServerProcess {
   bool running() const;
   // Everything the server printed so far.
   std::string log() const;
+  // Waits until the log contains `text`; false on timeout.
+  bool wait_for_log(const std::string& text, double timeout_s = 5.0) const;
 
  private:
   pid_t pid_ = -1;

@@ -109,6 +109,11 @@ void WsClient::drop() {
   closed_ = true;
 }
 
+void WsClient::half_close() {
+  beast::error_code ec;
+  impl_->ws.next_layer().shutdown(tcp::socket::shutdown_send, ec);
+}
+
 std::pair<int, std::string> http_get(int port, const std::string& target) {
   net::io_context ioc;
   tcp::socket sock(ioc);

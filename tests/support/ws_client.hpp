@@ -35,8 +35,10 @@ class WsClient {
   // Close code received from the server (after read returned nullopt), 0 if none.
   int close_code() const;
   bool closed() const { return closed_; }
-  // Drops the TCP connection without a close handshake.
+  // Drops the TCP connection without a close handshake (RST if unread data is pending).
   void drop();
+  // Ends the sending side (TCP FIN) without a WebSocket close frame.
+  void half_close();
 
  private:
   struct Impl;
