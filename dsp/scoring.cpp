@@ -76,7 +76,8 @@ void score_assessment(Assessment& a) {
   const double pause_score = a.pause_ratio <= 0.25 ? 100.0 : clamp100(100.0 - (a.pause_ratio - 0.25) * 250.0);
   int long_pauses = 0;
   for (const auto& p : a.pauses) long_pauses += p.duration >= t.long_pause_s ? 1 : 0;
-  const double pace = clamp100(0.75 * rate_score + 0.25 * pause_score - 5.0 * long_pauses);
+  // Pausing well cannot rescue a pace far outside the range: the pause share scales the rate score.
+  const double pace = clamp100(rate_score * (0.7 + 0.3 * pause_score / 100.0) - 5.0 * long_pauses);
 
   // Engagement: pitch variation in semitones, with some credit for dynamic volume.
   const double st = a.pitch_std_semitones.value_or(0.0);

@@ -79,6 +79,12 @@ const std::vector<Option>& options() {
 
 ConfigResult parse_config(const std::vector<std::string>& args, const char* (*getenv)(const char*)) {
   ConfigResult result;
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      result.help = true;
+      return result;
+    }
+  }
   ServerConfig cfg;
   for (const auto& opt : options()) {
     if (const char* v = getenv(opt.env); v && *v) {
@@ -90,10 +96,6 @@ ConfigResult parse_config(const std::vector<std::string>& args, const char* (*ge
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      result.help = true;
-      return result;
-    }
     std::string flag = a, value;
     if (const auto eq = a.find('='); eq != std::string::npos) {
       flag = a.substr(0, eq);

@@ -71,10 +71,10 @@ double rms_db(const std::vector<float>& x) {
 
 namespace orator::test_support {
 
-std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms) {
+std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms, double syllables_per_sec) {
   auto v = voice(rate, seconds, [f0, swing_hz](double t) { return f0 + swing_hz * std::sin(2 * M_PI * 0.5 * t); }, rms);
   for (std::size_t i = 0; i < v.size(); ++i) {
-    const double cycle = std::fmod(static_cast<double>(i) / rate * 4.0, 1.0);
+    const double cycle = std::fmod(static_cast<double>(i) / rate * syllables_per_sec, 1.0);
     v[i] = static_cast<float>(v[i] * (0.05 + 0.95 * (0.5 - 0.5 * std::cos(2 * M_PI * cycle))) * 1.4);
   }
   return v;

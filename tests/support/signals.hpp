@@ -14,8 +14,9 @@ namespace orator::test_support {
 [[nodiscard]] std::vector<float> silence(int rate, double seconds);
 // Syllable train: `rate_hz` syllables per second of voiced vowels separated by deep dips.
 [[nodiscard]] std::vector<float> syllable_train(int rate, double seconds, double syllables_per_sec, double f0, double amplitude);
-// Speech-like: 4 syllables/s on a voice whose F0 swings +-swing_hz around f0 at 0.5 Hz.
-[[nodiscard]] std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms);
+// Speech-like: syllables on a voice whose F0 swings +-swing_hz around f0 at 0.5 Hz.
+[[nodiscard]] std::vector<float> intoned_syllables(int rate, double seconds, double f0, double swing_hz, double rms,
+                                                   double syllables_per_sec = 4.0);
 void append(std::vector<float>& to, const std::vector<float>& more);
 [[nodiscard]] double rms_db(const std::vector<float>& x);
 

@@ -1,0 +1,103 @@
+// The end-of-stream report: statistics, timeline, scores that move the right
+// way with their measurements, and feedback that cites them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/analysis.hpp"
+#include "support/signals.hpp"
+
+namespace {
+using namespace orator;
+
+TEST(Assessment, StatisticsOfTheScenario) {
+  const auto sc = test_support::scenario(16000);
+  const auto a = test_support::analyse(sc.audio, 16000).assessment;
+  EXPECT_TRUE(a.completed);
+  EXPECT_NEAR(a.duration, 9.0, 1e-6);
+  EXPECT_NEAR(a.speaking_time, 6.0, 0.3);
+  ASSERT_TRUE(a.pitch);
+  EXPECT_NEAR(a.pitch->min, 125, 15);   // 2nd percentile of 140 +- 20 Hz
+  EXPECT_NEAR(a.pitch->max, 245, 15);   // 98th percentile of 220 +- 30 Hz
+  EXPECT_EQ(a.pitch->trend, "rising");  // the second half is higher
+  ASSERT_TRUE(a.volume_mean_db);
+  EXPECT_NEAR(*a.volume_mean_db, -20.0, 4.0);
+  ASSERT_TRUE(a.snr_db);
+  EXPECT_GT(*a.snr_db, 30.0);
+  ASSERT_EQ(a.timeline.size(), 9u);
+  EXPECT_LT(a.timeline[0].speech_ratio, 0.1);
+  EXPECT_GT(a.timeline[2].speech_ratio, 0.9);
+  ASSERT_TRUE(a.timeline[2].pitch);
+  EXPECT_NEAR(*a.timeline[2].pitch, 140, 25);
+  ASSERT_TRUE(a.timeline[6].pitch);
+  EXPECT_NEAR(*a.timeline[6].pitch, 220, 35);
+  EXPECT_FALSE(a.timeline[0].pitch);
+  EXPECT_NEAR(a.pause_ratio, 1.0 / 7.0, 0.03);
+}
+
+TEST(Assessment, EngagementFollowsPitchVariation) {
+  const auto flat = test_support::analyse(test_support::syllable_train(16000, 15.0, 4.0, 150, 0.1), 16000).assessment;
+  const auto lively = test_support::analyse(test_support::intoned_syllables(16000, 15.0, 160, 50, 0.1), 16000).assessment;
+  ASSERT_TRUE(flat.pitch_std_semitones && lively.pitch_std_semitones);
+  EXPECT_LT(*flat.pitch_std_semitones, 1.0);
+  EXPECT_GT(*lively.pitch_std_semitones, 3.0);
+  EXPECT_LT(flat.scores.engagement + 30, lively.scores.engagement);
+  bool cited = false;
+  for (const auto& f : flat.feedback)
+    if (f.code == "pitch_monotone") {
+      cited = true;
+      EXPECT_EQ(f.metric, "pitch_std_semitones");
+      EXPECT_NEAR(f.value, *flat.pitch_std_semitones, 1e-9);
+    }
+  EXPECT_TRUE(cited);
+}
+
+TEST(Assessment, PaceScoreAndFeedbackFollowWordsPerMinute) {
+  const auto good = test_support::analyse(test_support::syllable_train(16000, 15.0, 3.5, 150, 0.1), 16000).assessment;
+  const auto fast = test_support::analyse(test_support::syllable_train(16000, 15.0, 7.0, 150, 0.1), 16000).assessment;
+  ASSERT_TRUE(good.wpm && fast.wpm);
+  EXPECT_NEAR(*good.wpm, 140, 14);
+  EXPECT_GT(*fast.wpm, 250);
+  EXPECT_EQ(good.scores.pace, 100);
+  EXPECT_LT(fast.scores.pace, 20);
+  bool cited = false;
+  for (const auto& f : fast.feedback)
+    if (f.code == "pace_fast") {
+      cited = true;
+      EXPECT_EQ(f.metric, "wpm");
+      EXPECT_EQ(f.target, "120-160 wpm");
+      EXPECT_NE(f.message.find(std::to_string(static_cast<int>(std::lround(*fast.wpm)))), std::string::npos);
+    }
+  EXPECT_TRUE(cited);
+}
+
+TEST(Assessment, ClarityFallsWithLevelAndClipping) {
+  const auto normal = test_support::analyse(test_support::intoned_syllables(16000, 10.0, 160, 50, 0.1), 16000).assessment;
+  const auto quiet = test_support::analyse(test_support::intoned_syllables(16000, 10.0, 160, 50, 0.004), 16000).assessment;
+  auto loud_audio = test_support::intoned_syllables(16000, 10.0, 160, 50, 0.9);
+  for (float& v : loud_audio) v = std::clamp(v, -1.0f, 1.0f);
+  const auto clipped = test_support::analyse(loud_audio, 16000).assessment;
+  EXPECT_GT(normal.scores.clarity, quiet.scores.clarity + 20);
+  EXPECT_GT(normal.scores.clarity, clipped.scores.clarity + 20);
+  for (const auto& s : {normal.scores, quiet.scores, clipped.scores})
+    for (int v : {s.overall, s.clarity, s.pace, s.engagement, s.confidence}) {
+      EXPECT_GE(v, 0);
+      EXPECT_LE(v, 100);
+    }
+}
+
+TEST(Analyzer, MetricsDoNotDependOnBlockSizeAndFollowOddRates) {
+  const auto x = test_support::intoned_syllables(11025, 5.0, 160, 40, 0.1);
+  const auto a = test_support::analyse(x, 11025, dsp::Mode::presentation, 100, 4096);
+  const auto b = test_support::analyse(x, 11025, dsp::Mode::presentation, 100, 33);
+  ASSERT_EQ(a.metrics.size(), 50u);
+  ASSERT_EQ(a.metrics.size(), b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    EXPECT_NEAR(a.metrics[i].t, 0.1 * static_cast<double>(i + 1), 1e-3);
+    EXPECT_DOUBLE_EQ(a.metrics[i].volume, b.metrics[i].volume);
+    EXPECT_EQ(a.metrics[i].pitch, b.metrics[i].pitch);
+  }
+  EXPECT_EQ(a.assessment.syllable_count, b.assessment.syllable_count);
+}
+
+}  // namespace

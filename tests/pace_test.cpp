@@ -1,0 +1,85 @@
+// Syllable nuclei and pace: synthetic syllable trains of known rate, and
+// speech synthesised by espeak-ng from text with a known syllable count.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "support/analysis.hpp"
+#include "support/signals.hpp"
+#include "support/wav.hpp"
+
+namespace {
+using namespace orator;
+
+TEST(Pace, SyllableTrainsFrom2To8PerSecond) {
+  for (double rate : {2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0}) {
+    const double seconds = 12.0;
+    const auto train = test_support::syllable_train(16000, seconds, rate, 140, 0.1);
+    const auto r = test_support::analyse(train, 16000);
+    const double truth = rate * seconds;
+    const double counted = r.assessment.syllable_count;
+    std::printf("  %.0f syllables/s: counted %.0f of %.0f (%.1f%% off), %.2f syllables/s reported\n", rate, counted, truth,
+                100 * std::abs(counted - truth) / truth, r.assessment.syllables_per_sec.value_or(0));
+    EXPECT_NEAR(counted, truth, 0.1 * truth) << rate;
+    ASSERT_TRUE(r.assessment.syllables_per_sec);
+    EXPECT_NEAR(*r.assessment.syllables_per_sec, rate, 0.1 * rate);
+    // The live trailing pace agrees once warmed up.
+    ASSERT_TRUE(r.metrics.back().syllables_per_sec);
+    EXPECT_NEAR(*r.metrics.back().syllables_per_sec, rate, 0.12 * rate);
+  }
+}
+
+struct Sentence { const char* text; int syllables; };
+
+TEST(Pace, EspeakSpeechWithKnownSyllableCounts) {
+  if (std::system("command -v espeak-ng > /dev/null 2>&1") != 0) GTEST_SKIP() << "espeak-ng is not installed (scripts/setup.sh installs it)";
+  const Sentence sentences[] = {
+      {"The quick brown fox jumps over the lazy dog.", 11},
+      {"Please call Stella and ask her to bring these things with her from the store.", 16},
+      {"Today we will practise speaking clearly and slowly.", 13},
+      {"Good morning everyone, thank you for coming to my presentation.", 17},
+      {"Remember to breathe, relax your shoulders, and smile at the audience.", 17},
+      {"My name is Alex and I have worked as a nurse for seven years.", 16},
+  };
+  const auto dir = std::filesystem::temp_directory_path() / ("orator-espeak-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  int truth = 0, counted = 0;
+  for (int speed : {140, 175}) {
+    for (const auto& s : sentences) {
+      const auto wav_path = dir / "s.wav";
+      const std::string cmd = "espeak-ng -v en-us -s " + std::to_string(speed) + " -w '" + wav_path.string() + "' \"" + s.text + "\"";
+      ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+      const auto wav = test_support::read_wav(wav_path.string());
+      ASSERT_TRUE(wav);
+      const auto r = test_support::analyse(test_support::mono(*wav), wav->sample_rate);
+      std::printf("  [%d wpm] %2d syllables, counted %2d: %s\n", speed, s.syllables, r.assessment.syllable_count, s.text);
+      truth += s.syllables;
+      counted += r.assessment.syllable_count;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  const double error = std::abs(counted - truth) / static_cast<double>(truth);
+  std::printf("  espeak-ng total: counted %d of %d syllables (%.1f%% off, target 10%%)\n", counted, truth, 100 * error);
+  EXPECT_LE(error, 0.10);
+}
+
+TEST(Volume, LevelsPeaksAndClipping) {
+  const auto tone = test_support::sine(16000, 2.0, 440, 0.5);
+  const auto r = test_support::analyse(tone, 16000);
+  const auto& m = r.metrics[4];
+  EXPECT_NEAR(m.volume, 0.5 / std::sqrt(2.0), 0.005);
+  EXPECT_NEAR(m.volume_db, 20 * std::log10(0.5 / std::sqrt(2.0)), 0.1);
+  EXPECT_NEAR(m.peak, 0.5, 0.01);
+  EXPECT_EQ(r.assessment.clipping_ratio, 0.0);
+
+  std::vector<float> clipped = test_support::sine(16000, 2.0, 440, 2.0);
+  for (float& v : clipped) v = std::clamp(v, -1.0f, 1.0f);
+  const auto c = test_support::analyse(clipped, 16000);
+  std::printf("  clipped sine: clipping ratio %.3f\n", c.assessment.clipping_ratio);
+  EXPECT_GT(c.assessment.clipping_ratio, 0.5);
+}
+
+}  // namespace

@@ -1,0 +1,142 @@
+// Audio frame decoding and stream message parsing/serialisation.
+#include <gtest/gtest.h>
+#include <opus.h>
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "protocol/audio_decoder.hpp"
+#include "protocol/messages.hpp"
+#include "support/signals.hpp"
+
+namespace {
+using namespace orator;
+using protocol::AudioDecoder;
+using protocol::DecodeStatus;
+
+std::vector<std::uint8_t> bytes_of(const std::vector<float>& f) {
+  std::vector<std::uint8_t> b(f.size() * 4);
+  std::memcpy(b.data(), f.data(), b.size());
+  return b;
+}
+
+TEST(AudioDecoder, F32MonoAndStereoMixdown) {
+  auto mono = AudioDecoder::create({protocol::Codec::f32, 48000, 1});
+  std::vector<float> out;
+  ASSERT_EQ(mono->decode(bytes_of({0.5f, -0.25f}), out), DecodeStatus::ok);
+  EXPECT_EQ(out, (std::vector<float>{0.5f, -0.25f}));
+  auto stereo = AudioDecoder::create({protocol::Codec::f32, 48000, 2});
+  ASSERT_EQ(stereo->decode(bytes_of({0.5f, 0.25f, -1.0f, 1.0f}), out), DecodeStatus::ok);
+  EXPECT_EQ(out, (std::vector<float>{0.375f, 0.0f}));
+  EXPECT_EQ(stereo->decode(bytes_of({0.5f, 0.25f, 0.1f}), out), DecodeStatus::partial_sample);
+  EXPECT_EQ(mono->decode(bytes_of({0.1f, std::numeric_limits<float>::quiet_NaN()}), out), DecodeStatus::invalid_samples);
+  EXPECT_EQ(mono->decode({}, out), DecodeStatus::empty_frame);
+}
+
+TEST(AudioDecoder, S16LittleEndian) {
+  auto dec = AudioDecoder::create({protocol::Codec::s16, 16000, 1});
+  std::vector<float> out;
+  const std::vector<std::uint8_t> pcm = {0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f};  // 16384, -16384, 32767
+  ASSERT_EQ(dec->decode(pcm, out), DecodeStatus::ok);
+  EXPECT_FLOAT_EQ(out[0], 0.5f);
+  EXPECT_FLOAT_EQ(out[1], -0.5f);
+  EXPECT_NEAR(out[2], 1.0f, 1e-4);
+  EXPECT_EQ(dec->decode(std::vector<std::uint8_t>{1, 2, 3}, out), DecodeStatus::partial_sample);
+}
+
+TEST(AudioDecoder, RejectsFormatsOutsideTheContract) {
+  EXPECT_FALSE(AudioDecoder::create({protocol::Codec::f32, 7999, 1}));
+  EXPECT_FALSE(AudioDecoder::create({protocol::Codec::s16, 16000, 3}));
+  EXPECT_TRUE(AudioDecoder::create({protocol::Codec::opus, 48000, 2}));
+}
+
+TEST(AudioDecoder, OpusRoundTripAtEveryFrameDurationAndCorruptPackets) {
+  int err = 0;
+  OpusEncoder* enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &err);
+  ASSERT_EQ(err, OPUS_OK);
+  auto dec = AudioDecoder::create({protocol::Codec::opus, 48000, 2});
+  EXPECT_EQ(dec->output_rate(), 16000);
+  const auto tone = test_support::sine(48000, 0.2, 440, 0.3);
+  std::vector<float> stereo(tone.size() * 2);
+  for (std::size_t i = 0; i < tone.size(); ++i) stereo[2 * i] = stereo[2 * i + 1] = tone[i];
+  std::vector<unsigned char> packet(4000);
+  std::vector<float> out;
+  for (int samples : {120, 240, 480, 960, 1920, 2880, 5760}) {
+    const int n = opus_encode_float(enc, stereo.data(), samples, packet.data(), 4000);
+    ASSERT_GT(n, 0);
+    ASSERT_EQ(dec->decode(std::span<const std::uint8_t>(packet.data(), static_cast<std::size_t>(n)), out), DecodeStatus::ok);
+    EXPECT_EQ(out.size(), static_cast<std::size_t>(samples / 3)) << samples;
+  }
+  opus_encoder_destroy(enc);
+  EXPECT_EQ(dec->decode(std::vector<std::uint8_t>{0x03}, out), DecodeStatus::invalid_opus_packet);
+  EXPECT_EQ(dec->decode(std::vector<std::uint8_t>{0x1b, 0x30, 0x00}, out), DecodeStatus::invalid_opus_packet);
+  EXPECT_EQ(dec->decode(std::vector<std::uint8_t>(9000, 0xfc), out), DecodeStatus::invalid_opus_packet);
+}
+
+TEST(Messages, StartOverridesAndValidates) {
+  protocol::StreamParams base;
+  auto m = protocol::parse_client_message(
+      R"({"type":"start","codec":"opus","sample_rate":48000,"channels":2,"session_id":"abc-1","mode":"interview",)"
+      R"("lang":"en-GB","target_text":"Hello there","interval_ms":500,"future_field":{"x":1}})", base);
+  ASSERT_EQ(m.kind, protocol::ClientMessage::Kind::start) << m.error.message;
+  EXPECT_EQ(m.params.format.codec, protocol::Codec::opus);
+  EXPECT_EQ(m.params.format.sample_rate, 48000);
+  EXPECT_EQ(m.params.format.channels, 2);
+  EXPECT_EQ(m.params.session_id, "abc-1");
+  EXPECT_EQ(m.params.mode, dsp::Mode::interview);
+  EXPECT_EQ(m.params.interval_ms, 500);
+  EXPECT_EQ(m.params.target_text, "Hello there");
+
+  struct Bad { const char* text; const char* code; };
+  for (const Bad& b : {Bad{R"({"type":"start","codec":"aac"})", "UNSUPPORTED_CODEC"},
+                       Bad{R"({"type":"start","sample_rate":4000})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","sample_rate":"fast"})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","channels":3})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","interval_ms":50})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","mode":"karaoke"})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","session_id":"a b'; DROP TABLE x;--"})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","codec":true})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"nope"})", "UNKNOWN_MESSAGE_TYPE"},
+                       Bad{R"({"codec":"f32"})", "INVALID_MESSAGE"},
+                       Bad{R"("start")", "INVALID_MESSAGE"},
+                       Bad{R"({"type":"start",)", "INVALID_JSON"}}) {
+    const auto r = protocol::parse_client_message(b.text, base);
+    EXPECT_EQ(r.kind, protocol::ClientMessage::Kind::invalid) << b.text;
+    EXPECT_EQ(r.error.code, b.code) << b.text;
+  }
+  EXPECT_EQ(protocol::parse_client_message(R"({"type":"stop"})", base).kind, protocol::ClientMessage::Kind::stop);
+  EXPECT_EQ(protocol::parse_client_message(R"({"eof":1})", base).kind, protocol::ClientMessage::Kind::stop);
+}
+
+TEST(Messages, MetricsCarryTheContractFields) {
+  dsp::IntervalMetrics m;
+  m.t = 12.25;
+  m.volume = 0.045;
+  m.volume_db = -26.9;
+  m.is_speaking = true;
+  m.pitch = 182.4;
+  m.pitch_semitones = 32.8;
+  m.wpm = 142.2;
+  m.syllables_per_sec = 3.9;
+  m.speaking_time = 9.8;
+  m.pause_count = 3;
+  const dsp::PauseRecord pauses[] = {{10.1, 10.9, 0.8}};
+  m.pauses = pauses;
+  const auto text = protocol::metrics_json(m);
+  EXPECT_EQ(text.find("E"), std::string::npos) << "plain decimal numbers: " << text;
+  const auto v = boost::json::parse(text);
+  EXPECT_EQ(v.at("type").as_string(), "metrics");
+  const auto& d = v.at("data").as_object();
+  for (const char* key : {"t", "volume", "volume_db", "is_speaking", "pitch", "pitch_semitones", "wpm", "syllables_per_sec",
+                          "speaking_time", "pause_count", "pauses", "nudge"})
+    EXPECT_TRUE(d.contains(key)) << key;
+  EXPECT_EQ(d.at("wpm").as_int64(), 142);
+  EXPECT_DOUBLE_EQ(d.at("t").as_double(), 12.25);
+  EXPECT_TRUE(d.at("nudge").is_null());
+  EXPECT_DOUBLE_EQ(d.at("pauses").as_array()[0].at("duration").as_double(), 0.8);
+}
+
+}  // namespace

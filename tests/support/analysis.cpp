@@ -1,0 +1,18 @@
+#include "support/analysis.hpp"
+
+#include <algorithm>
+#include <span>
+
+namespace orator::test_support {
+
+RecordedAnalysis analyse(const std::vector<float>& audio, int rate, dsp::Mode mode, int interval_ms, std::size_t block) {
+  static const auto context = dsp::AnalysisContext::create();
+  RecordedAnalysis rec;
+  dsp::StreamAnalyzer analyzer(context, {mode, rate, interval_ms}, rec);
+  for (std::size_t i = 0; i < audio.size(); i += block)
+    analyzer.push(std::span<const float>(audio.data() + i, std::min(block, audio.size() - i)));
+  rec.assessment = analyzer.finish(true);
+  return rec;
+}
+
+}  // namespace orator::test_support
