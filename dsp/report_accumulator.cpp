@@ -43,9 +43,10 @@ std::string trend_name(double slope, double threshold) {
 }  // namespace
 
 ReportAccumulator::ReportAccumulator() {
-  pauses_.reserve(64);
-  timeline_.reserve(600);
-  second_speech_db_.reserve(600);
+  // Small starts: these grow at most once a second, never per frame.
+  pauses_.reserve(8);
+  timeline_.reserve(16);
+  second_speech_db_.reserve(16);
 }
 
 void ReportAccumulator::add_frame(const DecidedFrame& f) {

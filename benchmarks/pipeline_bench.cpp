@@ -1,0 +1,146 @@
+// The whole live pipeline for one stream, as the server runs it: decode,
+// resample, VAD, pitch, speech/pauses, syllables, nudges, metrics (JSON
+// included) and the final assessment. Reported as a real-time factor and CPU
+// microseconds per second of audio; plus the per-stream state in bytes.
+#include <benchmark/benchmark.h>
+#include <opus.h>
+
+#include <vector>
+
+#include "allocation_counter.hpp"
+#include "dsp/analyzer.hpp"
+#include "protocol/audio_decoder.hpp"
+#include "protocol/messages.hpp"
+#include "support/signals.hpp"
+
+namespace {
+using namespace orator;
+
+constexpr double kSeconds = 10.0;
+
+// Speech with pauses: what a real stream looks like.
+std::vector<float> talk(int rate) {
+  std::vector<float> x;
+  for (int i = 0; i < 2; ++i) {
+    test_support::append(x, test_support::intoned_syllables(rate, 4.0, 140 + 40 * i, 40, 0.1));
+    test_support::append(x, test_support::silence(rate, 1.0));
+  }
+  return x;
+}
+
+struct JsonSink : dsp::AnalysisSink {
+  std::size_t bytes = 0;
+  void on_vad(bool s, double t) override { bytes += protocol::vad_json(s, t).size(); }
+  void on_nudge(const dsp::Nudge& n, const dsp::NudgeInputs& in) override { bytes += protocol::nudge_json(n, in).size(); }
+  void on_metrics(const dsp::IntervalMetrics& m) override { bytes += protocol::metrics_json(m).size(); }
+};
+
+void report(benchmark::State& state) {
+  const double audio = kSeconds * static_cast<double>(state.iterations());
+  state.counters["x_realtime"] = benchmark::Counter(audio, benchmark::Counter::kIsRate);
+  // CPU seconds per second of audio (shown with an SI prefix, e.g. 394u = 0.394 ms).
+  state.counters["cpu_per_audio_s"] = benchmark::Counter(audio, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+std::vector<std::vector<std::uint8_t>> pcm_frames(const std::vector<float>& x, int rate, protocol::Codec codec) {
+  std::vector<std::vector<std::uint8_t>> frames;
+  const auto n = static_cast<std::size_t>(rate / 50);  // 20 ms
+  for (std::size_t i = 0; i < x.size(); i += n) {
+    const std::size_t m = std::min(n, x.size() - i);
+    std::vector<std::uint8_t> f;
+    for (std::size_t k = 0; k < m; ++k) {
+      if (codec == protocol::Codec::f32) {
+        const auto* b = reinterpret_cast<const std::uint8_t*>(&x[i + k]);
+        f.insert(f.end(), b, b + 4);
+      } else {
+        const auto s = static_cast<std::int16_t>(x[i + k] * 32767.0f);
+        f.push_back(static_cast<std::uint8_t>(s & 0xff));
+        f.push_back(static_cast<std::uint8_t>((s >> 8) & 0xff));
+      }
+    }
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
+
+std::vector<std::vector<std::uint8_t>> opus_frames(const std::vector<float>& x48k) {
+  int err = 0;
+  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+  opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+  std::vector<std::vector<std::uint8_t>> frames;
+  std::vector<unsigned char> buf(1500);
+  for (std::size_t i = 0; i + 960 <= x48k.size(); i += 960) {
+    const int n = opus_encode_float(enc, x48k.data() + i, 960, buf.data(), 1500);
+    frames.emplace_back(buf.begin(), buf.begin() + n);
+  }
+  opus_encoder_destroy(enc);
+  return frames;
+}
+
+void run_stream(benchmark::State& state, const protocol::AudioFormat& format,
+                const std::vector<std::vector<std::uint8_t>>& frames) {
+  static const auto ctx = dsp::AnalysisContext::create();
+  std::vector<float> pcm;
+  for (auto _ : state) {
+    JsonSink sink;
+    auto decoder = protocol::AudioDecoder::create(format);
+    dsp::StreamAnalyzer analyzer(ctx, {dsp::Mode::presentation, decoder->output_rate(), 250}, sink);
+    for (const auto& f : frames) {
+      if (decoder->decode(f, pcm) != protocol::DecodeStatus::ok) state.SkipWithError("decode failed");
+      analyzer.push(pcm);
+    }
+    const auto report_json = protocol::assessment_json("bench", analyzer.finish(true));
+    benchmark::DoNotOptimize(report_json.data());
+    benchmark::DoNotOptimize(sink.bytes);
+  }
+  report(state);
+}
+
+void BM_Pipeline_S16_16k(benchmark::State& state) {
+  static const auto frames = pcm_frames(talk(16000), 16000, protocol::Codec::s16);
+  run_stream(state, {protocol::Codec::s16, 16000, 1}, frames);
+}
+BENCHMARK(BM_Pipeline_S16_16k)->Unit(benchmark::kMillisecond);
+
+void BM_Pipeline_F32_16k(benchmark::State& state) {
+  static const auto frames = pcm_frames(talk(16000), 16000, protocol::Codec::f32);
+  run_stream(state, {protocol::Codec::f32, 16000, 1}, frames);
+}
+BENCHMARK(BM_Pipeline_F32_16k)->Unit(benchmark::kMillisecond);
+
+void BM_Pipeline_F32_48k(benchmark::State& state) {
+  static const auto frames = pcm_frames(talk(48000), 48000, protocol::Codec::f32);
+  run_stream(state, {protocol::Codec::f32, 48000, 1}, frames);
+}
+BENCHMARK(BM_Pipeline_F32_48k)->Unit(benchmark::kMillisecond);
+
+void BM_Pipeline_Opus_48k(benchmark::State& state) {
+  static const auto frames = opus_frames(talk(48000));
+  run_stream(state, {protocol::Codec::opus, 48000, 1}, frames);
+}
+BENCHMARK(BM_Pipeline_Opus_48k)->Unit(benchmark::kMillisecond);
+
+// Heap held by one stream's analysis state: right after construction, and
+// after 10 s of audio (the report's timeline and pause list grow with time).
+void BM_StreamStateBytes(benchmark::State& state) {
+  static const auto ctx = dsp::AnalysisContext::create();
+  const auto audio = talk(16000);
+  JsonSink sink;
+  {  // Warm the per-thread pitch scratch so it is not charged to the stream.
+    dsp::StreamAnalyzer warm(ctx, {dsp::Mode::presentation, 16000, 250}, sink);
+    warm.push(audio);
+  }
+  std::size_t constructed = 0, after = 0;
+  for (auto _ : state) {
+    const std::size_t before = bench::live_heap_bytes();
+    auto analyzer = std::make_unique<dsp::StreamAnalyzer>(ctx, dsp::AnalyzerConfig{dsp::Mode::presentation, 48000, 250}, sink);
+    constructed = bench::live_heap_bytes() - before;
+    analyzer->push(audio);
+    after = bench::live_heap_bytes() - before;
+  }
+  state.counters["state_bytes"] = static_cast<double>(constructed);
+  state.counters["after_10s_bytes"] = static_cast<double>(after);
+}
+BENCHMARK(BM_StreamStateBytes)->Iterations(5)->Unit(benchmark::kMillisecond);
+
+}  // namespace
