@@ -38,8 +38,8 @@ enum class DecodeStatus {
 
 class AudioDecoder {
  public:
-  // Largest number of mono output samples a single frame may produce.
-  static constexpr std::size_t kMaxFrameSamples = 48000 * 2;  // 2 s at 48 kHz
+  // Most samples (per channel) one PCM frame may carry: 2 s at 48 kHz.
+  static constexpr std::size_t kMaxFrameSamples = 48000 * 2;
 
   // Returns null only for a format outside the contract.
   [[nodiscard]] static std::unique_ptr<AudioDecoder> create(const AudioFormat& format);

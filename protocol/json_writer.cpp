@@ -17,8 +17,9 @@ void write(const boost::json::value& v, std::string& out) {
     case boost::json::kind::double_: {
       const double d = v.get_double();
       if (!std::isfinite(d)) { out += "null"; return; }  // JSON has no NaN/inf
-      char buf[32];
-      const auto res = std::to_chars(buf, buf + sizeof buf, d);
+      char buf[400];  // fixed notation of any double fits
+      // Fixed notation, shortest digits that round-trip (never "6e-04").
+      const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
       out.append(buf, res.ptr);
       return;
     }

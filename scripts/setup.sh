@@ -3,18 +3,18 @@
 # Idempotent: packages already present are skipped. Uses sudo when not root.
 set -euo pipefail
 
+# What building and running the server needs.
 PACKAGES=(
   build-essential cmake pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libopus-dev libwebrtc-audio-processing-dev libfftw3-dev
   libpqxx-dev libspdlog-dev libsqlite3-dev
-  libgtest-dev libbenchmark-dev
-  opus-tools espeak-ng sox
 )
 
 if [[ "${1:-}" == "--test" ]]; then
-  # Only the test suite needs a PostgreSQL server to start throwaway clusters.
-  PACKAGES+=(postgresql)
+  # Tests and benchmarks: GoogleTest, Google Benchmark and espeak-ng
+  # (synthetic speech with known syllable counts).
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng)
 fi
 
 missing=()
