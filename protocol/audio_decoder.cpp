@@ -112,6 +112,9 @@ DecodeStatus AudioDecoder::decode_opus(std::span<const std::uint8_t> frame, std:
     return DecodeStatus::invalid_opus_packet;
   }
   out.resize(static_cast<std::size_t>(decoded));
+  // libopus's float output is not clipped (a hostile packet decodes to |x| >> 1):
+  // bound it like every other codec.
+  for (float& v : out) v = std::clamp(v, -1.0f, 1.0f);
   return DecodeStatus::ok;
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
@@ -139,4 +140,23 @@ TEST(Messages, MetricsCarryTheContractFields) {
   EXPECT_DOUBLE_EQ(d.at("pauses").as_array()[0].at("duration").as_double(), 0.8);
 }
 
+}  // namespace
+
+namespace {
+// Found by fuzz_audio_decoder: random bytes can form a valid Opus packet whose
+// float output is far outside [-1, 1]; the decoder must bound it.
+TEST(AudioDecoder, HostileOpusOutputIsClamped) {
+  auto dec = orator::protocol::AudioDecoder::create({orator::protocol::Codec::opus, 48000, 1});
+  std::mt19937 rng(12345);
+  std::vector<float> out;
+  int decoded = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<std::uint8_t> packet(1 + rng() % 400);
+    for (auto& b : packet) b = static_cast<std::uint8_t>(rng());
+    if (dec->decode(packet, out) != orator::protocol::DecodeStatus::ok) continue;
+    ++decoded;
+    for (float v : out) ASSERT_LE(std::abs(v), 1.0f);
+  }
+  EXPECT_GT(decoded, 100);
+}
 }  // namespace
