@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "support/server_process.hpp"
@@ -79,9 +80,7 @@ TEST_F(BadInputTest, MalformedJsonAndUnknownTypeAreReportedAndTheStreamGoesOn) {
   client.send_text(R"({"type":"dance"})");
   client.send_text(R"([1,2,3])");
   client.send_f32(kSecond);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  const auto messages = stop_and_collect(client);
   EXPECT_EQ(error_codes(messages), (std::vector<std::string>{"INVALID_JSON", "UNKNOWN_MESSAGE_TYPE", "INVALID_MESSAGE"}));
   EXPECT_NEAR(number(assessment(messages).at("duration")), 2.0, 0.01);
 }
@@ -94,9 +93,7 @@ TEST_F(BadInputTest, AudioBeforeAValidFormatIsRejectedUntilAValidStart) {
   client.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"interval_ms":1000})");
   client.send_f32(kSecond);
   client.send_text(R"({"type":"start","codec":"s16"})");  // too late: audio has started
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  const auto messages = stop_and_collect(client);
   EXPECT_EQ(error_codes(messages),
             (std::vector<std::string>{"UNSUPPORTED_CODEC", "AUDIO_BEFORE_START", "INVALID_PARAMETER", "START_AFTER_AUDIO"}));
   EXPECT_NEAR(number(assessment(messages).at("duration")), 1.0, 0.01) << "only the accepted second is analysed";
@@ -110,8 +107,7 @@ TEST_F(BadInputTest, UnknownCodecInTheQueryStringGetsAnError) {
   EXPECT_EQ(first->json().as_object().at("code").as_string(), "UNSUPPORTED_CODEC");
   client.send_text(R"({"type":"start","codec":"f32"})");
   client.send_f32(kSecond);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
+  const auto messages = stop_and_collect(client);
   EXPECT_NEAR(number(assessment(messages).at("duration")), 1.0, 0.01);
 }
 
@@ -122,21 +118,20 @@ TEST_F(BadInputTest, OddLengthS16PayloadsAreDroppedAndGoodOnesKept) {
   client.send_binary(odd);
   client.send_binary(std::span<const std::uint8_t>());
   client.send_s16(kSecond);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  const auto messages = stop_and_collect(client);
   EXPECT_EQ(error_codes(messages), (std::vector<std::string>{"INVALID_AUDIO", "INVALID_AUDIO"}));
   EXPECT_NEAR(number(assessment(messages).at("duration")), 2.0, 0.01);
 }
 
 TEST_F(BadInputTest, CorruptOpusPacketsAreDroppedAndGoodOnesKept) {
   int err = 0;
-  OpusEncoder* enc = opus_encoder_create(16000, 1, OPUS_APPLICATION_VOIP, &err);
+  const std::unique_ptr<OpusEncoder, void (*)(OpusEncoder*)> enc(
+      opus_encoder_create(16000, 1, OPUS_APPLICATION_VOIP, &err), opus_encoder_destroy);
   ASSERT_EQ(err, OPUS_OK);
   WsClient client(server_->port(), "/v1/stream?codec=opus");
   std::vector<unsigned char> packet(1500);
   for (std::size_t pos = 0; pos + 320 <= kSecond.size(); pos += 320) {
-    const int n = opus_encode_float(enc, kSecond.data() + pos, 320, packet.data(), 1500);
+    const int n = opus_encode_float(enc.get(), kSecond.data() + pos, 320, packet.data(), 1500);
     ASSERT_GT(n, 0);
     client.send_binary(std::span<const std::uint8_t>(packet.data(), static_cast<std::size_t>(n)));
     if (pos == 3200) {
@@ -149,10 +144,7 @@ TEST_F(BadInputTest, CorruptOpusPacketsAreDroppedAndGoodOnesKept) {
       client.send_binary(too_long);
     }
   }
-  opus_encoder_destroy(enc);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  const auto messages = stop_and_collect(client);
   EXPECT_EQ(error_codes(messages), (std::vector<std::string>{"INVALID_AUDIO", "INVALID_AUDIO", "INVALID_AUDIO"}));
   EXPECT_NEAR(number(assessment(messages).at("duration")), 1.0, 0.01);
 }

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <cmath>
+#include <memory>
 
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
@@ -26,13 +27,34 @@ class StreamTest : public ::testing::Test {
 };
 ServerProcess* StreamTest::server_ = nullptr;
 
+// Encodes 48 kHz mono audio with libopus and sends one packet per frame,
+// cycling through every legal duration: 2.5, 5, 10, 20, 40, 60 and 120 ms.
+void send_opus_frames(WsClient& client, const std::vector<float>& audio48k) {
+  int err = 0;
+  const std::unique_ptr<OpusEncoder, void (*)(OpusEncoder*)> enc(
+      opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err), opus_encoder_destroy);
+  ASSERT_EQ(err, OPUS_OK);
+  opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(32000));
+  const int sizes[] = {120, 240, 480, 960, 1920, 2880, 5760};
+  std::vector<unsigned char> packet(4000);
+  std::size_t pos = 0;
+  for (int k = 0; pos + 120 <= audio48k.size(); ++k) {
+    // The cycle's next duration, or the longest legal one that still fits.
+    int choice = k % 7;
+    while (pos + static_cast<std::size_t>(sizes[choice]) > audio48k.size()) --choice;
+    const int n = sizes[choice];
+    const int bytes = opus_encode_float(enc.get(), audio48k.data() + pos, n, packet.data(), 4000);
+    ASSERT_GT(bytes, 0);
+    client.send_binary(std::span<const std::uint8_t>(packet.data(), static_cast<std::size_t>(bytes)));
+    pos += static_cast<std::size_t>(n);
+  }
+}
+
 TEST_F(StreamTest, F32At48kHzFromQueryParameters) {
   const auto sc = scenario(48000);
   WsClient client(server_->port(), "/v1/stream?codec=f32&sample_rate=48000&session_id=f32-48k");
   send_f32_frames(client, sc.audio, 48000, 1, 20);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  const auto messages = stop_and_collect(client);
   check_scenario_stream(messages, sc, {0.25, "f32-48k", false});
 }
 
@@ -56,28 +78,10 @@ TEST_F(StreamTest, S16At16kHzWithStartMessage) {
 
 TEST_F(StreamTest, OpusAt48kHzWithEveryFrameDuration) {
   const auto sc = scenario(48000);
-  int err = 0;
-  OpusEncoder* enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
-  ASSERT_EQ(err, OPUS_OK);
-  opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
   WsClient client(server_->port(), "/v1/sessions/opus-48k/stream");
   client.send_text(R"({"type":"start","codec":"opus","sample_rate":48000})");
-  // Cycle through the legal durations: 2.5, 5, 10, 20, 40, 60 ms (120 ms too).
-  const int sizes[] = {120, 240, 480, 960, 1920, 2880, 5760};
-  std::vector<unsigned char> packet(4000);
-  std::size_t pos = 0;
-  for (int k = 0; pos + 120 <= sc.audio.size(); ++k) {
-    auto n = static_cast<std::size_t>(sizes[k % 7]);
-    while (pos + n > sc.audio.size()) n /= 2;
-    const int bytes = opus_encode_float(enc, sc.audio.data() + pos, static_cast<int>(n), packet.data(), 4000);
-    ASSERT_GT(bytes, 0);
-    client.send_binary(std::span<const std::uint8_t>(packet.data(), static_cast<std::size_t>(bytes)));
-    pos += n;
-  }
-  opus_encoder_destroy(enc);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
-  EXPECT_EQ(client.close_code(), 1000);
+  send_opus_frames(client, sc.audio);
+  const auto messages = stop_and_collect(client);
   check_scenario_stream(messages, sc, {0.25, "opus-48k", true});
 }
 
@@ -87,19 +91,29 @@ TEST_F(StreamTest, StereoF32At44100ViaAnalysisAlias) {
   for (std::size_t i = 0; i < mono.audio.size(); ++i) stereo[2 * i] = stereo[2 * i + 1] = mono.audio[i];
   WsClient client(server_->port(), "/ws/analysis/stereo-44k?sample_rate=44100&channels=2&interval_ms=1000");
   send_f32_frames(client, stereo, 44100, 2, 40);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
+  const auto messages = stop_and_collect(client);
   check_scenario_stream(messages, mono, {1.0, "stereo-44k", false});
 }
 
-TEST_F(StreamTest, QuietSpeakerGetsOneNudgeMirroredInMetrics) {
-  // 20 s of continuous speech at about -46 dBFS: audible to the VAD, too quiet for a presentation.
-  // Lively intonation (+-50 Hz) so that only the level is at fault.
-  const auto quiet = intoned_syllables(16000, 20.0, 160, 50, std::pow(10.0, -46.0 / 20.0));
-  WsClient client(server_->port(), "/v1/stream?mode=presentation");
-  send_f32_frames(client, quiet, 16000, 1, 20);
-  client.send_text(R"({"type":"stop"})");
-  const auto messages = client.read_all();
+// A quiet speaker gets exactly one nudge, mirrored in the next metrics, in every format.
+class QuietSpeaker : public StreamTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(QuietSpeaker, GetsOneNudgeMirroredInMetrics) {
+  const std::string codec = GetParam();
+  const int rate = codec == "s16" ? 16000 : 48000;
+  // 20 s of continuous, lively speech at about -46 dBFS: audible to the VAD,
+  // too quiet for a presentation; only the level is at fault.
+  const auto quiet = intoned_syllables(rate, 20.0, 160, 50, std::pow(10.0, -46.0 / 20.0));
+  WsClient client(server_->port(), "/v1/stream?mode=presentation&codec=" + codec + "&sample_rate=" + std::to_string(rate));
+  if (codec == "opus") {
+    send_opus_frames(client, quiet);
+  } else if (codec == "s16") {
+    for (std::size_t i = 0; i < quiet.size(); i += 320)
+      client.send_s16(std::span<const float>(quiet.data() + i, std::min<std::size_t>(320, quiet.size() - i)));
+  } else {
+    send_f32_frames(client, quiet, rate, 1, 20);
+  }
+  const auto messages = stop_and_collect(client);
   int nudges = 0;
   bool mirrored = false;
   bool expecting_mirror = false;
@@ -107,26 +121,28 @@ TEST_F(StreamTest, QuietSpeakerGetsOneNudgeMirroredInMetrics) {
     if (m.type() == "nudge") {
       ++nudges;
       const auto o = m.json().as_object();
-      EXPECT_EQ(o.at("code").as_string(), "too_quiet");
+      EXPECT_EQ(o.at("code").as_string(), "too_quiet") << m.data;
       EXPECT_EQ(o.at("message").as_string(), "Speak up a bit?");
       EXPECT_TRUE(o.at("data").as_object().at("is_speaking").as_bool());
-      EXPECT_LT(number(o.at("data").as_object().at("volume_db")), -40.0);
+      EXPECT_LT(number(o.at("data").at_pointer("/volume_db")), -40.0);
       EXPECT_GE(number(o.at("t")), 5.0);  // warm-up
       expecting_mirror = true;
     } else if (m.type() == "metrics" && expecting_mirror) {
-      mirrored = m.json().as_object().at("data").as_object().at("nudge") == "Speak up a bit?";
+      mirrored = m.json().at_pointer("/data/nudge") == "Speak up a bit?";
       expecting_mirror = false;
     }
   }
   EXPECT_EQ(nudges, 1) << "nudges are rare: one per cooldown";
   EXPECT_TRUE(mirrored);
   const auto a = messages.back().json().as_object();
-  EXPECT_EQ(a.at("nudges").as_object().at("too_quiet").as_int64(), 1);
+  EXPECT_EQ(a.at("nudges").at_pointer("/too_quiet").as_int64(), 1);
   bool cites_volume = false;
   for (const auto& f : a.at("feedback").as_array())
     cites_volume = cites_volume || f.as_object().at("code") == "volume_low";
   EXPECT_TRUE(cites_volume);
 }
+
+INSTANTIATE_TEST_SUITE_P(Codecs, QuietSpeaker, ::testing::Values("f32", "s16", "opus"));
 
 TEST_F(StreamTest, HealthAndErrorsOverHttp) {
   auto [status, body] = http_get(server_->port(), "/health");

@@ -14,6 +14,13 @@ namespace {
 double num(const json::value& v) { return number(v); }
 }  // namespace
 
+std::vector<WsMessage> stop_and_collect(WsClient& client) {
+  client.send_text(R"({"type":"stop"})");
+  auto messages = client.read_all();
+  EXPECT_EQ(client.close_code(), 1000);
+  return messages;
+}
+
 void send_f32_frames(WsClient& client, const std::vector<float>& audio, int rate, int channels, double frame_ms) {
   const auto frame = static_cast<std::size_t>(rate * frame_ms / 1000.0) * static_cast<std::size_t>(channels);
   for (std::size_t i = 0; i < audio.size(); i += frame)

@@ -18,6 +18,9 @@ struct StreamExpectations {
 // gtest assertions on the whole message list of one stream of `scenario`.
 void check_scenario_stream(const std::vector<WsMessage>& messages, const Scenario& scenario, const StreamExpectations& expect);
 
+// Sends stop, reads until the server closes, expects close code 1000; returns every message.
+[[nodiscard]] std::vector<WsMessage> stop_and_collect(WsClient& client);
+
 // Streams `audio` as f32 frames of `frame_ms`.
 void send_f32_frames(WsClient& client, const std::vector<float>& audio, int rate, int channels, double frame_ms);
 
