@@ -1,6 +1,5 @@
 #include "server/stream_session.hpp"
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -24,15 +23,14 @@ StreamSession::~StreamSession() {
 
 void StreamSession::run(HttpRequest request, StreamRoute route) {
   // Parameters: query string first, then the path's session id.
-  std::optional<protocol::ProtocolError> query_error;
   for (const auto& [key, value] : route.query) {
-    if (auto err = protocol::apply_param(params_, key, value); err && !query_error) query_error = err;
+    if (auto err = protocol::apply_param(params_, key, value); err && !query_error_) query_error_ = err;
   }
   if (!route.path_session_id.empty()) {
-    if (auto err = protocol::apply_param(params_, "session_id", route.path_session_id); err && !query_error) query_error = err;
+    if (auto err = protocol::apply_param(params_, "session_id", route.path_session_id); err && !query_error_) query_error_ = err;
   }
   if (params_.session_id.empty()) params_.session_id = random_id();
-  format_valid_ = !query_error;
+  format_valid_ = !query_error_;
 
   ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
   ws_.read_message_max(ctx_.config.max_frame_bytes);
@@ -40,12 +38,7 @@ void StreamSession::run(HttpRequest request, StreamRoute route) {
     res.set(beast::http::field::server, "orator");
   }));
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeout and our idle timer govern
-  ws_.async_accept(request, [self = shared_from_this(), query_error](beast::error_code ec) {
-    self->on_accept(ec);
-    if (!ec && query_error) {
-      self->reject(query_error->code, query_error->message + " (from the query string; send a valid start message)");
-    }
-  });
+  ws_.async_accept(request, beast::bind_front_handler(&StreamSession::on_accept, shared_from_this()));
 }
 
 void StreamSession::on_accept(beast::error_code ec) {
@@ -61,7 +54,8 @@ void StreamSession::on_accept(beast::error_code ec) {
     finish(false, CloseCode::going_away, "server shutting down");
     return;
   }
-  if (format_valid_) send(protocol::ready_json(params_));
+  if (query_error_) reject(query_error_->code, query_error_->message + " (from the query string; send a valid start message)");
+  else send(protocol::ready_json(params_));
   arm_idle_timer();
   do_read();
 }
@@ -94,6 +88,9 @@ void StreamSession::on_read(beast::error_code ec, std::size_t) {
     else abandon(ec.message());
     return;
   }
+  // A read in flight when the stream ended (idle, shutdown) may still bring
+  // data: the assessment is already the last message, so it is ignored.
+  if (finished_) return;
   try {
     arm_idle_timer();
     if (ws_.got_text()) {
@@ -206,8 +203,7 @@ void StreamSession::finish(bool completed, CloseCode code, std::string_view reas
 void StreamSession::abandon(std::string_view why) {
   const bool was_finished = finished_;
   dead_ = true;
-  queue_.clear();
-  queued_bytes_ = 0;
+  discard_queue();
   if (!was_finished) {
     spdlog::info("stream {} ended abruptly: {}", params_.session_id, why);
     finalise(false);
@@ -224,8 +220,7 @@ void StreamSession::send(std::string message, bool final_message) {
     // This may run inside the analyser's callback, so do not finalise here:
     // closing the socket fails the pending read, and on_read finalises.
     dead_ = true;
-    queue_.clear();
-    queued_bytes_ = 0;
+    discard_queue();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return;
@@ -249,15 +244,23 @@ void StreamSession::on_write(beast::error_code ec, std::size_t) {
     // finalises the stream.
     spdlog::debug("stream {}: write failed: {}", params_.session_id, ec.message());
     dead_ = true;
-    queue_.clear();
-    queued_bytes_ = 0;
+    discard_queue();
     return;
   }
-  if (queue_.empty()) return;  // cleared by abandon while the write was in flight
   queued_bytes_ -= queue_.front().size();
   queue_.pop_front();
+  if (dead_) return;  // abandoned while this write was in flight
   if (!queue_.empty()) do_write();
   else if (close_after_writes_) do_close();
+}
+
+void StreamSession::discard_queue() {
+  // A write in flight still reads from the front message: it stays until on_write.
+  const std::size_t keep = writing_ ? 1 : 0;
+  while (queue_.size() > keep) {
+    queued_bytes_ -= queue_.back().size();
+    queue_.pop_back();
+  }
 }
 
 void StreamSession::do_close() {

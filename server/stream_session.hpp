@@ -56,6 +56,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   void reject(std::string_view code, std::string_view message);  // counts toward the error limit
 
   void send(std::string message, bool final_message = false);
+  // Drops queued messages, except one a write is still reading from.
+  void discard_queue();
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close();
@@ -72,6 +74,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   ServerContext& ctx_;
 
   protocol::StreamParams params_;
+  std::optional<protocol::ProtocolError> query_error_;  // reported once the upgrade completes
   bool format_valid_ = true;   // false after a rejected start/query, until a valid start
   bool audio_started_ = false;
   std::unique_ptr<protocol::AudioDecoder> decoder_;

@@ -1,9 +1,10 @@
 // Runs a libFuzzer target without libFuzzer (GCC builds, CI): a deterministic
-// stream of generated inputs and mutations of earlier ones, plus any files
-// named on the command line. Usage: fuzz_x [iterations] [seed files...]
+// stream of generated inputs and mutations of earlier ones and of seeds.
+// Usage: fuzz_x [iterations] [seed files or directories...]
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -21,10 +22,20 @@ const char* kDictionary[] = {"{\"type\":\"start\"", "\"codec\":\"opus\"", "\"sam
 int main(int argc, char** argv) {
   const long iterations = argc > 1 ? std::atol(argv[1]) : 20000;
   std::vector<std::vector<std::uint8_t>> pool;
+  std::vector<std::filesystem::path> seeds;
   for (int i = 2; i < argc; ++i) {
-    std::ifstream in(argv[i], std::ios::binary);
-    pool.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (std::filesystem::is_directory(argv[i])) {
+      for (const auto& e : std::filesystem::directory_iterator(argv[i])) seeds.push_back(e.path());
+    } else {
+      seeds.emplace_back(argv[i]);
+    }
   }
+  for (const auto& path : seeds) {
+    std::ifstream in(path, std::ios::binary);
+    pool.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    LLVMFuzzerTestOneInput(pool.back().data(), pool.back().size());
+  }
+  const std::size_t seed_count = pool.size();
   std::mt19937 rng(12345);
   auto rnd = [&](std::uint32_t n) { return n == 0 ? 0u : static_cast<std::uint32_t>(rng() % n); };
   for (long it = 0; it < iterations; ++it) {
@@ -50,9 +61,10 @@ int main(int argc, char** argv) {
       for (auto& b : input) b = static_cast<std::uint8_t>(rng());
     }
     LLVMFuzzerTestOneInput(input.data(), input.size());
-    if (pool.size() < 256) pool.push_back(std::move(input));
-    else pool[rnd(256)] = std::move(input);
+    // Seeds stay in the pool; mutants rotate through the rest of it.
+    if (pool.size() < seed_count + 256) pool.push_back(std::move(input));
+    else pool[seed_count + rnd(256)] = std::move(input);
   }
-  std::printf("%ld inputs ran without a crash\n", iterations);
+  std::printf("%ld inputs (%zu seeds) ran without a crash\n", iterations, seed_count);
   return 0;
 }
