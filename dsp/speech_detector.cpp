@@ -1,5 +1,6 @@
 #include "dsp/speech_detector.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "dsp/constants.hpp"
@@ -26,7 +27,9 @@ std::optional<SpeechDecision> SpeechDetector::decide_oldest(std::optional<Segmen
 
   // last_voiced_ covers frames up to f.index + reach_ahead (or the stream end).
   const bool voiced_near = last_voiced_ >= f.index - cfg_.voicing_reach_back;
-  const bool candidate = f.vad && f.rms_db > cfg_.floor_db && voiced_near;
+  noise_db_ = std::max(-90.0f, std::min(f.rms_db, noise_db_ + cfg_.noise_rise_db_per_s * static_cast<float>(kFrameSeconds)));
+  const bool above_noise = f.rms_db > noise_db_ + cfg_.noise_margin_db;
+  const bool candidate = f.vad && f.rms_db > cfg_.floor_db && above_noise && voiced_near;
   if (candidate) {
     if (!in_segment_) {
       in_segment_ = true;

@@ -3,7 +3,9 @@
 //
 // WebRTC's VAD alone calls stationary broadband noise speech, so a frame is a
 // speech candidate only when the VAD agrees, the frame is above an absolute
-// floor, and a voiced frame (from the pitch tracker) lies within
+// floor and clearly above the tracked noise floor (WebRTC's own hangover
+// otherwise stretches speech into the breath and room noise after it), and a
+// voiced frame (from the pitch tracker) lies within
 // [-voicing_reach_back, +voicing_reach_ahead] frames: speech has voiced nuclei
 // at least every few hundred ms, noise has none. Unvoiced onsets and codas are
 // kept by that reach. Segments end after `hangover_frames` without a
@@ -22,6 +24,10 @@ struct SpeechDetectorConfig {
   int voicing_reach_ahead = 5;   // frames (50 ms): the decision delay
   int hangover_frames = 25;      // 250 ms, also the minimum pause
   float floor_db = -55.0f;       // dBFS of a 10 ms frame
+  // Frames must also stand this far above the tracked noise floor, which
+  // follows quiet frames down at once and rises slowly (minimum tracking).
+  float noise_margin_db = 9.0f;
+  float noise_rise_db_per_s = 3.0f;
 };
 
 struct FrameEvidence {
@@ -77,6 +83,7 @@ class SpeechDetector {
   std::array<FrameEvidence, kMaxAhead> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
   std::int64_t last_voiced_ = -1'000'000;
+  float noise_db_ = -90.0f;
   bool in_segment_ = false;
   std::int64_t segment_start_ = 0, last_active_ = -1;
   std::int64_t previous_end_ = -1;  // frame after the last closed segment, -1 if none

@@ -1,0 +1,16 @@
+# orator_header_check(target lib dir): every header in `dir` must compile on
+# its own (one generated .cpp per header, built as an object library).
+function(orator_header_check target lib dir)
+  file(GLOB headers RELATIVE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
+  set(sources)
+  foreach(header ${headers})
+    string(MAKE_C_IDENTIFIER ${header} id)
+    set(src ${CMAKE_CURRENT_BINARY_DIR}/header_check/${id}.cpp)
+    file(WRITE ${src}.in "#include \"${header}\"\n")
+    configure_file(${src}.in ${src} COPYONLY)
+    list(APPEND sources ${src})
+  endforeach()
+  add_library(${target} OBJECT ${sources})
+  target_link_libraries(${target} PRIVATE ${lib})
+  orator_warnings(${target})
+endfunction()
