@@ -12,9 +12,10 @@ PACKAGES=(
 )
 
 if [[ "${1:-}" == "--test" ]]; then
-  # Tests and benchmarks: GoogleTest, Google Benchmark and espeak-ng
-  # (synthetic speech with known syllable counts).
-  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng)
+  # Tests and benchmarks: GoogleTest, Google Benchmark, espeak-ng (synthetic
+  # speech with known syllable counts) and a PostgreSQL server (the storage
+  # tests start throwaway clusters of their own).
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql)
 fi
 
 missing=()

@@ -1,0 +1,28 @@
+#include "storage/connection_pool.hpp"
+
+namespace orator::storage {
+
+ConnectionPool::ConnectionPool(Factory factory, std::size_t size) : size_(size) {
+  if (size == 0) throw StorageError("connection pool size must be at least 1");
+  idle_.reserve(size);
+  for (std::size_t i = 0; i < size; ++i) idle_.push_back(factory());
+}
+
+ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (!available_.wait_for(lock, timeout, [this] { return !idle_.empty(); }))
+    throw StorageError("no database connection available within the timeout");
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return Lease(*this, std::move(c));
+}
+
+void ConnectionPool::release(std::unique_ptr<SqlConnection> c) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(c));
+  }
+  available_.notify_one();
+}
+
+}  // namespace orator::storage

@@ -1,0 +1,89 @@
+#include "storage/migrations.hpp"
+
+#include <ctime>
+#include <string>
+
+namespace orator::storage {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "users, sessions, refresh tokens, API keys", R"SQL(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  timezone TEXT NOT NULL DEFAULT 'UTC',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  started_at BIGINT,
+  ended_at BIGINT,
+  duration DOUBLE PRECISION,
+  speaking_time DOUBLE PRECISION,
+  overall_score INTEGER,
+  report TEXT,
+  checkpoint TEXT,
+  checkpoint_at BIGINT
+);
+CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+CREATE INDEX sessions_by_status ON sessions(status);
+CREATE TABLE refresh_tokens (
+  id TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX api_keys_by_user ON api_keys(user_id);
+)SQL"},
+  };
+  return all;
+}
+
+int schema_version(SqlConnection& c) {
+  c.execute_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  const auto rows = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return static_cast<int>(rows.at(0).integer(0));
+}
+
+int migrate(SqlConnection& c) {
+  int applied = 0;
+  for (const auto& m : migrations()) {
+    // Re-read inside the loop: another instance may be migrating the same database.
+    Transaction tx(c);
+    if (schema_version(c) >= m.version) continue;
+    c.execute_script(m.sql);
+    const SqlValue params[] = {std::int64_t{m.version}, std::string(m.description),
+                               std::int64_t{static_cast<std::int64_t>(std::time(nullptr)) * 1000}};
+    c.query("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)", params);
+    tx.commit();
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace orator::storage

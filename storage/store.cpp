@@ -1,0 +1,225 @@
+#include "storage/store.hpp"
+
+#include <algorithm>
+
+#include "storage/migrations.hpp"
+#include "storage/postgres_connection.hpp"
+#include "storage/sqlite_connection.hpp"
+
+namespace orator::storage {
+namespace {
+
+SqlValue opt(const std::optional<std::int64_t>& v) { return v ? SqlValue{*v} : SqlValue{nullptr}; }
+SqlValue opt(const std::optional<std::string>& v) { return v ? SqlValue{*v} : SqlValue{nullptr}; }
+
+constexpr const char* kUserColumns = "id, email, display_name, password_hash, timezone, created_at, updated_at";
+User user_from(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.integer(6)};
+}
+
+constexpr const char* kSessionColumns =
+    "id, user_id, title, description, mode, status, settings, created_at, started_at, ended_at, checkpoint_at, "
+    "duration, speaking_time, overall_score, report, checkpoint";
+SessionRecord session_from(const SqlRow& r) {
+  SessionRecord s;
+  s.id = r.text(0); s.user_id = r.text(1); s.title = r.text(2); s.description = r.text(3);
+  s.mode = r.text(4); s.status = r.text(5); s.settings = r.text(6); s.created_at = r.integer(7);
+  s.started_at = r.optional_integer(8); s.ended_at = r.optional_integer(9); s.checkpoint_at = r.optional_integer(10);
+  s.duration = r.optional_real(11); s.speaking_time = r.optional_real(12);
+  if (auto v = r.optional_integer(13)) s.overall_score = static_cast<int>(*v);
+  s.report = r.optional_text(14); s.checkpoint = r.optional_text(15);
+  return s;
+}
+
+constexpr const char* kTokenColumns = "id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at";
+RefreshToken token_from(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4), r.integer(5), r.optional_integer(6), r.optional_integer(7)};
+}
+
+constexpr const char* kKeyColumns = "id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at";
+ApiKey key_from(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.optional_integer(6), r.optional_integer(7)};
+}
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (auto p : parts) s += p;
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::string& url, std::size_t pool_size) {
+  ConnectionPool::Factory factory;
+  if (url.rfind("sqlite:", 0) == 0) {
+    const std::string path = url.substr(7);
+    factory = [path] { return open_sqlite(path); };
+  } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    factory = [url] { return open_postgres(url); };
+  } else {
+    throw StorageError("unsupported database URL (use sqlite:/path or postgresql://…)");
+  }
+  auto pool = std::make_unique<ConnectionPool>(factory, pool_size);
+  {
+    auto c = pool->acquire();
+    migrate(*c);
+  }
+  return std::make_unique<Store>(std::move(pool));
+}
+
+Store::Store(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+std::string_view Store::backend() { return pool_->acquire()->backend(); }
+
+User Store::create_user(const User& u) {
+  const SqlValue p[] = {u.id, u.email, u.display_name, u.password_hash, u.timezone, u.created_at, u.updated_at};
+  const auto rows = pool_->acquire()->query(
+      sql({"INSERT INTO users (", kUserColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", kUserColumns}), p);
+  return user_from(rows.at(0));
+}
+
+std::optional<User> Store::find_user(const std::string& id) {
+  const SqlValue p[] = {id};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kUserColumns, " FROM users WHERE id = $1"}), p);
+  if (rows.empty()) return std::nullopt;
+  return user_from(rows[0]);
+}
+
+std::optional<User> Store::find_user_by_email(const std::string& email) {
+  const SqlValue p[] = {email};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kUserColumns, " FROM users WHERE email = $1"}), p);
+  if (rows.empty()) return std::nullopt;
+  return user_from(rows[0]);
+}
+
+void Store::update_user(const User& u) {
+  const SqlValue p[] = {u.id, u.email, u.display_name, u.password_hash, u.timezone, u.updated_at};
+  pool_->acquire()->query(
+      "UPDATE users SET email = $2, display_name = $3, password_hash = $4, timezone = $5, updated_at = $6 WHERE id = $1", p);
+}
+
+bool Store::delete_user(const std::string& id) {
+  const SqlValue p[] = {id};
+  return !pool_->acquire()->query("DELETE FROM users WHERE id = $1 RETURNING id", p).empty();
+}
+
+SessionRecord Store::create_session(const SessionRecord& s) {
+  const SqlValue p[] = {s.id, s.user_id, s.title, s.description, s.mode, s.status, s.settings, s.created_at};
+  const auto rows = pool_->acquire()->query(
+      sql({"INSERT INTO sessions (id, user_id, title, description, mode, status, settings, created_at) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", kSessionColumns}), p);
+  return session_from(rows.at(0));
+}
+
+std::optional<SessionRecord> Store::find_session(const std::string& user_id, const std::string& id) {
+  const SqlValue p[] = {id, user_id};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kSessionColumns, " FROM sessions WHERE id = $1 AND user_id = $2"}), p);
+  if (rows.empty()) return std::nullopt;
+  return session_from(rows[0]);
+}
+
+SessionPage Store::list_sessions(const std::string& user_id, const SessionFilter& f, int page, int limit) {
+  page = std::max(page, 1);
+  limit = std::clamp(limit, 1, 100);
+  // Optional filters as "($n IS NULL OR column = $n)": one statement, all values
+  // bound. The casts tell PostgreSQL the type of a parameter that may be NULL.
+  const std::string where =
+      " FROM sessions WHERE user_id = $1"
+      " AND (CAST($2 AS TEXT) IS NULL OR status = $2) AND (CAST($3 AS TEXT) IS NULL OR mode = $3)"
+      " AND (CAST($4 AS BIGINT) IS NULL OR created_at >= $4) AND (CAST($5 AS BIGINT) IS NULL OR created_at <= $5)";
+  const SqlValue p[] = {user_id, opt(f.status), opt(f.mode), opt(f.from), opt(f.to),
+                        std::int64_t{limit}, std::int64_t{static_cast<std::int64_t>(page - 1) * limit}};
+  auto lease = pool_->acquire();
+  SessionPage out;
+  out.total = lease->query(sql({"SELECT COUNT(*)", where}), std::span(p, 5)).at(0).integer(0);
+  for (const auto& r : lease->query(sql({"SELECT ", kSessionColumns, where, " ORDER BY created_at DESC, id LIMIT $6 OFFSET $7"}), p))
+    out.sessions.push_back(session_from(r));
+  return out;
+}
+
+bool Store::delete_session(const std::string& user_id, const std::string& id) {
+  const SqlValue p[] = {id, user_id};
+  return !pool_->acquire()->query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id", p).empty();
+}
+
+void Store::mark_session_live(const std::string& id, std::int64_t started_at) {
+  const SqlValue p[] = {id, started_at};
+  pool_->acquire()->query("UPDATE sessions SET status = 'live', started_at = COALESCE(started_at, $2) WHERE id = $1", p);
+}
+
+void Store::save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at) {
+  const SqlValue p[] = {id, checkpoint_json, at};
+  pool_->acquire()->query("UPDATE sessions SET checkpoint = $2, checkpoint_at = $3 WHERE id = $1 AND status = 'live'", p);
+}
+
+void Store::finish_session(const std::string& id, const std::string& status, double duration, double speaking_time,
+                           int overall_score, const std::string& report_json, std::int64_t ended_at) {
+  const SqlValue p[] = {id, status, duration, speaking_time, std::int64_t{overall_score}, report_json, ended_at};
+  pool_->acquire()->query(
+      "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, report = $6, ended_at = $7,"
+      " checkpoint = NULL WHERE id = $1", p);
+}
+
+int Store::recover_interrupted_sessions(std::int64_t now) {
+  const SqlValue p[] = {now};
+  return static_cast<int>(pool_->acquire()
+                              ->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
+                                      " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id", p)
+                              .size());
+}
+
+void Store::insert_refresh_token(const RefreshToken& t) {
+  const SqlValue p[] = {t.id, t.family_id, t.user_id, t.token_hash, t.created_at, t.expires_at};
+  pool_->acquire()->query(
+      "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)", p);
+}
+
+std::optional<RefreshToken> Store::find_refresh_token(const std::string& token_hash) {
+  const SqlValue p[] = {token_hash};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kTokenColumns, " FROM refresh_tokens WHERE token_hash = $1"}), p);
+  if (rows.empty()) return std::nullopt;
+  return token_from(rows[0]);
+}
+
+bool Store::use_refresh_token(const std::string& id, std::int64_t at) {
+  // One statement, so two concurrent refreshes cannot both succeed.
+  const SqlValue p[] = {id, at};
+  return !pool_->acquire()
+              ->query("UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id", p)
+              .empty();
+}
+
+void Store::revoke_token_family(const std::string& family_id, std::int64_t at) {
+  const SqlValue p[] = {family_id, at};
+  pool_->acquire()->query("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL", p);
+}
+
+void Store::insert_api_key(const ApiKey& k) {
+  const SqlValue p[] = {k.id, k.user_id, k.name, k.prefix, k.key_hash, k.created_at};
+  pool_->acquire()->query(
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)", p);
+}
+
+std::vector<ApiKey> Store::list_api_keys(const std::string& user_id) {
+  const SqlValue p[] = {user_id};
+  std::vector<ApiKey> out;
+  for (const auto& r : pool_->acquire()->query(sql({"SELECT ", kKeyColumns, " FROM api_keys WHERE user_id = $1 ORDER BY created_at, id"}), p))
+    out.push_back(key_from(r));
+  return out;
+}
+
+bool Store::revoke_api_key(const std::string& user_id, const std::string& id, std::int64_t at) {
+  const SqlValue p[] = {id, user_id, at};
+  return !pool_->acquire()
+              ->query("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id", p)
+              .empty();
+}
+
+std::optional<ApiKey> Store::find_api_key(const std::string& key_hash) {
+  const SqlValue p[] = {key_hash};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kKeyColumns, " FROM api_keys WHERE key_hash = $1"}), p);
+  if (rows.empty()) return std::nullopt;
+  return key_from(rows[0]);
+}
+
+}  // namespace orator::storage

@@ -1,0 +1,98 @@
+#pragma once
+// The repository: every query the product makes, parameterised, over either
+// backend. Every read of user data is scoped by user id, so one user can
+// never reach another's rows through it. Thread-safe (connections come from
+// the pool); calls block, so the server runs them on the WorkerPool.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/connection_pool.hpp"
+
+namespace orator::storage {
+
+struct User {
+  std::string id, email, display_name, password_hash, timezone;
+  std::int64_t created_at = 0, updated_at = 0;  // epoch ms
+};
+
+struct SessionRecord {
+  std::string id, user_id, title, description, mode, status, settings;  // settings: JSON text
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> started_at, ended_at, checkpoint_at;
+  std::optional<double> duration, speaking_time;
+  std::optional<int> overall_score;
+  std::optional<std::string> report, checkpoint;  // JSON text
+};
+
+struct SessionFilter {
+  std::optional<std::string> status, mode;
+  std::optional<std::int64_t> from, to;  // created_at range, epoch ms, inclusive
+};
+
+struct SessionPage {
+  std::vector<SessionRecord> sessions;
+  std::int64_t total = 0;
+};
+
+struct RefreshToken {
+  std::string id, family_id, user_id, token_hash;
+  std::int64_t created_at = 0, expires_at = 0;
+  std::optional<std::int64_t> used_at, revoked_at;
+};
+
+struct ApiKey {
+  std::string id, user_id, name, prefix, key_hash;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> last_used_at, revoked_at;
+};
+
+class Store {
+ public:
+  // `url`: "sqlite:/path/to/file.db" or "postgresql://…". Applies migrations.
+  [[nodiscard]] static std::unique_ptr<Store> open(const std::string& url, std::size_t pool_size = 4);
+  explicit Store(std::unique_ptr<ConnectionPool> pool);
+
+  std::string_view backend();
+
+  // Users. create_user throws StorageError{conflict} for a taken email.
+  User create_user(const User& user);
+  std::optional<User> find_user(const std::string& id);
+  std::optional<User> find_user_by_email(const std::string& email);
+  void update_user(const User& user);
+  bool delete_user(const std::string& id);  // cascades to everything the user owns
+
+  // Sessions.
+  SessionRecord create_session(const SessionRecord& session);
+  std::optional<SessionRecord> find_session(const std::string& user_id, const std::string& id);
+  SessionPage list_sessions(const std::string& user_id, const SessionFilter& filter, int page, int limit);
+  bool delete_session(const std::string& user_id, const std::string& id);
+  // Live checkpoint and final report (the stream's session id is authoritative).
+  void mark_session_live(const std::string& id, std::int64_t started_at);
+  void save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at);
+  void finish_session(const std::string& id, const std::string& status, double duration, double speaking_time,
+                      int overall_score, const std::string& report_json, std::int64_t ended_at);
+  // Start-up recovery: sessions still 'live' belonged to a process that died;
+  // they become 'interrupted' with their last checkpoint as the report.
+  int recover_interrupted_sessions(std::int64_t now);
+
+  // Refresh tokens (stored hashed).
+  void insert_refresh_token(const RefreshToken& token);
+  std::optional<RefreshToken> find_refresh_token(const std::string& token_hash);
+  // Marks a token used; false if it was already used or revoked (reuse).
+  bool use_refresh_token(const std::string& id, std::int64_t at);
+  void revoke_token_family(const std::string& family_id, std::int64_t at);
+
+  // API keys (stored hashed).
+  void insert_api_key(const ApiKey& key);
+  std::vector<ApiKey> list_api_keys(const std::string& user_id);
+  bool revoke_api_key(const std::string& user_id, const std::string& id, std::int64_t at);
+  std::optional<ApiKey> find_api_key(const std::string& key_hash);
+
+ private:
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace orator::storage

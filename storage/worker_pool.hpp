@@ -1,0 +1,37 @@
+#pragma once
+// A fixed number of threads running database work off the event loop, fed by
+// a bounded queue: submit() refuses work when the queue is full instead of
+// growing it (callers answer 503 or retry). Thread-safe.
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orator::storage {
+
+class WorkerPool {
+ public:
+  WorkerPool(std::size_t threads, std::size_t max_queued);
+  ~WorkerPool();  // finishes queued work, then joins
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // False when the queue is full or the pool is stopping; the task is not run.
+  [[nodiscard]] bool submit(std::function<void()> task);
+  [[nodiscard]] std::size_t queued() const;
+
+ private:
+  void run();
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  std::size_t max_queued_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace orator::storage

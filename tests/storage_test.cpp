@@ -1,0 +1,231 @@
+// One storage suite, run against both backends: SQLite (a temp file) and a
+// throwaway PostgreSQL cluster.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "storage/migrations.hpp"
+#include "storage/postgres_connection.hpp"
+#include "storage/sqlite_connection.hpp"
+#include "storage/store.hpp"
+#include "storage/worker_pool.hpp"
+#include "support/postgres_server.hpp"
+
+namespace {
+using namespace orator::storage;
+using orator::test_support::PostgresServer;
+
+class StorageTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = std::filesystem::temp_directory_path() / (std::string("orator-sqlite-") + std::to_string(::getpid()) + "-" +
+                                                      std::to_string(counter_++));
+      std::filesystem::create_directories(dir_);
+      url_ = "sqlite:" + (dir_ / "orator.db").string();
+    } else {
+      std::string why;
+      auto* pg = PostgresServer::instance(&why);
+      if (!pg) GTEST_SKIP() << why;
+      url_ = pg->create_database();
+    }
+    store_ = Store::open(url_);
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  User user(const std::string& id, const std::string& email) {
+    return store_->create_user({id, email, "Name " + id, "hash-" + id, "Europe/Paris", 1000, 1000});
+  }
+  SessionRecord session(const std::string& id, const std::string& user_id, std::int64_t created, const std::string& mode = "presentation") {
+    SessionRecord s;
+    s.id = id; s.user_id = user_id; s.title = "Talk " + id; s.mode = mode; s.status = "created"; s.created_at = created;
+    return store_->create_session(s);
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StorageTest, MigrationsApplyOnceAndRecordTheirVersion) {
+  EXPECT_EQ(store_->backend(), GetParam());
+  // Store::open migrated; a second run over the same database applies nothing.
+  ConnectionPool pool(
+      [&]() -> std::unique_ptr<SqlConnection> {
+        if (GetParam() == "sqlite") return orator::storage::open_sqlite(url_.substr(7));
+        return orator::storage::open_postgres(url_);
+      },
+      1);
+  auto c = pool.acquire();
+  EXPECT_EQ(migrate(*c), 0);
+  EXPECT_EQ(schema_version(*c), migrations().back().version);
+}
+
+TEST_P(StorageTest, UsersAreUniqueByEmailAndRoundTrip) {
+  const auto u = user("u1", "ada@example.com");
+  EXPECT_EQ(u.email, "ada@example.com");
+  EXPECT_EQ(store_->find_user("u1")->timezone, "Europe/Paris");
+  EXPECT_EQ(store_->find_user_by_email("ada@example.com")->id, "u1");
+  EXPECT_FALSE(store_->find_user("nobody"));
+  try {
+    user("u2", "ada@example.com");
+    FAIL() << "duplicate email accepted";
+  } catch (const StorageError& e) {
+    EXPECT_TRUE(e.conflict()) << e.what();
+  }
+  auto changed = u;
+  changed.display_name = "Ada L.";
+  changed.updated_at = 2000;
+  store_->update_user(changed);
+  EXPECT_EQ(store_->find_user("u1")->display_name, "Ada L.");
+}
+
+TEST_P(StorageTest, SqlMetacharactersAreData) {
+  const std::string evil = "Robert'); DROP TABLE users;-- \" \\ % _ $1 ? ;";
+  user("u1", evil);
+  EXPECT_EQ(store_->find_user_by_email(evil)->email, evil);
+  SessionRecord s;
+  s.id = "s1"; s.user_id = "u1"; s.title = evil; s.description = evil; s.mode = "presentation"; s.status = "created";
+  s.settings = R"({"k":"' OR 1=1 --"})";
+  s.created_at = 5;
+  store_->create_session(s);
+  const auto back = store_->find_session("u1", "s1");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->title, evil);
+  EXPECT_EQ(back->settings, s.settings);
+  EXPECT_FALSE(store_->find_session("u1' OR '1'='1", "s1"));
+}
+
+TEST_P(StorageTest, SessionsAreScopedToTheirOwner) {
+  user("alice", "alice@example.com");
+  user("bob", "bob@example.com");
+  session("a1", "alice", 100);
+  EXPECT_TRUE(store_->find_session("alice", "a1"));
+  EXPECT_FALSE(store_->find_session("bob", "a1"));
+  EXPECT_FALSE(store_->delete_session("bob", "a1"));
+  EXPECT_EQ(store_->list_sessions("bob", {}, 1, 20).total, 0);
+  EXPECT_TRUE(store_->delete_session("alice", "a1"));
+  EXPECT_FALSE(store_->find_session("alice", "a1"));
+}
+
+TEST_P(StorageTest, ListingFiltersAndPaginates) {
+  user("u", "u@example.com");
+  for (int i = 0; i < 25; ++i) session(std::string("s") + std::to_string(i), "u", 1000 + i, i % 2 ? "interview" : "presentation");
+  auto page = store_->list_sessions("u", {}, 1, 10);
+  EXPECT_EQ(page.total, 25);
+  ASSERT_EQ(page.sessions.size(), 10u);
+  EXPECT_EQ(page.sessions.front().id, "s24");  // newest first
+  page = store_->list_sessions("u", {}, 3, 10);
+  ASSERT_EQ(page.sessions.size(), 5u);
+  EXPECT_EQ(page.sessions.back().id, "s0");
+  SessionFilter f;
+  f.mode = "interview";
+  f.from = 1010;
+  f.to = 1019;
+  page = store_->list_sessions("u", f, 1, 100);
+  EXPECT_EQ(page.total, 5);  // 1011, 1013, 1015, 1017, 1019
+  f = {};
+  f.status = "completed";
+  EXPECT_EQ(store_->list_sessions("u", f, 1, 100).total, 0);
+  EXPECT_EQ(store_->list_sessions("u", {}, 1, 1000).sessions.size(), 25u);  // limit is capped at 100, not refused
+}
+
+TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
+  user("u", "u@example.com");
+  session("done", "u", 1);
+  session("crashed", "u", 2);
+  store_->mark_session_live("done", 10);
+  store_->mark_session_live("crashed", 11);
+  store_->save_checkpoint("done", R"({"duration":3})", 20);
+  store_->finish_session("done", "completed", 9.5, 6.0, 87, R"({"status":"completed"})", 30);
+  store_->save_checkpoint("crashed", R"({"status":"interrupted","duration":4})", 25);
+  // A new process starts: whatever is still live was cut off.
+  EXPECT_EQ(store_->recover_interrupted_sessions(99), 1);
+  const auto done = store_->find_session("u", "done");
+  EXPECT_EQ(done->status, "completed");
+  EXPECT_EQ(done->overall_score, 87);
+  EXPECT_DOUBLE_EQ(*done->duration, 9.5);
+  EXPECT_EQ(*done->report, R"({"status":"completed"})");
+  EXPECT_FALSE(done->checkpoint);
+  const auto crashed = store_->find_session("u", "crashed");
+  EXPECT_EQ(crashed->status, "interrupted");
+  EXPECT_EQ(*crashed->report, R"({"status":"interrupted","duration":4})");
+  EXPECT_EQ(*crashed->ended_at, 25);
+  EXPECT_EQ(store_->recover_interrupted_sessions(100), 0);
+}
+
+TEST_P(StorageTest, RefreshTokensAreSingleUseAndFamiliesRevoke) {
+  user("u", "u@example.com");
+  store_->insert_refresh_token({"t1", "fam", "u", "hash1", 1, 999999, {}, {}});
+  store_->insert_refresh_token({"t2", "fam", "u", "hash2", 2, 999999, {}, {}});
+  EXPECT_EQ(store_->find_refresh_token("hash1")->family_id, "fam");
+  EXPECT_TRUE(store_->use_refresh_token("t1", 5));
+  EXPECT_FALSE(store_->use_refresh_token("t1", 6)) << "second use is reuse";
+  store_->revoke_token_family("fam", 7);
+  EXPECT_FALSE(store_->use_refresh_token("t2", 8)) << "revoked with its family";
+  EXPECT_EQ(*store_->find_refresh_token("hash2")->revoked_at, 7);
+}
+
+TEST_P(StorageTest, ApiKeysListRevokeAndDeleteUserCascades) {
+  user("alice", "alice@example.com");
+  user("bob", "bob@example.com");
+  store_->insert_api_key({"k1", "alice", "ci", "ora_ab12", "khash1", 1, {}, {}});
+  store_->insert_api_key({"k2", "alice", "laptop", "ora_cd34", "khash2", 2, {}, {}});
+  EXPECT_EQ(store_->list_api_keys("alice").size(), 2u);
+  EXPECT_TRUE(store_->list_api_keys("bob").empty());
+  EXPECT_FALSE(store_->revoke_api_key("bob", "k1", 3));
+  EXPECT_TRUE(store_->revoke_api_key("alice", "k1", 3));
+  EXPECT_EQ(*store_->find_api_key("khash1")->revoked_at, 3);
+  session("s", "alice", 1);
+  store_->insert_refresh_token({"t", "f", "alice", "th", 1, 9, {}, {}});
+  EXPECT_TRUE(store_->delete_user("alice"));
+  EXPECT_FALSE(store_->find_api_key("khash2"));
+  EXPECT_FALSE(store_->find_refresh_token("th"));
+  EXPECT_EQ(store_->list_sessions("alice", {}, 1, 10).total, 0);
+  EXPECT_TRUE(store_->find_user("bob"));
+}
+
+TEST_P(StorageTest, ConcurrentWritersThroughThePool) {
+  user("u", "u@example.com");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        try {
+          session(std::string("c") + std::to_string(t) + std::string("-") + std::to_string(i), "u", t * 100 + i);
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(store_->list_sessions("u", {}, 1, 10).total, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));
+
+TEST(WorkerPool, BoundedQueueRefusesAndDrainsOnStop) {
+  std::atomic<int> ran{0};
+  std::atomic<bool> release{false};
+  {
+    WorkerPool pool(1, 2);
+    ASSERT_TRUE(pool.submit([&] { while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1)); ++ran; }));
+    while (pool.queued() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the worker took it
+    EXPECT_TRUE(pool.submit([&] { ++ran; }));
+    EXPECT_TRUE(pool.submit([&] { ++ran; }));
+    EXPECT_FALSE(pool.submit([&] { ++ran; })) << "the queue is bounded";
+    release = true;
+  }
+  EXPECT_EQ(ran, 3);
+}
+
+}  // namespace
