@@ -1,0 +1,95 @@
+// Password hashing, JWT access tokens and the signing secret.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "server/auth/crypto.hpp"
+#include "server/auth/jwt.hpp"
+
+namespace {
+using namespace orator::server::auth;
+
+const ScryptParams kFast{10, 8, 1};  // tests only: the default is 2^15
+
+TEST(Passwords, HashVerifyAndSalting) {
+  const auto h = hash_password("correct horse battery staple", kFast);
+  EXPECT_EQ(h.rfind("scrypt$10$8$1$", 0), 0u);
+  EXPECT_EQ(h.find("correct"), std::string::npos);
+  EXPECT_TRUE(verify_password("correct horse battery staple", h));
+  EXPECT_FALSE(verify_password("correct horse battery stapler", h));
+  EXPECT_NE(h, hash_password("correct horse battery staple", kFast)) << "salted";
+  EXPECT_FALSE(verify_password("x", "plain-text-password"));
+  EXPECT_FALSE(verify_password("x", "scrypt$40$8$1$AAAA$AAAA")) << "absurd parameters are refused, not run";
+  const auto defaults = hash_password("pw");
+  EXPECT_EQ(defaults.rfind("scrypt$15$8$1$", 0), 0u);
+  EXPECT_TRUE(verify_password("pw", defaults));
+}
+
+TEST(Base64Url, RoundTripAndRejectsJunk) {
+  for (std::size_t n = 0; n < 40; ++n) {
+    const auto bytes = random_bytes(n);
+    EXPECT_EQ(*base64url_decode(base64url_encode(bytes)), bytes);
+  }
+  EXPECT_FALSE(base64url_decode("ab+c"));
+  EXPECT_FALSE(base64url_decode("a"));
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+class Jwt : public ::testing::Test {
+ protected:
+  JwtSigner signer{std::vector<std::uint8_t>(32, 7)};
+  AccessClaims claims{"user-1", 1000, 1900, "jti-1", "user"};
+};
+
+TEST_F(Jwt, SignAndVerify) {
+  const auto token = signer.sign(claims);
+  const auto v = signer.verify(token, 1500);
+  ASSERT_TRUE(v.claims) << v.error;
+  EXPECT_EQ(v.claims->subject, "user-1");
+  EXPECT_EQ(v.claims->expires_at, 1900);
+}
+
+TEST_F(Jwt, ExpiredTamperedWrongKeyAndAlgNoneAreRefused) {
+  const auto token = signer.sign(claims);
+  EXPECT_EQ(signer.verify(token, 1900).error, "token expired");
+  // Tampered payload: a different subject with the old signature.
+  const auto dot1 = token.find('.'), dot2 = token.rfind('.');
+  const std::string forged_payload = base64url_encode(std::vector<std::uint8_t>(
+      {'{', '"', 's', 'u', 'b', '"', ':', '"', 'a', 'd', 'm', 'i', 'n', '"', ',', '"', 'i', 'a', 't', '"', ':', '1', ',',
+       '"', 'e', 'x', 'p', '"', ':', '9', '9', '9', '9', '9', '9', '9', '9', '9', '}'}));
+  EXPECT_EQ(signer.verify(token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2), 1500).error, "invalid token signature");
+  // Signed with another key.
+  JwtSigner other{std::vector<std::uint8_t>(32, 8)};
+  EXPECT_EQ(signer.verify(other.sign(claims), 1500).error, "invalid token signature");
+  // alg: none, with and without a signature.
+  const auto none_header = base64url_encode(std::vector<std::uint8_t>({'{', '"', 'a', 'l', 'g', '"', ':', '"', 'n', 'o', 'n', 'e', '"', '}'}));
+  const std::string payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  EXPECT_EQ(signer.verify(none_header + "." + payload + ".", 1500).error, "unsupported token algorithm");
+  EXPECT_EQ(signer.verify(none_header + "." + payload + token.substr(dot2), 1500).error, "unsupported token algorithm");
+  // Garbage.
+  for (const char* junk : {"", "a.b", "a.b.c.d", "....", "eyJ.eyJ.sig"}) EXPECT_FALSE(signer.verify(junk, 1500).claims) << junk;
+}
+
+TEST(SigningSecret, EnvironmentFileOrGeneratedOnce) {
+  const auto dir = std::filesystem::temp_directory_path() / ("orator-secret-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const auto generated = load_signing_secret(nullptr, "", dir.string());
+  EXPECT_GE(generated.size(), 32u);
+  EXPECT_EQ(load_signing_secret(nullptr, "", dir.string()), generated) << "kept across restarts";
+  struct stat st{};
+  ASSERT_EQ(stat((dir / "jwt-secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 077, 0u) << "owner-only permissions";
+  const std::string env(40, 'e');
+  EXPECT_EQ(load_signing_secret(env.c_str(), "", dir.string()), std::vector<std::uint8_t>(env.begin(), env.end()));
+  EXPECT_THROW(load_signing_secret("short", "", dir.string()), std::invalid_argument);
+  std::ofstream(dir / "file-secret") << std::string(33, 'f') << "\n";
+  EXPECT_EQ(load_signing_secret(nullptr, (dir / "file-secret").string(), dir.string()).size(), 33u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
