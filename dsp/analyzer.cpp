@@ -220,6 +220,11 @@ void StreamAnalyzer::emit_metrics() {
   iv_nudge_.reset();
 }
 
+Assessment StreamAnalyzer::snapshot() const {
+  ReportAccumulator copy = report_;
+  return copy.finish(config_.mode, false, received_seconds(), speech_.speaking_time(), first_speech_, last_speech_);
+}
+
 Assessment StreamAnalyzer::finish(bool completed) {
   if (finished_) throw std::logic_error("finish called twice");
   finished_ = true;

@@ -81,6 +81,10 @@ class StreamAnalyzer {
   // and returns the report. Call once.
   [[nodiscard]] Assessment finish(bool completed);
 
+  // The report as it stands, without ending the stream (status interrupted):
+  // what a checkpoint stores. Copies the report state; not for every frame.
+  [[nodiscard]] Assessment snapshot() const;
+
   double received_seconds() const { return static_cast<double>(received_) / config_.input_rate; }
   const AnalyzerConfig& config() const { return config_; }
 

@@ -66,6 +66,35 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.shutdown_grace_seconds, 0, 600); }},
       {"--port-file", "ORATOR_PORT_FILE", "write the bound port to this file once listening",
        [](ServerConfig& c, const std::string& v) { c.port_file = v; return true; }},
+      {"--data-dir", "ORATOR_DATA_DIR", "directory for the SQLite database and the generated JWT secret (default ./data)",
+       [](ServerConfig& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
+      {"--database", "ORATOR_DATABASE", "postgresql://user:pass@host/db, or sqlite:/path (default sqlite under --data-dir)",
+       [](ServerConfig& c, const std::string& v) {
+         c.database = v;
+         return v.rfind("sqlite:", 0) == 0 || v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0;
+       }},
+      {"--db-pool-size", "ORATOR_DB_POOL_SIZE", "database connections and worker threads (default 4)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.db_pool_size, 1, 256); }},
+      {"--db-queue", "ORATOR_DB_QUEUE", "database tasks queued before requests get 503 (default 1024)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.db_queue, 1, 1u << 20); }},
+      {"--jwt-secret-file", "ORATOR_JWT_SECRET_FILE", "file holding the token signing secret (else $ORATOR_JWT_SECRET, else generated under --data-dir)",
+       [](ServerConfig& c, const std::string& v) { c.jwt_secret_file = v; return true; }},
+      {"--access-token-ttl", "ORATOR_ACCESS_TOKEN_TTL", "access token lifetime in seconds (default 900)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.access_token_seconds, 1, 86400); }},
+      {"--refresh-token-ttl", "ORATOR_REFRESH_TOKEN_TTL", "refresh token lifetime in seconds (default 2592000)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.refresh_token_seconds, 60, 365 * 86400.0); }},
+      {"--allow-anonymous-streams", "ORATOR_ALLOW_ANONYMOUS_STREAMS", "true to accept unauthenticated streams (not stored; default false)",
+       [](ServerConfig& c, const std::string& v) {
+         if (v != "true" && v != "false") return false;
+         c.allow_anonymous_streams = v == "true";
+         return true;
+       }},
+      {"--rate-limit", "ORATOR_RATE_LIMIT", "REST requests per minute per user, or per address when unauthenticated (default 600)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.rate_limit_per_minute, 1, 1e9); }},
+      {"--auth-rate-limit", "ORATOR_AUTH_RATE_LIMIT", "login, register, token and refresh requests per minute per address (default 30)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.auth_rate_limit_per_minute, 1, 1e9); }},
+      {"--checkpoint-seconds", "ORATOR_CHECKPOINT_SECONDS", "live streams store a checkpoint report this often, in audio seconds (default 5)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.checkpoint_seconds, 0.5, 3600); }},
       {"--log-level", "ORATOR_LOG_LEVEL", "trace, debug, info, warn, error or off (default info)",
        [](ServerConfig& c, const std::string& v) {
          c.log_level = v;

@@ -25,6 +25,23 @@ struct ServerConfig {
   double shutdown_grace_seconds = 10;
   std::string port_file;                        // write the bound port here
   std::string log_level = "info";
+
+  // Storage and accounts.
+  std::string data_dir = "data";                // SQLite file, generated JWT secret
+  std::string database;                         // empty: sqlite:<data_dir>/orator.db
+  std::size_t db_pool_size = 4;                 // connections, and database worker threads
+  std::size_t db_queue = 1024;                  // queued database tasks before 503
+  std::string jwt_secret_file;                  // else $ORATOR_JWT_SECRET, else generated
+  double access_token_seconds = 15 * 60;
+  double refresh_token_seconds = 30 * 24 * 3600;
+  bool allow_anonymous_streams = false;
+  double rate_limit_per_minute = 600;           // requests per user (or address, unauthenticated)
+  double auth_rate_limit_per_minute = 30;       // login/register/token/refresh per address
+  double checkpoint_seconds = 5;                // live streams persist a report this often (audio time)
+
+  [[nodiscard]] std::string database_url() const {
+    return database.empty() ? "sqlite:" + data_dir + "/orator.db" : database;
+  }
 };
 
 struct ConfigResult {

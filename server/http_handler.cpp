@@ -2,6 +2,11 @@
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cctype>
 
 #include "protocol/json_writer.hpp"
 #include "server/stream_route.hpp"
@@ -25,6 +30,43 @@ HttpResponse json_response(const HttpRequest& req, http::status status, const js
 }
 
 }  // namespace
+
+bool is_api_target(std::string_view target) {
+  return target.rfind("/v1/", 0) == 0 && !match_stream_route(target);
+}
+
+api::ApiRequest to_api_request(const HttpRequest& req, std::string client_address) {
+  api::ApiRequest out;
+  out.method = std::string(req.method_string());
+  out.body = req.body();
+  out.client_address = std::move(client_address);
+  const std::string_view target = req.target();
+  out.path = std::string(target.substr(0, target.find('?')));
+  if (auto url = boost::urls::parse_origin_form(target)) {
+    for (auto p : url->params()) out.query.emplace(p.key, p.has_value ? p.value : "");
+  }
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    out.headers[name] = std::string(field.value());
+  }
+  return out;
+}
+
+HttpResponse to_http_response(const HttpRequest& req, const api::ApiResponse& r) {
+  HttpResponse res{static_cast<http::status>(r.status), req.version()};
+  res.set(http::field::server, "orator");
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Request-Id", random_id());
+  for (const auto& [name, value] : r.headers) res.set(name, value);
+  res.keep_alive(req.keep_alive());
+  if (r.status != 204) {
+    res.set(http::field::content_type, r.content_type);
+    res.body() = r.raw_body ? *r.raw_body : protocol::to_json(r.body);
+  }
+  res.prepare_payload();
+  return res;
+}
 
 HttpResponse error_response(const HttpRequest& req, http::status status, std::string_view code, std::string_view message) {
   return json_response(req, status, json::object{{"error", json::object{{"code", code}, {"message", message}, {"details", json::object{}}}}});

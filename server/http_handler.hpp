@@ -4,6 +4,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "server/api/api_types.hpp"
 #include "server/server_context.hpp"
 
 namespace orator::server {
@@ -12,6 +13,12 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 [[nodiscard]] HttpResponse handle_request(const HttpRequest& request, const ServerContext& context);
+
+// REST requests go to api::Api (on the worker pool); these convert between
+// Beast's messages and the API's plain types.
+[[nodiscard]] bool is_api_target(std::string_view target);
+[[nodiscard]] api::ApiRequest to_api_request(const HttpRequest& request, std::string client_address);
+[[nodiscard]] HttpResponse to_http_response(const HttpRequest& request, const api::ApiResponse& response);
 
 // The one error shape of the REST API: {"error":{"code","message","details"}}.
 [[nodiscard]] HttpResponse error_response(const HttpRequest& request, boost::beast::http::status status,

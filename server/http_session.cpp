@@ -1,13 +1,17 @@
 #include "server/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/api/api.hpp"
+#include "server/api/stream_auth.hpp"
 #include "server/stream_route.hpp"
 #include "server/stream_session.hpp"
+#include "storage/worker_pool.hpp"
 
 namespace orator::server {
 namespace beast = boost::beast;
@@ -45,17 +49,69 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return;  // timeout, reset or malformed request: drop the connection
 
-  HttpRequest req = parser_->release();
-  if (beast::websocket::is_upgrade(req)) {
-    if (auto route = match_stream_route(req.target())) {
-      std::make_shared<StreamSession>(std::move(stream_), ctx_)->run(std::move(req), std::move(*route));
-      return;
-    }
-    auto res = error_response(req, http::status::not_found, "NOT_FOUND", "no WebSocket endpoint at this path");
+  auto req = std::make_shared<HttpRequest>(parser_->release());
+  if (beast::websocket::is_upgrade(*req)) {
+    if (auto route = match_stream_route(req->target())) return authorize_stream(std::move(req), std::move(*route));
+    auto res = error_response(*req, http::status::not_found, "NOT_FOUND", "no WebSocket endpoint at this path");
     res.keep_alive(false);
     return send(std::move(res));
   }
-  send(handle_request(req, ctx_));
+  if (ctx_.api && is_api_target(req->target())) return dispatch_api(std::move(req));
+  send(handle_request(*req, ctx_));
+}
+
+std::string HttpSession::client_address() const {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+void HttpSession::dispatch_api(std::shared_ptr<HttpRequest> req) {
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address()));
+  auto self = shared_from_this();
+  const bool queued = ctx_.workers->submit([self, req, api_req] {
+    auto res = std::make_shared<HttpResponse>(to_http_response(*req, self->ctx_.api->handle(*api_req)));
+    net::post(self->stream_.get_executor(), [self, res] { self->send(std::move(*res)); });
+  });
+  if (!queued) send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
+}
+
+void HttpSession::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route) {
+  if (!ctx_.api) {  // no storage: every stream is anonymous
+    std::make_shared<StreamSession>(std::move(stream_), ctx_, StreamIdentity{})->run(std::move(*req), std::move(route));
+    return;
+  }
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address()));
+  std::string requested = route.path_session_id;
+  for (const auto& [key, value] : route.query)
+    if (key == "session_id" && requested.empty()) requested = value;
+  auto self = shared_from_this();
+  auto shared_route = std::make_shared<StreamRoute>(std::move(route));
+  const bool queued = ctx_.workers->submit([self, req, api_req, shared_route, requested] {
+    auto result = std::make_shared<api::StreamAuthorization>();
+    try {
+      *result = api::authorize_stream(*self->ctx_.api, *api_req, requested, self->ctx_.config.allow_anonymous_streams);
+    } catch (const std::exception& e) {
+      spdlog::error("stream authorisation failed: {}", e.what());
+      *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", {}};
+    }
+    net::post(self->stream_.get_executor(), [self, req, shared_route, result] {
+      if (result->status != 0) {
+        // Refused before the upgrade: a plain HTTP error, then close.
+        auto res = error_response(*req, static_cast<http::status>(result->status), result->code, result->message);
+        if (result->status == 401) res.set(http::field::www_authenticate, "Bearer");
+        res.keep_alive(false);
+        return self->send(std::move(res));
+      }
+      std::make_shared<StreamSession>(std::move(self->stream_), self->ctx_, result->identity)
+          ->run(std::move(*req), std::move(*shared_route));
+    });
+  });
+  if (!queued) {
+    auto res = error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
+    res.keep_alive(false);
+    send(std::move(res));
+  }
 }
 
 void HttpSession::send(HttpResponse response) {

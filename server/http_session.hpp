@@ -12,6 +12,7 @@
 
 #include "server/http_handler.hpp"
 #include "server/server_context.hpp"
+#include "server/stream_route.hpp"
 
 namespace orator::server {
 
@@ -24,6 +25,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // REST requests and stream authorisation run on the database worker pool;
+  // their results come back to this connection's strand.
+  void dispatch_api(std::shared_ptr<HttpRequest> request);
+  void authorize_stream(std::shared_ptr<HttpRequest> request, StreamRoute route);
+  [[nodiscard]] std::string client_address() const;
   void send(HttpResponse response);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();

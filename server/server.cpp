@@ -7,13 +7,19 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
 
+#include "server/api/api.hpp"
+#include "server/auth/jwt.hpp"
 #include "server/http_session.hpp"
 #include "server/server_context.hpp"
 #include "server/stream_session.hpp"
+#include "storage/store.hpp"
+#include "storage/worker_pool.hpp"
 
 namespace orator::server {
 namespace net = boost::asio;
@@ -80,10 +86,36 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
 int run_server(const ServerConfig& config) {
   const int threads = config.threads > 0 ? config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  net::io_context ioc{threads};
+  // Declaration order is teardown order in reverse: the worker pool drains
+  // first (its tasks use the store and post to the io_context), then the
+  // io_context destroys pending sessions (they use ctx), then the rest.
   ServerContext ctx;
   ctx.config = config;
   ctx.analysis = dsp::AnalysisContext::create();
+
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<auth::JwtSigner> signer;
+  std::unique_ptr<api::Api> rest;
+  try {
+    std::filesystem::create_directories(config.data_dir);
+    store = storage::Store::open(config.database_url(), config.db_pool_size);
+    signer = std::make_unique<auth::JwtSigner>(
+        auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
+    rest = std::make_unique<api::Api>(*store, *signer, ctx.config);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  // Sessions still live belonged to a process that died: keep their last checkpoint.
+  if (const int recovered = store->recover_interrupted_sessions(api::Api::now_ms()); recovered > 0)
+    spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", recovered);
+  spdlog::info("storage: {}", store->backend());
+
+  net::io_context ioc{threads};
+  storage::WorkerPool workers(config.db_pool_size, config.db_queue);
+  ctx.store = store.get();
+  ctx.workers = &workers;
+  ctx.api = rest.get();
 
   auto listener = std::make_shared<Listener>(ioc, ctx);
   const std::uint16_t port = listener->open(config.host, config.port);

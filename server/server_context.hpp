@@ -13,7 +13,19 @@
 #include "dsp/analyzer.hpp"
 #include "server/config.hpp"
 
+namespace orator::storage {
+class Store;
+class WorkerPool;
+}  // namespace orator::storage
+
 namespace orator::server {
+
+namespace api {
+class Api;
+}
+namespace auth {
+class JwtSigner;
+}
 
 class StreamSession;
 
@@ -29,9 +41,20 @@ class SessionRegistry {
   std::unordered_map<const StreamSession*, std::weak_ptr<StreamSession>> sessions_;
 };
 
+// Who a stream belongs to, decided before the upgrade.
+struct StreamIdentity {
+  std::string user_id;      // empty for an anonymous stream
+  std::string session_id;   // the stored session, empty when anonymous
+  bool persistent() const { return !session_id.empty(); }
+};
+
 struct ServerContext {
   ServerConfig config;
   std::shared_ptr<const dsp::AnalysisContext> analysis;
+  // Null when the server runs without storage (unit tests of handle_request).
+  storage::Store* store = nullptr;
+  storage::WorkerPool* workers = nullptr;
+  api::Api* api = nullptr;
   SessionRegistry streams;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> streams_started{0};

@@ -6,13 +6,18 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/api/api.hpp"
+#include "storage/store.hpp"
+#include "storage/worker_pool.hpp"
+
 namespace orator::server {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
-StreamSession::StreamSession(beast::tcp_stream&& stream, ServerContext& context)
-    : ws_(std::move(stream)), idle_timer_(ws_.get_executor()), ctx_(context) {
+StreamSession::StreamSession(beast::tcp_stream&& stream, ServerContext& context, StreamIdentity identity)
+    : ws_(std::move(stream)), idle_timer_(ws_.get_executor()), ctx_(context), identity_(std::move(identity)),
+      next_checkpoint_(context.config.checkpoint_seconds) {
   ++ctx_.connections;
 }
 
@@ -29,6 +34,7 @@ void StreamSession::run(HttpRequest request, StreamRoute route) {
   if (!route.path_session_id.empty()) {
     if (auto err = protocol::apply_param(params_, "session_id", route.path_session_id); err && !query_error_) query_error_ = err;
   }
+  if (identity_.persistent()) params_.session_id = identity_.session_id;  // authorised before the upgrade
   if (params_.session_id.empty()) params_.session_id = random_id();
   format_valid_ = !query_error_;
 
@@ -119,6 +125,10 @@ void StreamSession::handle_text(std::string_view text) {
         reject("START_AFTER_AUDIO", "start must come before the first audio frame; this one was ignored");
         return;
       }
+      if (identity_.persistent() && msg.params.session_id != identity_.session_id) {
+        reject("INVALID_PARAMETER", "session_id is fixed when the stream opens (put it in the URL); this start was ignored");
+        return;
+      }
       params_ = msg.params;
       format_valid_ = true;
       send(protocol::ready_json(params_));
@@ -188,7 +198,33 @@ void StreamSession::finalise(bool completed) {
   const dsp::Assessment a = analyzer_->finish(completed);
   spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}", params_.session_id,
                completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall);
-  if (!dead_) send(protocol::assessment_json(params_.session_id, a), /*final_message=*/true);
+  std::string report = protocol::assessment_json(params_.session_id, a);
+  if (identity_.persistent()) store_final(a, report);
+  if (!dead_) send(std::move(report), /*final_message=*/true);
+}
+
+void StreamSession::store_checkpoint() {
+  if (!ctx_.workers || !analyzer_) return;
+  auto report = std::make_shared<std::string>(protocol::assessment_json(params_.session_id, analyzer_->snapshot()));
+  storage::Store* store = ctx_.store;
+  const std::string id = identity_.session_id;
+  // A dropped checkpoint is harmless (the next one or the final report follows).
+  if (!ctx_.workers->submit([store, id, report] { store->save_checkpoint(id, *report, api::Api::now_ms()); }))
+    spdlog::warn("stream {}: database queue full; checkpoint skipped", id);
+}
+
+void StreamSession::store_final(const dsp::Assessment& a, const std::string& report_json) {
+  if (!ctx_.workers) return;
+  storage::Store* store = ctx_.store;
+  const std::string id = identity_.session_id;
+  auto report = std::make_shared<std::string>(report_json);
+  const std::string status = a.completed ? "completed" : "interrupted";
+  const double duration = a.duration, speaking = a.speaking_time;
+  const int overall = a.scores.overall;
+  if (!ctx_.workers->submit([store, id, report, status, duration, speaking, overall] {
+        store->finish_session(id, status, duration, speaking, overall, *report, api::Api::now_ms());
+      }))
+    spdlog::error("stream {}: database queue full; the report was not stored (its last checkpoint stays)", id);
 }
 
 void StreamSession::finish(bool completed, CloseCode code, std::string_view reason) {
@@ -277,6 +313,12 @@ void StreamSession::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& in
   send(protocol::nudge_json(nudge, inputs));
 }
 
-void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) { send(protocol::metrics_json(metrics)); }
+void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) {
+  send(protocol::metrics_json(metrics));
+  if (identity_.persistent() && metrics.t >= next_checkpoint_) {
+    next_checkpoint_ = metrics.t + ctx_.config.checkpoint_seconds;
+    store_checkpoint();
+  }
+}
 
 }  // namespace orator::server

@@ -28,7 +28,7 @@ namespace orator::server {
 
 class StreamSession : public std::enable_shared_from_this<StreamSession>, private dsp::AnalysisSink {
  public:
-  StreamSession(boost::beast::tcp_stream&& stream, ServerContext& context);
+  StreamSession(boost::beast::tcp_stream&& stream, ServerContext& context, StreamIdentity identity);
   ~StreamSession() override;
 
   // Accepts the upgrade request and starts the stream.
@@ -54,6 +54,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   void abandon(std::string_view why);
   void finalise(bool completed);
   void reject(std::string_view code, std::string_view message);  // counts toward the error limit
+  // Persistence, on the database worker pool (never blocking the strand).
+  void store_checkpoint();
+  void store_final(const dsp::Assessment& assessment, const std::string& report_json);
 
   void send(std::string message, bool final_message = false);
   // Drops queued messages, except one a write is still reading from.
@@ -72,6 +75,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer idle_timer_;
   ServerContext& ctx_;
+  StreamIdentity identity_;
+  double next_checkpoint_ = 0;
 
   protocol::StreamParams params_;
   std::optional<protocol::ProtocolError> query_error_;  // reported once the upgrade completes

@@ -22,7 +22,7 @@ class BadInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // A small outgoing queue so a non-reading client is detected quickly.
-    server_ = new ServerProcess({"--max-frame-bytes", "65536", "--max-queue-messages", "64", "--idle-timeout", "3"});
+    server_ = new ServerProcess({"--allow-anonymous-streams", "true", "--max-frame-bytes", "65536", "--max-queue-messages", "64", "--idle-timeout", "3"});
   }
   static void TearDownTestSuite() {
     EXPECT_EQ(server_->stop(SIGTERM), 0);

@@ -15,7 +15,7 @@ namespace {
 using namespace orator::test_support;
 
 void graceful_stop_finalises_live_streams(int signal) {
-  ServerProcess server;
+  ServerProcess server({"--allow-anonymous-streams", "true"});
   const auto audio = intoned_syllables(16000, 3.0, 150, 30, 0.1);
   WsClient a(server.port(), "/v1/stream?session_id=live-a");
   WsClient b(server.port(), "/v1/stream?session_id=live-b&codec=s16");

@@ -18,7 +18,7 @@ using namespace orator::test_support;
 
 class StreamTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void SetUpTestSuite() { server_ = new ServerProcess({"--allow-anonymous-streams", "true"}); }
   static void TearDownTestSuite() {
     EXPECT_EQ(server_->stop(SIGTERM), 0);
     delete server_;

@@ -20,7 +20,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   const std::string port_file = dir_ + "/port";
-  std::vector<std::string> args = {ORATOR_SERVER_BINARY, "--port", "0", "--port-file", port_file, "--host", "127.0.0.1"};
+  std::vector<std::string> args = {ORATOR_SERVER_BINARY, "--port", "0", "--port-file", port_file, "--host", "127.0.0.1",
+                                   "--data-dir", dir_ + "/data"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   pid_ = fork();

@@ -9,7 +9,8 @@ namespace orator::test_support {
 
 class ServerProcess {
  public:
-  // Extra flags are appended to `--port 0 --port-file ...`.
+  // Extra flags are appended to `--port 0 --port-file ... --data-dir <temp>`
+  // (a fresh SQLite database and JWT secret per server).
   explicit ServerProcess(std::vector<std::string> extra_args = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
@@ -22,6 +23,8 @@ class ServerProcess {
   bool running() const;
   // Everything the server printed so far.
   std::string log() const;
+  // The server's own temporary directory (its data directory is <dir>/data).
+  const std::string& dir() const { return dir_; }
   // Waits until the log contains `text`; false on timeout.
   bool wait_for_log(const std::string& text, double timeout_s = 5.0) const;
 

@@ -1,0 +1,162 @@
+#include "server/api/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "server/server_context.hpp"
+
+namespace orator::server::api {
+namespace json = boost::json;
+
+Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, auth::ScryptParams password_params)
+    : store_(store),
+      signer_(signer),
+      config_(config),
+      password_params_(password_params),
+      dummy_hash_(auth::hash_password(auth::random_token(), password_params)),
+      user_limiter_(config.rate_limit_per_minute),
+      credential_limiter_(config.auth_rate_limit_per_minute) {
+  add_auth_routes();
+  add_user_routes();
+  add_session_routes();
+}
+
+std::int64_t Api::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_time(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<std::int64_t> parse_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  char tail = 0;
+  int n = std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
+  if (n == 7 && tail != 'Z') return std::nullopt;
+  if (n != 7 && n != 6) {
+    h = mi = s = 0;
+    if (std::sscanf(str.c_str(), "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3) return std::nullopt;
+  }
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d; tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = s;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+}
+
+json::object Api::user_json(const storage::User& u) {
+  return {{"id", u.id}, {"email", u.email}, {"display_name", u.display_name}, {"timezone", u.timezone},
+          {"created_at", format_time(u.created_at)}};
+}
+
+json::object Api::issue_tokens(const storage::User& user, const std::string& family_id) {
+  const std::int64_t now = now_ms();
+  auth::AccessClaims claims;
+  claims.subject = user.id;
+  claims.issued_at = now / 1000;
+  claims.expires_at = claims.issued_at + static_cast<std::int64_t>(config_.access_token_seconds);
+  claims.token_id = random_id();
+  const std::string refresh = auth::random_token();
+  storage::RefreshToken t;
+  t.id = random_id();
+  t.family_id = family_id.empty() ? random_id() : family_id;
+  t.user_id = user.id;
+  t.token_hash = auth::sha256_hex(refresh);
+  t.created_at = now;
+  t.expires_at = now + static_cast<std::int64_t>(config_.refresh_token_seconds * 1000);
+  store_.insert_refresh_token(t);
+  return {{"access_token", signer_.sign(claims)},
+          {"token_type", "Bearer"},
+          {"expires_in", static_cast<std::int64_t>(config_.access_token_seconds)},
+          {"refresh_token", refresh},
+          {"refresh_expires_in", static_cast<std::int64_t>(config_.refresh_token_seconds)},
+          {"user", user_json(user)}};
+}
+
+std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string& error) {
+  if (auto key = req.header("x-api-key")) {
+    const auto found = store_.find_api_key(auth::sha256_hex(*key));
+    if (!found || found->revoked_at) {
+      error = "invalid or revoked API key";
+      return std::nullopt;
+    }
+    return found->user_id;
+  }
+  std::optional<std::string> token;
+  if (auto h = req.header("authorization")) {
+    if (h->size() > 7 && (h->rfind("Bearer ", 0) == 0 || h->rfind("bearer ", 0) == 0)) token = h->substr(7);
+    else {
+      error = "Authorization must be 'Bearer <token>'";
+      return std::nullopt;
+    }
+  } else if (auto q = req.query_value("access_token")) {
+    token = *q;
+  }
+  if (!token) {
+    error = "authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'";
+    return std::nullopt;
+  }
+  const auto verified = signer_.verify(*token, now_ms() / 1000);
+  if (!verified.claims) {
+    error = verified.error;
+    return std::nullopt;
+  }
+  // A deleted account's tokens die with it.
+  if (!store_.find_user(verified.claims->subject)) {
+    error = "the account no longer exists";
+    return std::nullopt;
+  }
+  return verified.claims->subject;
+}
+
+ApiResponse Api::handle(ApiRequest& req) {
+  ApiResponse response;
+  try {
+    const auto match = router_.match(req);
+    if (!match.route) {
+      if (match.path_exists) throw ApiError(405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
+      throw not_found("endpoint");
+    }
+    const RouteOptions& opts = match.route->options;
+    if (opts.credential_endpoint) {
+      if (auto wait = credential_limiter_.acquire(req.client_address))
+        throw ApiError(429, "RATE_LIMIT_EXCEEDED", "too many attempts; retry later", {{"retry_after", *wait}});
+    }
+    if (opts.authenticated) {
+      std::string error;
+      const auto user = authenticate(req, error);
+      if (!user) throw unauthorized(error);
+      req.user_id = *user;
+    }
+    const std::string limit_key = req.user_id.empty() ? "addr:" + req.client_address : "user:" + req.user_id;
+    if (auto wait = user_limiter_.acquire(limit_key))
+      throw ApiError(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", {{"retry_after", *wait}});
+    response = match.route->handler(req);
+  } catch (const ApiError& e) {
+    response = error_body(e.status, e.code, e.what(), e.details);
+    if (e.status == 429) response.headers.emplace_back("Retry-After", std::to_string(e.details.at("retry_after").as_int64()));
+    if (e.status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  } catch (const storage::StorageError& e) {
+    if (e.conflict()) {
+      response = error_body(409, "CONFLICT", "the resource already exists");
+    } else {
+      spdlog::error("{} {}: storage error: {}", req.method, req.path, e.what());
+      response = error_body(503, "INTERNAL_ERROR", "the database is unavailable; retry later");
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: internal error: {}", req.method, req.path, e.what());
+    response = error_body(500, "INTERNAL_ERROR", "internal error");
+  }
+  return response;
+}
+
+}  // namespace orator::server::api

@@ -1,0 +1,57 @@
+#pragma once
+// The REST API. handle() authenticates, rate-limits, routes and maps every
+// failure to the one error shape. It blocks on the database, so the server
+// calls it from the storage worker pool, never from an event-loop thread.
+// Thread-safe.
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+
+#include "server/api/api_types.hpp"
+#include "server/api/rate_limiter.hpp"
+#include "server/api/router.hpp"
+#include "server/auth/crypto.hpp"
+#include "server/auth/jwt.hpp"
+#include "server/config.hpp"
+#include "storage/store.hpp"
+
+namespace orator::server::api {
+
+class Api {
+ public:
+  Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config,
+      auth::ScryptParams password_params = {});
+
+  [[nodiscard]] ApiResponse handle(ApiRequest& request);
+  // Who is calling (Bearer token, access_token query parameter, or X-API-Key):
+  // the user id, or nullopt with `error` set.
+  [[nodiscard]] std::optional<std::string> authenticate(const ApiRequest& request, std::string& error);
+  [[nodiscard]] const Router& router() const { return router_; }
+  [[nodiscard]] storage::Store& store() { return store_; }
+
+  // Shared by the route files.
+  [[nodiscard]] boost::json::object issue_tokens(const storage::User& user, const std::string& family_id = {});
+  [[nodiscard]] static boost::json::object user_json(const storage::User& user);
+  [[nodiscard]] static std::int64_t now_ms();
+
+ private:
+  void add_auth_routes();
+  void add_user_routes();
+  void add_session_routes();
+
+  storage::Store& store_;
+  const auth::JwtSigner& signer_;
+  const ServerConfig& config_;
+  auth::ScryptParams password_params_;
+  std::string dummy_hash_;  // verified against when the user does not exist (equal timing)
+  RateLimiter user_limiter_, credential_limiter_;
+  Router router_;
+};
+
+// ISO 8601 UTC ("2026-11-22T05:49:23Z") from epoch milliseconds, and back
+// (also accepts a bare date, as the start of that day).
+[[nodiscard]] std::string format_time(std::int64_t epoch_ms);
+[[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text);
+
+}  // namespace orator::server::api

@@ -1,0 +1,55 @@
+#pragma once
+// REST request/response as plain data (no Beast), and the one error shape:
+// {"error":{"code","message","details"}}.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace orator::server::api {
+
+struct ApiRequest {
+  std::string method;                              // "GET", "POST", ...
+  std::string path;                                // without the query
+  std::multimap<std::string, std::string> query;   // decoded
+  std::map<std::string, std::string> headers;      // lower-case names
+  std::string body;
+  std::string client_address;
+  // Filled while routing and authenticating:
+  std::map<std::string, std::string> params;       // path parameters
+  std::string user_id;                             // authenticated user, empty if none
+
+  [[nodiscard]] std::optional<std::string> header(const std::string& lower_name) const;
+  [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
+};
+
+struct ApiResponse {
+  int status = 200;
+  boost::json::value body;                         // serialised as JSON unless raw_body is set
+  std::optional<std::string> raw_body;             // e.g. CSV
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Thrown by handlers; turned into the error shape with its HTTP status.
+struct ApiError : std::runtime_error {
+  ApiError(int http_status, std::string error_code, const std::string& message, boost::json::object error_details = {})
+      : std::runtime_error(message), status(http_status), code(std::move(error_code)), details(std::move(error_details)) {}
+  int status;
+  std::string code;
+  boost::json::object details;
+};
+
+[[nodiscard]] ApiResponse error_body(int status, std::string_view code, std::string_view message,
+                                     const boost::json::object& details = {});
+
+ApiError validation_error(const std::string& message, boost::json::object details = {});
+ApiError not_found(const std::string& what);
+ApiError unauthorized(const std::string& message);
+
+}  // namespace orator::server::api

@@ -1,0 +1,52 @@
+#include "server/api/json_body.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "protocol/json_writer.hpp"
+
+namespace orator::server::api {
+namespace json = boost::json;
+
+JsonBody::JsonBody(std::string_view text, std::initializer_list<std::string_view> allowed, bool allow_empty) {
+  if (text.empty() && allow_empty) return;
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 16;
+  json::value v = json::parse(text, ec, {}, opts);
+  if (ec) throw validation_error("request body is not valid JSON: " + ec.message());
+  if (!v.is_object()) throw validation_error("request body must be a JSON object");
+  object_ = std::move(v.as_object());
+  json::array unknown;
+  for (const auto& [key, value] : object_)
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) unknown.emplace_back(key);
+  if (!unknown.empty()) throw validation_error("unknown fields in request body", {{"unknown_fields", unknown}});
+}
+
+std::string JsonBody::required_string(std::string_view key, std::size_t max_len, std::size_t min_len) const {
+  auto v = optional_string(key, max_len);
+  if (!v) throw validation_error(std::string(key) + " is required", {{"field", key}});
+  if (v->size() < min_len)
+    throw validation_error(std::string(key) + " must be at least " + std::to_string(min_len) + " characters", {{"field", key}});
+  return *v;
+}
+
+std::optional<std::string> JsonBody::optional_string(std::string_view key, std::size_t max_len) const {
+  const auto* v = object_.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_string()) throw validation_error(std::string(key) + " must be a string", {{"field", key}});
+  if (v->as_string().size() > max_len)
+    throw validation_error(std::string(key) + " is longer than " + std::to_string(max_len) + " characters", {{"field", key}});
+  return std::string(v->as_string());
+}
+
+std::optional<json::object> JsonBody::optional_object(std::string_view key, std::size_t max_bytes) const {
+  const auto* v = object_.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_object()) throw validation_error(std::string(key) + " must be an object", {{"field", key}});
+  if (protocol::to_json(*v).size() > max_bytes) throw validation_error(std::string(key) + " is too large", {{"field", key}});
+  return v->as_object();
+}
+
+}  // namespace orator::server::api

@@ -1,0 +1,41 @@
+#pragma once
+// Method + path-pattern routing ("/v1/sessions/{id}/report"). Patterns are
+// registered once at start; matching is read-only, so thread-safe.
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/api/api_types.hpp"
+
+namespace orator::server::api {
+
+struct RouteOptions {
+  bool authenticated = true;  // needs a user (Bearer token or X-API-Key)
+  bool credential_endpoint = false;  // login/register/token/refresh: stricter per-address limit
+};
+
+class Router {
+ public:
+  using Handler = std::function<ApiResponse(ApiRequest&)>;
+  struct Route {
+    std::string method, pattern;
+    std::vector<std::string> segments;
+    RouteOptions options;
+    Handler handler;
+  };
+  struct Match {
+    const Route* route = nullptr;
+    bool path_exists = false;  // some route has this path with another method (405)
+  };
+
+  void add(std::string method, std::string pattern, RouteOptions options, Handler handler);
+  // Finds the route and fills request.params.
+  [[nodiscard]] Match match(ApiRequest& request) const;
+  [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace orator::server::api

@@ -1,0 +1,63 @@
+// Authorising a WebSocket stream before the upgrade: who is streaming, and
+// into which stored session.
+#include "server/api/api.hpp"
+#include "server/api/stream_auth.hpp"
+#include "server/server_context.hpp"
+
+#include "dsp/mode.hpp"
+
+namespace orator::server::api {
+
+StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std::string& requested_session,
+                                     bool allow_anonymous) {
+  StreamAuthorization out;
+  const bool has_credentials = req.header("authorization") || req.header("x-api-key") || req.query_value("access_token");
+  if (!has_credentials) {
+    if (allow_anonymous) return out;  // analysed, not stored
+    out.status = 401;
+    out.code = "AUTHENTICATION_ERROR";
+    out.message = "authentication required: Authorization: Bearer <token>, access_token=<token>, or X-API-Key";
+    return out;
+  }
+  std::string error;
+  const auto user = api.authenticate(req, error);
+  if (!user) {
+    out.status = 401;
+    out.code = "AUTHENTICATION_ERROR";
+    out.message = error;
+    return out;
+  }
+  auto& store = api.store();
+  out.identity.user_id = *user;
+  const std::int64_t now = Api::now_ms();
+  if (!requested_session.empty()) {
+    const auto s = store.find_session(*user, requested_session);
+    if (!s) {  // another user's session looks exactly like a missing one
+      out.status = 404;
+      out.code = "NOT_FOUND";
+      out.message = "session not found";
+      return out;
+    }
+    if (s->status != "created") {
+      out.status = 409;
+      out.code = "CONFLICT";
+      out.message = "session already " + s->status + "; create a new session to stream again";
+      return out;
+    }
+    out.identity.session_id = s->id;
+  } else {
+    storage::SessionRecord s;
+    s.id = random_id();
+    s.user_id = *user;
+    s.title = "Live session";
+    const auto mode = req.query_value("mode").value_or("presentation");
+    s.mode = dsp::parse_mode(mode) ? mode : "presentation";
+    s.status = "created";
+    s.created_at = now;
+    out.identity.session_id = store.create_session(s).id;
+  }
+  store.mark_session_live(out.identity.session_id, now);
+  return out;
+}
+
+}  // namespace orator::server::api

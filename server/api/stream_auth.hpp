@@ -1,0 +1,23 @@
+#pragma once
+// Decides, before a WebSocket upgrade, who is streaming and into which stored
+// session (an existing one of theirs, or a new one), and marks it live.
+// Blocks on the database: run it on the worker pool.
+#include <string>
+
+#include "server/api/api_types.hpp"
+#include "server/server_context.hpp"
+
+namespace orator::server::api {
+
+class Api;
+
+struct StreamAuthorization {
+  int status = 0;  // 0: allowed; else the HTTP status to refuse with
+  std::string code, message;
+  StreamIdentity identity;
+};
+
+[[nodiscard]] StreamAuthorization authorize_stream(Api& api, const ApiRequest& request, const std::string& requested_session,
+                                                   bool allow_anonymous);
+
+}  // namespace orator::server::api

@@ -1,0 +1,97 @@
+// /v1/users/me and /v1/api-keys.
+#include <boost/json.hpp>
+
+#include "server/api/api.hpp"
+#include "server/api/json_body.hpp"
+#include "server/server_context.hpp"
+
+namespace orator::server::api {
+namespace json = boost::json;
+
+void Api::add_user_routes() {
+  const RouteOptions user{};
+
+  router_.add("GET", "/v1/users/me", user, [this](ApiRequest& req) {
+    const auto u = store_.find_user(req.user_id);
+    if (!u) throw not_found("user");
+    ApiResponse r;
+    r.body = user_json(*u);
+    return r;
+  });
+
+  router_.add("PUT", "/v1/users/me", user, [this](ApiRequest& req) {
+    JsonBody body(req.body, {"display_name", "timezone", "password", "current_password"});
+    auto u = store_.find_user(req.user_id);
+    if (!u) throw not_found("user");
+    if (auto name = body.optional_string("display_name", 100)) {
+      if (name->empty()) throw validation_error("display_name must not be empty", {{"field", "display_name"}});
+      u->display_name = *name;
+    }
+    if (auto tz = body.optional_string("timezone", 64)) {
+      if (tz->empty() || tz->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != std::string::npos)
+        throw validation_error("timezone must be an IANA time zone name such as Europe/Paris", {{"field", "timezone"}});
+      u->timezone = *tz;
+    }
+    if (auto password = body.optional_string("password", 128)) {
+      const auto current = body.optional_string("current_password", 128);
+      if (!current || !auth::verify_password(*current, u->password_hash))
+        throw ApiError(403, "AUTHORIZATION_ERROR", "current_password is required and must be right to change the password");
+      if (password->size() < 8) throw validation_error("password must be at least 8 characters", {{"field", "password"}});
+      u->password_hash = auth::hash_password(*password, password_params_);
+    }
+    u->updated_at = now_ms();
+    store_.update_user(*u);
+    ApiResponse r;
+    r.body = user_json(*u);
+    return r;
+  });
+
+  router_.add("DELETE", "/v1/users/me", user, [this](ApiRequest& req) {
+    JsonBody body(req.body, {"password"});
+    const auto u = store_.find_user(req.user_id);
+    if (!u) throw not_found("user");
+    if (!auth::verify_password(body.required_string("password", 128), u->password_hash))
+      throw ApiError(403, "AUTHORIZATION_ERROR", "the password is wrong; the account was not deleted");
+    store_.delete_user(u->id);  // cascades: sessions, tokens, keys
+    ApiResponse r;
+    r.status = 204;
+    return r;
+  });
+
+  router_.add("POST", "/v1/api-keys", user, [this](ApiRequest& req) {
+    JsonBody body(req.body, {"name"});
+    storage::ApiKey k;
+    k.id = random_id();
+    k.user_id = req.user_id;
+    k.name = body.required_string("name", 100);
+    const std::string key = "ora_" + auth::random_token(32);
+    k.prefix = key.substr(0, 10);
+    k.key_hash = auth::sha256_hex(key);
+    k.created_at = now_ms();
+    store_.insert_api_key(k);
+    ApiResponse r;
+    r.status = 201;
+    // The key itself is shown this once; only its hash is kept.
+    r.body = json::object{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"key", key}, {"created_at", format_time(k.created_at)}};
+    return r;
+  });
+
+  router_.add("GET", "/v1/api-keys", user, [this](ApiRequest& req) {
+    json::array keys;
+    for (const auto& k : store_.list_api_keys(req.user_id))
+      keys.push_back(json::object{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"created_at", format_time(k.created_at)},
+                                  {"revoked", k.revoked_at.has_value()}});
+    ApiResponse r;
+    r.body = json::object{{"data", std::move(keys)}};
+    return r;
+  });
+
+  router_.add("DELETE", "/v1/api-keys/{id}", user, [this](ApiRequest& req) {
+    if (!store_.revoke_api_key(req.user_id, req.params.at("id"), now_ms())) throw not_found("API key");
+    ApiResponse r;
+    r.status = 204;
+    return r;
+  });
+}
+
+}  // namespace orator::server::api
