@@ -10,6 +10,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -42,13 +44,18 @@ struct WsClient::Impl {
   }
 };
 
-WsClient::WsClient(int port, const std::string& target, int receive_buffer) : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(int port, const std::string& target, int receive_buffer,
+                   const std::vector<std::pair<std::string, std::string>>& headers)
+    : impl_(std::make_unique<Impl>()) {
   auto& sock = impl_->ws.next_layer();
   sock.open(tcp::v4());
   if (receive_buffer > 0) sock.set_option(net::socket_base::receive_buffer_size(receive_buffer));
   sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   impl_->set_timeout(10);
   impl_->ws.read_message_max(64 * 1024 * 1024);
+  impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    for (const auto& [name, value] : headers) req.set(name, value);
+  }));
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
 }
 
@@ -125,6 +132,40 @@ std::pair<int, std::string> http_get(int port, const std::string& target) {
   beast::http::response<beast::http::string_body> res;
   beast::http::read(sock, buffer, res);
   return {static_cast<int>(res.result_int()), res.body()};
+}
+
+}  // namespace orator::test_support
+
+namespace orator::test_support {
+
+boost::json::value HttpResult::json() const { return boost::json::parse(body); }
+
+HttpResult http_request(int port, const std::string& method, const std::string& target, const std::string& body,
+                        const std::vector<std::pair<std::string, std::string>>& headers, const std::string& content_type) {
+  net::io_context ioc;
+  tcp::socket sock(ioc);
+  sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  beast::http::request<beast::http::string_body> req{beast::http::string_to_verb(method), target, 11};
+  req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(port));
+  for (const auto& [name, value] : headers) req.set(name, value);
+  if (!body.empty()) req.set(beast::http::field::content_type, content_type);
+  req.body() = body;
+  req.prepare_payload();
+  beast::http::write(sock, req);
+  beast::flat_buffer buffer;
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  beast::http::read(sock, buffer, parser);
+  const auto& res = parser.get();
+  HttpResult out;
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    out.headers[name] = std::string(f.value());
+  }
+  return out;
 }
 
 }  // namespace orator::test_support

@@ -1,6 +1,7 @@
 #pragma once
 // A synchronous WebSocket client for tests (Boost.Beast), with receive timeouts.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,7 +22,8 @@ struct WsMessage {
 class WsClient {
  public:
   // Connects and upgrades; throws on failure. `receive_buffer` > 0 shrinks SO_RCVBUF.
-  WsClient(int port, const std::string& target, int receive_buffer = 0);
+  WsClient(int port, const std::string& target, int receive_buffer = 0,
+           const std::vector<std::pair<std::string, std::string>>& headers = {});
   ~WsClient();
 
   void send_text(const std::string& text);
@@ -51,5 +53,16 @@ class WsClient {
 
 // Plain HTTP GET; returns {status, body}.
 std::pair<int, std::string> http_get(int port, const std::string& target);
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  [[nodiscard]] boost::json::value json() const;
+};
+// Any HTTP request; `headers` are name/value pairs (e.g. {"Authorization", "Bearer …"}).
+HttpResult http_request(int port, const std::string& method, const std::string& target, const std::string& body = "",
+                        const std::vector<std::pair<std::string, std::string>>& headers = {},
+                        const std::string& content_type = "application/json");
 
 }  // namespace orator::test_support

@@ -1,0 +1,322 @@
+// The REST API end to end: the real server over real HTTP (and WebSocket),
+// on SQLite and on PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <signal.h>
+
+#include <cmath>
+#include <thread>
+
+#include "support/postgres_server.hpp"
+#include "support/server_process.hpp"
+#include "support/signals.hpp"
+#include "support/stream_checks.hpp"
+#include "support/ws_client.hpp"
+
+namespace {
+using namespace orator::test_support;
+namespace json = boost::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+class ApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      std::string why;
+      auto* pg = PostgresServer::instance(&why);
+      if (!pg) GTEST_SKIP() << why;
+      database_ = pg->create_database();
+    }
+    start();
+  }
+  void start(std::vector<std::string> extra = {}) {
+    if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
+    server_ = std::make_unique<ServerProcess>(extra);
+  }
+  int port() const { return server_->port(); }
+
+  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "", const std::string& token = "") {
+    Headers h;
+    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+    return http_request(port(), method, target, body, h);
+  }
+  // Registers and returns {access_token, refresh_token, user}.
+  json::object signup(const std::string& email, const std::string& password = "a long enough password") {
+    const auto r = call("POST", "/v1/auth/register", json::serialize(json::object{{"email", email}, {"password", password}}));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().as_object();
+  }
+  static std::string token_of(const json::object& tokens) { return std::string(tokens.at("access_token").as_string()); }
+  static std::string error_code(const HttpResult& r) { return std::string(r.json().at_pointer("/error/code").as_string()); }
+
+  std::string database_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_P(ApiTest, RegisterLoginAndValidation) {
+  const auto t = signup("Ada@Example.com");
+  EXPECT_EQ(t.at("token_type").as_string(), "Bearer");
+  EXPECT_EQ(t.at("user").at("email").as_string(), "ada@example.com");
+  EXPECT_EQ(t.at("expires_in").as_int64(), 900);
+  auto r = call("POST", "/v1/auth/register", R"({"email":"ada@example.com","password":"another password"})");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(error_code(r), "CONFLICT");
+  for (const char* bad : {R"({"email":"not-an-email","password":"long enough pw"})", R"({"email":"b@example.com","password":"short"})",
+                          R"({"email":"b@example.com"})", R"({"email":42,"password":"long enough pw"})", "[1,2]", "{not json",
+                          R"({"email":"b@example.com","password":"long enough pw","admin":true})"}) {
+    r = call("POST", "/v1/auth/register", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(error_code(r), "VALIDATION_ERROR") << bad;
+    EXPECT_TRUE(r.json().at_pointer("/error/details").is_object());
+  }
+  r = call("POST", "/v1/auth/register", R"({"email":"b@example.com","password":"long enough pw","admin":true})");
+  EXPECT_EQ(r.json().at_pointer("/error/details/unknown_fields/0").as_string(), "admin");
+
+  r = call("POST", "/v1/auth/login", R"({"email":"ADA@example.com","password":"a long enough password"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"wrong password!"})");
+  EXPECT_EQ(r.status, 401);
+  const auto wrong_password = r.json().at_pointer("/error/message");
+  r = call("POST", "/v1/auth/login", R"({"email":"nobody@example.com","password":"wrong password!"})");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.json().at_pointer("/error/message"), wrong_password) << "unknown emails are not revealed";
+  EXPECT_FALSE(r.headers["x-request-id"].empty());
+
+  // OAuth2 password form.
+  r = http_request(port(), "POST", "/v1/auth/token", "grant_type=password&username=ada%40example.com&password=a+long+enough+password", {},
+                   "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("token_type").as_string(), "bearer");
+}
+
+TEST_P(ApiTest, TokensAreCheckedAndRefreshRotates) {
+  const auto t = signup("ada@example.com");
+  const std::string access = token_of(t);
+  EXPECT_EQ(call("GET", "/v1/users/me", "", access).status, 200);
+  auto r = call("GET", "/v1/users/me");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(error_code(r), "AUTHENTICATION_ERROR");
+  EXPECT_EQ(r.headers["www-authenticate"], "Bearer");
+  std::string tampered = access;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(call("GET", "/v1/users/me", "", tampered).status, 401);
+  const auto dot1 = access.find('.'), dot2 = access.rfind('.');
+  const std::string none = "eyJhbGciOiJub25lIn0" + access.substr(dot1, dot2 - dot1) + ".";  // {"alg":"none"}
+  EXPECT_EQ(call("GET", "/v1/users/me", "", none).status, 401);
+
+  const std::string refresh1(t.at("refresh_token").as_string());
+  r = call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh1}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string refresh2(r.json().at("refresh_token").as_string());
+  EXPECT_NE(refresh1, refresh2);
+  // Replaying the first one revokes the family: the second is dead too.
+  EXPECT_EQ(call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh1}})).status, 401);
+  EXPECT_EQ(call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh2}})).status, 401);
+
+  // Logout revokes.
+  const auto t2 = call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"a long enough password"})").json();
+  const std::string refresh3(t2.at("refresh_token").as_string());
+  EXPECT_EQ(call("POST", "/v1/auth/logout", json::serialize(json::object{{"refresh_token", refresh3}})).status, 204);
+  EXPECT_EQ(call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh3}})).status, 401);
+}
+
+TEST_P(ApiTest, ProfileApiKeysAndAccountDeletion) {
+  const std::string token = token_of(signup("ada@example.com"));
+  auto r = call("PUT", "/v1/users/me", R"({"display_name":"Ada Lovelace","timezone":"Europe/London"})", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("timezone").as_string(), "Europe/London");
+  EXPECT_EQ(call("PUT", "/v1/users/me", R"({"timezone":"Mars/Olympus Mons"})", token).status, 400);
+  EXPECT_EQ(call("PUT", "/v1/users/me", R"({"password":"new password here"})", token).status, 403);
+
+  r = call("POST", "/v1/api-keys", R"({"name":"ci"})", token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string key(r.json().at("key").as_string());
+  const std::string key_id(r.json().at("id").as_string());
+  EXPECT_EQ(http_request(port(), "GET", "/v1/users/me", "", {{"X-API-Key", key}}).status, 200);
+  r = call("GET", "/v1/api-keys", "", token);
+  EXPECT_EQ(r.body.find(key), std::string::npos) << "listing never shows the key";
+  EXPECT_EQ(r.json().at("data").as_array().size(), 1u);
+  EXPECT_EQ(call("DELETE", "/v1/api-keys/" + key_id, "", token).status, 204);
+  EXPECT_EQ(http_request(port(), "GET", "/v1/users/me", "", {{"X-API-Key", key}}).status, 401);
+
+  EXPECT_EQ(call("DELETE", "/v1/users/me", R"({"password":"not the password"})", token).status, 403);
+  EXPECT_EQ(call("DELETE", "/v1/users/me", R"({"password":"a long enough password"})", token).status, 204);
+  EXPECT_EQ(call("GET", "/v1/users/me", "", token).status, 401) << "a deleted account's tokens stop working";
+  EXPECT_EQ(call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"a long enough password"})").status, 401);
+}
+
+TEST_P(ApiTest, SessionsAreIsolatedBetweenUsers) {
+  const std::string alice = token_of(signup("alice@example.com"));
+  const std::string bob = token_of(signup("bob@example.com"));
+  auto r = call("POST", "/v1/sessions", R"({"title":"Pitch","type":"interview","settings":{"goal":"calm"}})", alice);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id(r.json().at("id").as_string());
+  EXPECT_EQ(r.json().at("websocketUrl").as_string(), "ws://127.0.0.1:" + std::to_string(port()) + "/v1/sessions/" + id + "/stream");
+  EXPECT_EQ(r.json().at("status").as_string(), "created");
+  EXPECT_EQ(call("POST", "/v1/sessions", R"({"type":"karaoke"})", alice).status, 400);
+  for (const std::string suffix : {"", "/report", "/scores", "/timeline", "/metrics"}) {
+    const auto other = call("GET", "/v1/sessions/" + id + suffix, "", bob);
+    EXPECT_EQ(other.status, 404) << suffix;
+    EXPECT_EQ(other.body.find("Pitch"), std::string::npos) << "nothing leaks";
+  }
+  EXPECT_EQ(call("DELETE", "/v1/sessions/" + id, "", bob).status, 404);
+  EXPECT_EQ(call("GET", "/v1/sessions", "", bob).json().at_pointer("/pagination/total").as_int64(), 0);
+  // Bob cannot stream into Alice's session either.
+  try {
+    WsClient ws(port(), "/v1/sessions/" + id + "/stream?access_token=" + bob);
+    ADD_FAILURE() << "upgrade accepted for another user's session";
+  } catch (const std::exception&) {
+  }
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id, "", alice).status, 200);
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id + "/report", "", alice).status, 409) << "no report before streaming";
+  EXPECT_EQ(call("DELETE", "/v1/sessions/" + id, "", alice).status, 204);
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id, "", alice).status, 404);
+}
+
+TEST_P(ApiTest, ListingPaginatesAndFilters) {
+  const std::string token = token_of(signup("ada@example.com"));
+  for (int i = 0; i < 7; ++i)
+    ASSERT_EQ(call("POST", "/v1/sessions", json::serialize(json::object{{"title", "t" + std::to_string(i)}, {"type", i % 2 ? "interview" : "speech"}}), token).status, 201);
+  auto r = call("GET", "/v1/sessions?page=2&limit=3", "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("data").as_array().size(), 3u);
+  EXPECT_EQ(r.json().at_pointer("/pagination/total").as_int64(), 7);
+  EXPECT_EQ(r.json().at_pointer("/pagination/pages").as_int64(), 3);
+  EXPECT_EQ(call("GET", "/v1/sessions?type=interview", "", token).json().at_pointer("/pagination/total").as_int64(), 3);
+  EXPECT_EQ(call("GET", "/v1/sessions?status=completed", "", token).json().at_pointer("/pagination/total").as_int64(), 0);
+  EXPECT_EQ(call("GET", "/v1/sessions?startDate=2000-01-01&endDate=2999-12-31", "", token).json().at_pointer("/pagination/total").as_int64(), 7);
+  EXPECT_EQ(call("GET", "/v1/sessions?startDate=2999-01-01", "", token).json().at_pointer("/pagination/total").as_int64(), 0);
+  for (const char* bad : {"?limit=101", "?limit=0", "?page=x", "?status=weird", "?startDate=yesterday", "?type=karaoke"})
+    EXPECT_EQ(call("GET", std::string("/v1/sessions") + bad, "", token).status, 400) << bad;
+}
+
+TEST_P(ApiTest, StreamedSessionIsStoredWithItsReport) {
+  const std::string token = token_of(signup("ada@example.com"));
+  const std::string id(call("POST", "/v1/sessions", R"({"type":"presentation"})", token).json().at("id").as_string());
+  const auto sc = scenario(16000);
+  {
+    WsClient ws(port(), "/v1/sessions/" + id + "/stream", 0, {{"Authorization", "Bearer " + token}});
+    send_f32_frames(ws, sc.audio, 16000, 1, 20);
+    const auto messages = stop_and_collect(ws);
+    check_scenario_stream(messages, sc, {0.25, id, false});
+  }
+  // The store write happens off the event loop: poll briefly.
+  HttpResult r;
+  for (int i = 0; i < 100; ++i) {
+    r = call("GET", "/v1/sessions/" + id, "", token);
+    if (r.json().at("status") == "completed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(r.json().at("status").as_string(), "completed");
+  EXPECT_NEAR(number(r.json().at("duration")), 9.0, 0.01);
+  const auto report = call("GET", "/v1/sessions/" + id + "/report", "", token);
+  ASSERT_EQ(report.status, 200);
+  EXPECT_EQ(report.json().at("session_id").as_string(), id);
+  EXPECT_EQ(report.json().at("timeline").as_array().size(), 9u);
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id + "/scores", "", token).json().at_pointer("/scores/overall"),
+            report.json().at_pointer("/scores/overall"));
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id + "/timeline", "", token).json().at("events").as_array().size(), 1u);  // the pause
+  const auto minute = call("GET", "/v1/sessions/" + id + "/metrics?granularity=5second", "", token);
+  EXPECT_EQ(minute.json().at("points").as_array().size(), 2u);
+  EXPECT_EQ(call("GET", "/v1/sessions/" + id + "/metrics?granularity=hour", "", token).status, 400);
+  // A stream without a session id creates one; the same session cannot be streamed twice.
+  {
+    WsClient ws(port(), "/v1/stream?mode=interview&access_token=" + token);
+    send_f32_frames(ws, sc.audio, 16000, 1, 20);
+    (void)stop_and_collect(ws);
+  }
+  EXPECT_EQ(call("GET", "/v1/sessions?type=interview", "", token).json().at_pointer("/pagination/total").as_int64(), 1);
+  EXPECT_THROW(WsClient(port(), "/v1/sessions/" + id + "/stream?access_token=" + token), std::exception);
+}
+
+TEST_P(ApiTest, StreamsRefuseMissingOrBadCredentialsBeforeTheUpgrade) {
+  EXPECT_THROW(WsClient(port(), "/v1/stream"), std::exception);
+  EXPECT_THROW(WsClient(port(), "/v1/stream?access_token=not.a.token"), std::exception);
+  // The refusal is an HTTP 401 with the error shape.
+  const auto r = http_request(port(), "GET", "/v1/stream", "",
+                              {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"},
+                               {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(error_code(r), "AUTHENTICATION_ERROR");
+}
+
+TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
+  const std::string token = token_of(signup("ada@example.com"));
+  const auto speech = intoned_syllables(16000, 8.0, 150, 30, 0.1);
+  // Abrupt disconnect: stored as interrupted with everything analysed.
+  const std::string a(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  {
+    WsClient ws(port(), "/v1/sessions/" + a + "/stream?interval_ms=1000&access_token=" + token);
+    send_f32_frames(ws, speech, 16000, 1, 20);
+    double analysed = 0;
+    while (analysed < 8.0) {
+      auto m = ws.read();
+      ASSERT_TRUE(m);
+      if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
+    }
+    ws.drop();
+  }
+  HttpResult r;
+  for (int i = 0; i < 100 && (r.status != 200 || r.json().at("status") != "interrupted"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r = call("GET", "/v1/sessions/" + a, "", token);
+  }
+  EXPECT_EQ(r.json().at("status").as_string(), "interrupted");
+  EXPECT_NEAR(number(call("GET", "/v1/sessions/" + a + "/report", "", token).json().at("duration")), 8.0, 0.01);
+
+  // SIGKILL mid-stream: after restart the session is interrupted with its last checkpoint.
+  const std::string b(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  {
+    WsClient ws(port(), "/v1/sessions/" + b + "/stream?interval_ms=1000&access_token=" + token);
+    send_f32_frames(ws, speech, 16000, 1, 20);  // 8 s: checkpoints at 5 s
+    double analysed = 0;
+    while (analysed < 8.0) {
+      auto m = ws.read();
+      ASSERT_TRUE(m);
+      if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the checkpoint write is asynchronous
+    EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
+  }
+  // Same data directory (SQLite) or database (PostgreSQL).
+  const std::string data_dir = server_->dir() + "/data";
+  auto old = std::move(server_);
+  std::vector<std::string> extra = {"--data-dir", data_dir};
+  if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
+  server_ = std::make_unique<ServerProcess>(extra);
+  r = call("GET", "/v1/sessions/" + b, "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("status").as_string(), "interrupted");
+  const auto report = call("GET", "/v1/sessions/" + b + "/report", "", token);
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.json().at("status").as_string(), "interrupted");
+  EXPECT_GE(number(report.json().at("duration")), 5.0) << "the last checkpoint";
+  EXPECT_TRUE(server_->wait_for_log("marked interrupted with their last checkpoint"));
+}
+
+TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
+  server_.reset();
+  start({"--auth-rate-limit", "3", "--max-http-body-bytes", "2048"});
+  const auto t = signup("ada@example.com");  // 1 of 3
+  for (int i = 0; i < 2; ++i) (void)call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"nope nope nope"})");
+  auto r = call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"a long enough password"})");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(error_code(r), "RATE_LIMIT_EXCEEDED");
+  EXPECT_FALSE(r.headers["retry-after"].empty());
+  r = call("POST", "/v1/sessions", std::string(4096, ' '), token_of(t));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(error_code(r), "PAYLOAD_TOO_LARGE");
+  EXPECT_EQ(call("PATCH", "/v1/sessions", "", token_of(t)).status, 405);
+  EXPECT_EQ(call("GET", "/v1/nothing-here", "", token_of(t)).status, 404);
+  const std::string log = server_->log();
+  EXPECT_EQ(log.find("a long enough password"), std::string::npos);
+  EXPECT_EQ(log.find("scrypt$"), std::string::npos);
+  EXPECT_EQ(log.find(token_of(t)), std::string::npos);
+  EXPECT_EQ(r.body.find("scrypt$"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgresql"));
+
+}  // namespace
