@@ -9,6 +9,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libopus-dev libwebrtc-audio-processing-dev libfftw3-dev
   libpqxx-dev libspdlog-dev libsqlite3-dev
+  tzdata  # users' time zones (streaks, daily logs)
 )
 
 if [[ "${1:-}" == "--test" ]]; then

@@ -217,12 +217,12 @@ void StreamSession::store_final(const dsp::Assessment& a, const std::string& rep
   if (!ctx_.workers) return;
   storage::Store* store = ctx_.store;
   const std::string id = identity_.session_id;
-  auto report = std::make_shared<std::string>(report_json);
-  const std::string status = a.completed ? "completed" : "interrupted";
-  const double duration = a.duration, speaking = a.speaking_time;
-  const int overall = a.scores.overall;
-  if (!ctx_.workers->submit([store, id, report, status, duration, speaking, overall] {
-        store->finish_session(id, status, duration, speaking, overall, *report, api::Api::now_ms());
+  storage::SessionOutcome outcome{a.completed ? "completed" : "interrupted", a.duration, a.speaking_time,
+                                  a.scores.overall, a.scores.clarity, a.scores.pace, a.scores.engagement,
+                                  a.scores.confidence, report_json, 0};
+  if (!ctx_.workers->submit([store, id, outcome]() mutable {
+        outcome.ended_at = api::Api::now_ms();
+        store->finish_session(id, outcome);
       }))
     spdlog::error("stream {}: database queue full; the report was not stored (its last checkpoint stays)", id);
 }

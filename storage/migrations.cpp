@@ -60,6 +60,13 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_by_user ON api_keys(user_id);
 )SQL"},
+      {2, "per-category scores and processing errors on sessions", R"SQL(
+ALTER TABLE sessions ADD COLUMN clarity_score INTEGER;
+ALTER TABLE sessions ADD COLUMN pace_score INTEGER;
+ALTER TABLE sessions ADD COLUMN engagement_score INTEGER;
+ALTER TABLE sessions ADD COLUMN confidence_score INTEGER;
+ALTER TABLE sessions ADD COLUMN error TEXT;
+)SQL"},
   };
   return all;
 }

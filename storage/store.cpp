@@ -19,15 +19,23 @@ User user_from(const SqlRow& r) {
 
 constexpr const char* kSessionColumns =
     "id, user_id, title, description, mode, status, settings, created_at, started_at, ended_at, checkpoint_at, "
-    "duration, speaking_time, overall_score, report, checkpoint";
+    "duration, speaking_time, overall_score, report, checkpoint, clarity_score, pace_score, engagement_score, "
+    "confidence_score, error";
+std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
+  if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
+  return std::nullopt;
+}
 SessionRecord session_from(const SqlRow& r) {
   SessionRecord s;
   s.id = r.text(0); s.user_id = r.text(1); s.title = r.text(2); s.description = r.text(3);
   s.mode = r.text(4); s.status = r.text(5); s.settings = r.text(6); s.created_at = r.integer(7);
   s.started_at = r.optional_integer(8); s.ended_at = r.optional_integer(9); s.checkpoint_at = r.optional_integer(10);
   s.duration = r.optional_real(11); s.speaking_time = r.optional_real(12);
-  if (auto v = r.optional_integer(13)) s.overall_score = static_cast<int>(*v);
+  s.overall_score = optional_int(r, 13);
   s.report = r.optional_text(14); s.checkpoint = r.optional_text(15);
+  s.clarity_score = optional_int(r, 16); s.pace_score = optional_int(r, 17);
+  s.engagement_score = optional_int(r, 18); s.confidence_score = optional_int(r, 19);
+  s.error = r.optional_text(20);
   return s;
 }
 
@@ -152,12 +160,31 @@ void Store::save_checkpoint(const std::string& id, const std::string& checkpoint
   pool_->acquire()->query("UPDATE sessions SET checkpoint = $2, checkpoint_at = $3 WHERE id = $1 AND status = 'live'", p);
 }
 
-void Store::finish_session(const std::string& id, const std::string& status, double duration, double speaking_time,
-                           int overall_score, const std::string& report_json, std::int64_t ended_at) {
-  const SqlValue p[] = {id, status, duration, speaking_time, std::int64_t{overall_score}, report_json, ended_at};
+void Store::finish_session(const std::string& id, const SessionOutcome& o) {
+  const SqlValue p[] = {id, o.status, o.duration, o.speaking_time, std::int64_t{o.overall}, std::int64_t{o.clarity},
+                        std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at};
   pool_->acquire()->query(
-      "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, report = $6, ended_at = $7,"
-      " checkpoint = NULL WHERE id = $1", p);
+      "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, clarity_score = $6,"
+      " pace_score = $7, engagement_score = $8, confidence_score = $9, report = $10, ended_at = $11,"
+      " checkpoint = NULL, error = NULL WHERE id = $1", p);
+}
+
+void Store::set_session_status(const std::string& id, const std::string& status, const std::optional<std::string>& error) {
+  const SqlValue p[] = {id, status, opt(error)};
+  pool_->acquire()->query("UPDATE sessions SET status = $2, error = $3 WHERE id = $1", p);
+}
+
+std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
+                                                 std::optional<std::int64_t> to) {
+  const SqlValue p[] = {user_id, opt(from), opt(to)};
+  std::vector<SessionRecord> out;
+  for (const auto& r : pool_->acquire()->query(
+           sql({"SELECT ", kSessionColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
+                " AND (CAST($2 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) >= $2)"
+                " AND (CAST($3 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) <= $3)"
+                " ORDER BY COALESCE(started_at, created_at), id"}), p))
+    out.push_back(session_from(r));
+  return out;
 }
 
 int Store::recover_interrupted_sessions(std::int64_t now) {

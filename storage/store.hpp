@@ -23,8 +23,18 @@ struct SessionRecord {
   std::int64_t created_at = 0;
   std::optional<std::int64_t> started_at, ended_at, checkpoint_at;
   std::optional<double> duration, speaking_time;
-  std::optional<int> overall_score;
+  std::optional<int> overall_score, clarity_score, pace_score, engagement_score, confidence_score;
   std::optional<std::string> report, checkpoint;  // JSON text
+  std::optional<std::string> error;               // why processing failed (uploads)
+};
+
+// How a session ended: what finish_session stores.
+struct SessionOutcome {
+  std::string status;  // completed | interrupted | failed
+  double duration = 0, speaking_time = 0;
+  int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
+  std::string report_json;
+  std::int64_t ended_at = 0;
 };
 
 struct SessionFilter {
@@ -72,8 +82,12 @@ class Store {
   // Live checkpoint and final report (the stream's session id is authoritative).
   void mark_session_live(const std::string& id, std::int64_t started_at);
   void save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at);
-  void finish_session(const std::string& id, const std::string& status, double duration, double speaking_time,
-                      int overall_score, const std::string& report_json, std::int64_t ended_at);
+  void finish_session(const std::string& id, const SessionOutcome& outcome);
+  // Uploads: processing while the pipeline runs, failed with a reason.
+  void set_session_status(const std::string& id, const std::string& status, const std::optional<std::string>& error);
+  // Ended sessions (completed or interrupted) of a user, oldest first, for statistics.
+  std::vector<SessionRecord> ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
+                                            std::optional<std::int64_t> to);
   // Start-up recovery: sessions still 'live' belonged to a process that died;
   // they become 'interrupted' with their last checkpoint as the report.
   int recover_interrupted_sessions(std::int64_t now);

@@ -6,9 +6,12 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <thread>
 
+#include "storage/store.hpp"
 #include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
@@ -178,7 +181,7 @@ TEST_P(ApiTest, SessionsAreIsolatedBetweenUsers) {
 TEST_P(ApiTest, ListingPaginatesAndFilters) {
   const std::string token = token_of(signup("ada@example.com"));
   for (int i = 0; i < 7; ++i)
-    ASSERT_EQ(call("POST", "/v1/sessions", json::serialize(json::object{{"title", "t" + std::to_string(i)}, {"type", i % 2 ? "interview" : "speech"}}), token).status, 201);
+    ASSERT_EQ(call("POST", "/v1/sessions", json::serialize(json::object{{"title", std::string("t") + std::to_string(i)}, {"type", i % 2 ? "interview" : "speech"}}), token).status, 201);
   auto r = call("GET", "/v1/sessions?page=2&limit=3", "", token);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("data").as_array().size(), 3u);
@@ -315,6 +318,91 @@ TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
   EXPECT_EQ(log.find("scrypt$"), std::string::npos);
   EXPECT_EQ(log.find(token_of(t)), std::string::npos);
   EXPECT_EQ(r.body.find("scrypt$"), std::string::npos);
+}
+
+TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
+  const auto signed_up = call("POST", "/v1/auth/register",
+                              R"({"email":"ada@example.com","password":"a long enough password","timezone":"Asia/Kolkata"})");
+  ASSERT_EQ(signed_up.status, 201) << signed_up.body;
+  const std::string token(signed_up.json().at("access_token").as_string());
+  const std::string user_id(signed_up.json().at_pointer("/user/id").as_string());
+  EXPECT_EQ(call("POST", "/v1/auth/register", R"({"email":"b@example.com","password":"long enough pw","timezone":"Mars/Base"})").status, 400);
+
+  // Fixtures written into the server's own database.
+  auto store = orator::storage::Store::open(database_.empty() ? std::string("sqlite:") + server_->dir() + "/data/orator.db" : database_, 1);
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t offset = 19800;  // Asia/Kolkata, UTC+5:30, no DST
+  const std::int64_t today = (now_s + offset) / 86400;
+  int n = 0;
+  auto add = [&](std::int64_t local_day, int local_minute, int overall, const std::string& mode, const std::string& title) {
+    orator::storage::SessionRecord s;
+    s.id = std::string("fixture-") + std::to_string(++n);
+    s.user_id = user_id; s.title = title; s.mode = mode; s.status = "created";
+    const std::int64_t start_ms = (local_day * 86400 + local_minute * 60 - offset) * 1000;
+    s.created_at = start_ms;
+    store->create_session(s);
+    store->mark_session_live(s.id, start_ms);
+    store->finish_session(s.id, {"completed", 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000});
+  };
+  // The last three days at 00:30 local (the previous day in UTC): a current streak of 3.
+  for (int k = 1; k <= 3; ++k) add(today - k, 30, 80, "presentation", "=cmd|' /C calc'!A0");
+  // Forty days ago, five days in a row: the longest streak, in the previous month.
+  for (int k = 40; k < 45; ++k) add(today - k, 600, 70, "interview", "Mock interview");
+
+  auto r = call("GET", "/v1/analytics/progress?period=month", "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto p = r.json();
+  EXPECT_EQ(p.at("timezone").as_string(), "Asia/Kolkata");
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/overall/current")), 80.0);
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/overall/previous")), 70.0);
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/overall/change")), 10.0);
+  EXPECT_EQ(p.at_pointer("/overall/trend").as_string(), "improving");
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/categories/clarity/current")), 85.0);
+  EXPECT_EQ(p.at_pointer("/session_count/current").as_int64(), 3);
+  EXPECT_EQ(p.at_pointer("/session_count/previous").as_int64(), 5);
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/practice_time/current_minutes")), 6.0);
+  EXPECT_EQ(p.at_pointer("/streak/current_days").as_int64(), 3);
+  EXPECT_EQ(p.at_pointer("/streak/longest_days").as_int64(), 5);
+  EXPECT_EQ(call("GET", "/v1/analytics/progress?period=decade", "", token).status, 400);
+  EXPECT_TRUE(call("GET", "/v1/analytics/progress?period=week", "", token).json().at_pointer("/overall/trend").is_null());
+
+  r = call("GET", "/v1/stats/summary", "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at("total_sessions").as_int64(), 8);
+  EXPECT_EQ(r.json().at_pointer("/by_type/interview").as_int64(), 5);
+  EXPECT_EQ(r.json().at("best_overall").as_int64(), 80);
+  EXPECT_EQ(r.json().at("practice_days").as_int64(), 8);
+
+  // Days are local: 00:30 in Kolkata is the previous day in UTC.
+  r = call("GET", "/v1/stats/practice-log?limit=2", "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto log = r.json();
+  const auto& days = log.at("data").as_array();
+  ASSERT_EQ(days.size(), 2u);
+  char expected[16];
+  const std::int64_t yesterday = today - 1;
+  std::time_t t = static_cast<std::time_t>(yesterday * 86400);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(expected, sizeof expected, "%Y-%m-%d", &tm);
+  EXPECT_EQ(days[0].at("date").as_string(), expected);
+  EXPECT_EQ(days[0].at("sessions").as_int64(), 1);
+  EXPECT_EQ(r.json().at_pointer("/pagination/total").as_int64(), 8);
+
+  r = call("GET", "/v1/reports/sessions?format=csv", "", token);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(r.body.rfind("id,started_at,type,status,title", 0), 0u);
+  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 9);
+  EXPECT_NE(r.body.find("\"'=cmd|' /C calc'!A0\""), std::string::npos) << "formula injection is neutralised";
+  r = call("GET", "/v1/reports/sessions?format=json&startDate=" + std::string(expected), "", token);
+  EXPECT_EQ(r.json().at("count").as_int64(), 1);
+  EXPECT_EQ(call("GET", "/v1/reports/sessions?format=xml", "", token).status, 400);
+
+  // Another user sees none of it.
+  const std::string other = token_of(signup("other@example.com"));
+  EXPECT_EQ(call("GET", "/v1/stats/summary", "", other).json().at("total_sessions").as_int64(), 0);
+  EXPECT_EQ(call("GET", "/v1/reports/sessions", "", other).json().at("count").as_int64(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgresql"));

@@ -144,13 +144,14 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   store_->mark_session_live("done", 10);
   store_->mark_session_live("crashed", 11);
   store_->save_checkpoint("done", R"({"duration":3})", 20);
-  store_->finish_session("done", "completed", 9.5, 6.0, 87, R"({"status":"completed"})", 30);
+  store_->finish_session("done", {"completed", 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30});
   store_->save_checkpoint("crashed", R"({"status":"interrupted","duration":4})", 25);
   // A new process starts: whatever is still live was cut off.
   EXPECT_EQ(store_->recover_interrupted_sessions(99), 1);
   const auto done = store_->find_session("u", "done");
   EXPECT_EQ(done->status, "completed");
   EXPECT_EQ(done->overall_score, 87);
+  EXPECT_EQ(done->engagement_score, 70);
   EXPECT_DOUBLE_EQ(*done->duration, 9.5);
   EXPECT_EQ(*done->report, R"({"status":"completed"})");
   EXPECT_FALSE(done->checkpoint);

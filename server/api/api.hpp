@@ -39,6 +39,7 @@ class Api {
   void add_auth_routes();
   void add_user_routes();
   void add_session_routes();
+  void add_analytics_routes();
 
   storage::Store& store_;
   const auth::JwtSigner& signer_;

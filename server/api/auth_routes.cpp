@@ -11,6 +11,7 @@
 
 #include "server/api/api.hpp"
 #include "server/api/json_body.hpp"
+#include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
 
 namespace orator::server::api {
@@ -29,9 +30,7 @@ std::string normalise_email(std::string email) {
 }
 
 void check_timezone(const std::string& tz) {
-  // IANA names (Area/City, UTC): letters, digits, '/', '_', '+', '-'.
-  if (tz.empty() || tz.size() > 64 ||
-      !std::all_of(tz.begin(), tz.end(), [](unsigned char c) { return std::isalnum(c) || c == '/' || c == '_' || c == '+' || c == '-'; }))
+  if (!TimeZone::load(tz))
     throw validation_error("timezone must be an IANA time zone name such as Europe/Paris", {{"field", "timezone"}});
 }
 

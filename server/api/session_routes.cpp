@@ -9,6 +9,7 @@
 #include "protocol/json_writer.hpp"
 #include "server/api/api.hpp"
 #include "server/api/json_body.hpp"
+#include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
 
 namespace orator::server::api {
@@ -85,13 +86,15 @@ void Api::add_session_routes() {
       if (!dsp::parse_mode(*v)) throw validation_error("unknown type", {{"field", "type"}});
       f.mode = *v;
     }
+    const auto owner = store_.find_user(req.user_id);
+    const auto zone = TimeZone::load(owner ? owner->timezone : "UTC");
     for (const char* key : {"startDate", "endDate"}) {
       if (auto v = req.query_value(key)) {
-        auto t = parse_time(*v);
-        if (!t) throw validation_error(std::string(key) + " must be an ISO 8601 date or date-time", {{"field", key}});
-        // A bare end date includes that whole day.
-        if (std::string_view(key) == "endDate" && v->size() == 10) *t += 86400000 - 1;
-        (std::string_view(key) == "startDate" ? f.from : f.to) = *t;
+        // A bare date is a whole day in the user's time zone.
+        const bool end = std::string_view(key) == "endDate";
+        const auto t = zone ? parse_date_param(*v, *zone, end) : parse_time(*v);
+        if (!t) throw validation_error(std::string(key) + " must be an ISO 8601 date or UTC date-time", {{"field", key}});
+        (end ? f.to : f.from) = *t;
       }
     }
     const auto result = store_.list_sessions(req.user_id, f, page, limit);

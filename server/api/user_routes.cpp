@@ -3,6 +3,7 @@
 
 #include "server/api/api.hpp"
 #include "server/api/json_body.hpp"
+#include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
 
 namespace orator::server::api {
@@ -28,7 +29,7 @@ void Api::add_user_routes() {
       u->display_name = *name;
     }
     if (auto tz = body.optional_string("timezone", 64)) {
-      if (tz->empty() || tz->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != std::string::npos)
+      if (!TimeZone::load(*tz))
         throw validation_error("timezone must be an IANA time zone name such as Europe/Paris", {{"field", "timezone"}});
       u->timezone = *tz;
     }

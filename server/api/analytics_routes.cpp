@@ -1,0 +1,254 @@
+// Progress analytics, statistics, the daily practice log and session reports,
+// all computed from a user's ended sessions, with days in the user's time zone.
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "server/api/api.hpp"
+#include "server/api/time_zone.hpp"
+
+namespace orator::server::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::int64_t kDayMs = 86400000;
+
+std::int64_t start_of(const storage::SessionRecord& s) { return s.started_at.value_or(s.created_at); }
+
+struct Aggregate {
+  int sessions = 0;
+  double practice_s = 0, speaking_s = 0;
+  double sums[5] = {0, 0, 0, 0, 0};  // overall, clarity, pace, engagement, confidence
+  int scored = 0;
+  void add(const storage::SessionRecord& s) {
+    ++sessions;
+    practice_s += s.duration.value_or(0);
+    speaking_s += s.speaking_time.value_or(0);
+    if (s.overall_score) {
+      ++scored;
+      const std::optional<int> v[5] = {s.overall_score, s.clarity_score, s.pace_score, s.engagement_score, s.confidence_score};
+      for (int i = 0; i < 5; ++i) sums[i] += v[i].value_or(0);
+    }
+  }
+  std::optional<double> mean(int i) const {
+    if (scored == 0) return std::nullopt;
+    return std::round(10.0 * sums[i] / scored) / 10.0;
+  }
+};
+
+json::value opt(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+json::object compare(const std::optional<double>& current, const std::optional<double>& previous) {
+  json::object o{{"current", opt(current)}, {"previous", opt(previous)}, {"change", nullptr}, {"trend", nullptr}};
+  if (current && previous) {
+    const double change = std::round(10.0 * (*current - *previous)) / 10.0;
+    o["change"] = change;
+    o["trend"] = change >= 2.0 ? "improving" : change <= -2.0 ? "declining" : "stable";
+  }
+  return o;
+}
+
+// Current and longest runs of consecutive practice days; the current run
+// survives a day without practice yet (it ends only after a missed day).
+std::pair<int, int> streaks(const std::set<std::int64_t>& days, std::int64_t today) {
+  int longest = 0, run = 0;
+  std::int64_t prev = 0;
+  for (auto d : days) {
+    run = (run > 0 && d == prev + 1) ? run + 1 : 1;
+    longest = std::max(longest, run);
+    prev = d;
+  }
+  int current = 0;
+  std::int64_t day = days.count(today) ? today : today - 1;
+  while (days.count(day)) { ++current; --day; }
+  return {current, longest};
+}
+
+std::shared_ptr<const TimeZone> zone_of(storage::Store& store, const std::string& user_id, std::string& name) {
+  const auto user = store.find_user(user_id);
+  name = user ? user->timezone : "UTC";
+  auto tz = TimeZone::load(name);
+  if (!tz) {
+    name = "UTC";
+    tz = TimeZone::load("UTC");
+  }
+  return tz;
+}
+
+std::optional<std::int64_t> date_param(const ApiRequest& req, const std::string& key, const TimeZone& zone, bool end_of_day) {
+  const auto v = req.query_value(key);
+  if (!v) return std::nullopt;
+  const auto t = parse_date_param(*v, zone, end_of_day);
+  if (!t) throw validation_error(key + " must be an ISO 8601 date or UTC date-time", {{"field", key}});
+  return t;
+}
+
+int int_param(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
+  const auto v = req.query_value(name);
+  if (!v) return fallback;
+  int n = 0;
+  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
+    throw validation_error(name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi), {{"field", name}});
+  return n;
+}
+
+std::string csv_field(const std::string& s) {
+  // Quote everything textual; a leading =,+,-,@ is prefixed so spreadsheets do not run it.
+  std::string v = s;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += "\"\"";
+    else out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+void Api::add_analytics_routes() {
+  const RouteOptions user{};
+  static const char* kCategories[] = {"clarity", "pace", "engagement", "confidence"};
+
+  router_.add("GET", "/v1/analytics/progress", user, [this](ApiRequest& req) {
+    const std::string period = req.query_value("period").value_or("month");
+    const int days = period == "week" ? 7 : period == "month" ? 30 : period == "quarter" ? 90 : period == "year" ? 365 : 0;
+    if (days == 0) throw validation_error("period must be week, month, quarter or year", {{"field", "period"}});
+    std::string tz_name;
+    const auto tz = zone_of(store_, req.user_id, tz_name);
+    const std::int64_t now = now_ms();
+    const std::int64_t span = days * kDayMs;
+    Aggregate current, previous;
+    std::set<std::int64_t> practice_days;
+    for (const auto& s : store_.ended_sessions(req.user_id, std::nullopt, now)) {
+      const std::int64_t t = start_of(s);
+      if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(t));
+      if (t > now - span) current.add(s);
+      else if (t > now - 2 * span) previous.add(s);
+    }
+    const auto [streak, longest] = streaks(practice_days, tz->local_day(now));
+    json::object categories;
+    for (int i = 0; i < 4; ++i) categories[kCategories[i]] = compare(current.mean(i + 1), previous.mean(i + 1));
+    ApiResponse r;
+    r.body = json::object{
+        {"period", period},
+        {"range", json::object{{"start", format_time(now - span)}, {"end", format_time(now)}}},
+        {"timezone", tz_name},
+        {"overall", compare(current.mean(0), previous.mean(0))},
+        {"categories", std::move(categories)},
+        {"practice_time", json::object{{"current_minutes", std::round(current.practice_s / 6.0) / 10.0},
+                                       {"previous_minutes", std::round(previous.practice_s / 6.0) / 10.0}}},
+        {"session_count", json::object{{"current", current.sessions}, {"previous", previous.sessions}}},
+        {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}}};
+    return r;
+  });
+
+  router_.add("GET", "/v1/stats/summary", user, [this](ApiRequest& req) {
+    std::string tz_name;
+    const auto tz = zone_of(store_, req.user_id, tz_name);
+    Aggregate all;
+    std::map<std::string, int> by_mode, by_status;
+    std::optional<int> best;
+    std::optional<std::int64_t> last;
+    std::set<std::int64_t> practice_days;
+    for (const auto& s : store_.ended_sessions(req.user_id, std::nullopt, std::nullopt)) {
+      all.add(s);
+      ++by_mode[s.mode];
+      ++by_status[s.status];
+      if (s.overall_score) best = std::max(best.value_or(0), *s.overall_score);
+      last = start_of(s);
+      if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(start_of(s)));
+    }
+    const auto [streak, longest] = streaks(practice_days, tz->local_day(now_ms()));
+    json::object modes, statuses;
+    for (const auto& [k, v] : by_mode) modes[k] = v;
+    for (const auto& [k, v] : by_status) statuses[k] = v;
+    json::object averages{{"overall", opt(all.mean(0))}};
+    for (int i = 0; i < 4; ++i) averages[kCategories[i]] = opt(all.mean(i + 1));
+    ApiResponse r;
+    r.body = json::object{{"total_sessions", all.sessions},
+                          {"by_status", std::move(statuses)},
+                          {"by_type", std::move(modes)},
+                          {"total_practice_minutes", std::round(all.practice_s / 6.0) / 10.0},
+                          {"total_speaking_minutes", std::round(all.speaking_s / 6.0) / 10.0},
+                          {"average_scores", std::move(averages)},
+                          {"best_overall", best ? json::value(*best) : json::value(nullptr)},
+                          {"last_session_at", last ? json::value(format_time(*last)) : json::value(nullptr)},
+                          {"practice_days", practice_days.size()},
+                          {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}},
+                          {"timezone", tz_name}};
+    return r;
+  });
+
+  router_.add("GET", "/v1/stats/practice-log", user, [this](ApiRequest& req) {
+    const int page = int_param(req, "page", 1, 1, 1000000);
+    const int limit = int_param(req, "limit", 30, 1, 100);
+    std::string tz_name;
+    const auto tz = zone_of(store_, req.user_id, tz_name);
+    std::map<std::int64_t, Aggregate, std::greater<>> days;  // newest first
+    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, "startDate", *tz, false), date_param(req, "endDate", *tz, true)))
+      days[tz->local_day(start_of(s))].add(s);
+    json::array data;
+    const auto skip = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
+    std::size_t i = 0;
+    for (const auto& [day, a] : days) {
+      if (i++ < skip) continue;
+      if (data.size() >= static_cast<std::size_t>(limit)) break;
+      data.push_back(json::object{{"date", format_day(day)},
+                                  {"sessions", a.sessions},
+                                  {"practice_minutes", std::round(a.practice_s / 6.0) / 10.0},
+                                  {"speaking_minutes", std::round(a.speaking_s / 6.0) / 10.0},
+                                  {"average_score", opt(a.mean(0))}});
+    }
+    const auto total = static_cast<std::int64_t>(days.size());
+    ApiResponse r;
+    r.body = json::object{{"data", std::move(data)},
+                          {"timezone", tz_name},
+                          {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", total},
+                                                      {"pages", (total + limit - 1) / limit}}}};
+    return r;
+  });
+
+  router_.add("GET", "/v1/reports/sessions", user, [this](ApiRequest& req) {
+    const std::string format = req.query_value("format").value_or("json");
+    if (format != "json" && format != "csv") throw validation_error("format must be json or csv", {{"field", "format"}});
+    std::string tz_name;
+    const auto tz = zone_of(store_, req.user_id, tz_name);
+    const auto sessions = store_.ended_sessions(req.user_id, date_param(req, "startDate", *tz, false), date_param(req, "endDate", *tz, true));
+    ApiResponse r;
+    if (format == "csv") {
+      std::string csv = "id,started_at,type,status,title,duration_s,speaking_time_s,overall,clarity,pace,engagement,confidence\r\n";
+      auto num = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string(); };
+      for (const auto& s : sessions) {
+        char dur[64], speak[64];
+        std::snprintf(dur, sizeof dur, "%.2f", s.duration.value_or(0));
+        std::snprintf(speak, sizeof speak, "%.2f", s.speaking_time.value_or(0));
+        csv += s.id + "," + format_time(start_of(s)) + "," + s.mode + "," + s.status + "," + csv_field(s.title) + "," + dur + "," +
+               speak + "," + num(s.overall_score) + "," + num(s.clarity_score) + "," + num(s.pace_score) + "," +
+               num(s.engagement_score) + "," + num(s.confidence_score) + "\r\n";
+      }
+      r.raw_body = std::move(csv);
+      r.content_type = "text/csv; charset=utf-8";
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sessions.csv\"");
+      return r;
+    }
+    json::array data;
+    for (const auto& s : sessions) {
+      auto score = [](const std::optional<int>& v) { return v ? json::value(*v) : json::value(nullptr); };
+      data.push_back(json::object{{"id", s.id}, {"started_at", format_time(start_of(s))}, {"type", s.mode}, {"status", s.status},
+                                  {"title", s.title}, {"duration", opt(s.duration)}, {"speaking_time", opt(s.speaking_time)},
+                                  {"scores", json::object{{"overall", score(s.overall_score)}, {"clarity", score(s.clarity_score)},
+                                                          {"pace", score(s.pace_score)}, {"engagement", score(s.engagement_score)},
+                                                          {"confidence", score(s.confidence_score)}}}});
+    }
+    r.body = json::object{{"data", std::move(data)}, {"count", sessions.size()}};
+    return r;
+  });
+}
+
+}  // namespace orator::server::api
