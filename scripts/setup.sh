@@ -14,9 +14,9 @@ PACKAGES=(
 
 if [[ "${1:-}" == "--test" ]]; then
   # Tests and benchmarks: GoogleTest, Google Benchmark, espeak-ng (synthetic
-  # speech with known syllable counts) and a PostgreSQL server (the storage
-  # tests start throwaway clusters of their own).
-  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql)
+  # speech with known syllable counts), a PostgreSQL server (the storage
+  # tests start throwaway clusters of their own) and opusenc (Ogg Opus uploads).
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools)
 fi
 
 missing=()

@@ -95,6 +95,10 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.auth_rate_limit_per_minute, 1, 1e9); }},
       {"--checkpoint-seconds", "ORATOR_CHECKPOINT_SECONDS", "live streams store a checkpoint report this often, in audio seconds (default 5)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.checkpoint_seconds, 0.5, 3600); }},
+      {"--max-upload-bytes", "ORATOR_MAX_UPLOAD_BYTES", "largest recording upload; larger gets 413 (default 104857600)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_upload_bytes, 1024, std::size_t{4} << 30); }},
+      {"--max-queued-uploads", "ORATOR_MAX_QUEUED_UPLOADS", "uploads waiting for analysis before new ones get 503 (default 16)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queued_uploads, 1, 100000); }},
       {"--log-level", "ORATOR_LOG_LEVEL", "trace, debug, info, warn, error or off (default info)",
        [](ServerConfig& c, const std::string& v) {
          c.log_level = v;

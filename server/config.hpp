@@ -38,6 +38,8 @@ struct ServerConfig {
   double rate_limit_per_minute = 600;           // requests per user (or address, unauthenticated)
   double auth_rate_limit_per_minute = 30;       // login/register/token/refresh per address
   double checkpoint_seconds = 5;                // live streams persist a report this often (audio time)
+  std::size_t max_upload_bytes = 100u << 20;    // one recording upload
+  std::size_t max_queued_uploads = 16;          // waiting for analysis; more get 503
 
   [[nodiscard]] std::string database_url() const {
     return database.empty() ? "sqlite:" + data_dir + "/orator.db" : database;

@@ -7,6 +7,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/api/api.hpp"
 #include "server/api/stream_auth.hpp"
 #include "server/stream_route.hpp"
@@ -32,9 +34,25 @@ void HttpSession::run() {
 void HttpSession::do_read() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
-  parser_->body_limit(ctx_.config.max_http_body_bytes);
+  // The header is parsed against the larger (upload) limit; on_header narrows it.
+  parser_->body_limit(std::max(ctx_.config.max_http_body_bytes, ctx_.config.max_upload_bytes));
   stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(ctx_.config.http_timeout_seconds)));
+  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t) {
+  if (ec) return on_read(ec, 0);
+  // The body limit depends on the route: recordings are large, everything else small.
+  const auto& req = parser_->get();
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool upload = req.method() == http::verb::post && path.rfind("/v1/sessions/", 0) == 0 &&
+                      path.size() > 20 && path.substr(path.size() - 7) == "/upload";
+  const std::size_t limit = upload ? ctx_.config.max_upload_bytes : ctx_.config.max_http_body_bytes;
+  if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit, 0);
+  parser_->body_limit(limit);
+  if (upload) stream_.expires_after(std::chrono::seconds(600));  // room for a large recording on a slow link
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 

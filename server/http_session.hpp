@@ -24,6 +24,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   // REST requests and stream authorisation run on the database worker pool;
   // their results come back to this connection's strand.

@@ -113,6 +113,8 @@ int run_server(const ServerConfig& config) {
 
   net::io_context ioc{threads};
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
+  storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
+  rest->attach_processing(processing, ctx.analysis);
   ctx.store = store.get();
   ctx.workers = &workers;
   ctx.api = rest.get();

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <ctime>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
 #include "support/stream_checks.hpp"
+#include "support/wav.hpp"
 #include "support/ws_client.hpp"
 
 namespace {
@@ -301,7 +304,7 @@ TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
 
 TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
   server_.reset();
-  start({"--auth-rate-limit", "3", "--max-http-body-bytes", "2048"});
+  start({"--auth-rate-limit", "3", "--max-http-body-bytes", "2048", "--max-upload-bytes", "4096"});
   const auto t = signup("ada@example.com");  // 1 of 3
   for (int i = 0; i < 2; ++i) (void)call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"nope nope nope"})");
   auto r = call("POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"a long enough password"})");
@@ -312,12 +315,80 @@ TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(error_code(r), "PAYLOAD_TOO_LARGE");
   EXPECT_EQ(call("PATCH", "/v1/sessions", "", token_of(t)).status, 405);
+  const std::string id(call("POST", "/v1/sessions", "{}", token_of(t)).json().at("id").as_string());
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + id + "/upload", std::string(3000, 'x'),
+                         {{"Authorization", "Bearer " + token_of(t)}}, "audio/wav").status, 202) << "uploads have their own, larger limit";
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + id + "/upload", std::string(8192, 'x'),
+                         {{"Authorization", "Bearer " + token_of(t)}}, "audio/wav").status, 413);
   EXPECT_EQ(call("GET", "/v1/nothing-here", "", token_of(t)).status, 404);
   const std::string log = server_->log();
   EXPECT_EQ(log.find("a long enough password"), std::string::npos);
   EXPECT_EQ(log.find("scrypt$"), std::string::npos);
   EXPECT_EQ(log.find(token_of(t)), std::string::npos);
   EXPECT_EQ(r.body.find("scrypt$"), std::string::npos);
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_P(ApiTest, UploadedRecordingsAreAnalysed) {
+  const std::string token = token_of(signup("ada@example.com"));
+  const auto sc = scenario(44100);
+  const std::string wav_path = server_->dir() + "/scenario.wav";
+  write_wav(wav_path, Wav{44100, 1, sc.audio});
+  auto wait_for = [&](const std::string& id) {
+    json::value s;
+    for (int i = 0; i < 250; ++i) {
+      s = call("GET", "/v1/sessions/" + id, "", token).json();
+      if (s.at("status") != "processing") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return s;
+  };
+  auto upload = [&](const std::string& id, const std::string& body, const std::string& type) {
+    return http_request(port(), "POST", "/v1/sessions/" + id + "/upload", body, {{"Authorization", "Bearer " + token}}, type);
+  };
+
+  const std::string wav_id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  auto r = upload(wav_id, file_bytes(wav_path), "audio/wav");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.json().at("status").as_string(), "processing");
+  auto s = wait_for(wav_id);
+  EXPECT_EQ(s.at("status").as_string(), "completed") << s;
+  auto report = call("GET", "/v1/sessions/" + wav_id + "/report", "", token).json();
+  EXPECT_NEAR(number(report.at("duration")), 9.0, 0.01);
+  EXPECT_NEAR(number(report.at("speaking_time")), 6.0, 0.3);
+  EXPECT_EQ(report.at_pointer("/metrics/pauses").as_array().size(), 1u);
+  EXPECT_EQ(upload(wav_id, file_bytes(wav_path), "audio/wav").status, 409) << "one recording per session";
+
+  // Ogg Opus as opusenc writes it.
+  if (std::system("command -v opusenc > /dev/null 2>&1") == 0) {
+    const std::string ogg_path = server_->dir() + "/scenario.opus";
+    ASSERT_EQ(std::system(("opusenc --quiet " + wav_path + " " + ogg_path).c_str()), 0);
+    const std::string ogg_id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+    ASSERT_EQ(upload(ogg_id, file_bytes(ogg_path), "audio/ogg").status, 202);
+    s = wait_for(ogg_id);
+    EXPECT_EQ(s.at("status").as_string(), "completed") << s;
+    report = call("GET", "/v1/sessions/" + ogg_id + "/report", "", token).json();
+    EXPECT_NEAR(number(report.at("duration")), 9.0, 0.03) << "pre-skip and end trimming";
+    EXPECT_EQ(report.at_pointer("/metrics/pauses").as_array().size(), 1u);
+  } else {
+    std::printf("  opusenc not installed: Ogg Opus upload not exercised\n");
+  }
+
+  // Not audio: the session fails with a reason.
+  const std::string bad_id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  ASSERT_EQ(upload(bad_id, "definitely not audio", "application/octet-stream").status, 202);
+  s = wait_for(bad_id);
+  EXPECT_EQ(s.at("status").as_string(), "failed");
+  EXPECT_NE(s.at("error").as_string().find("WAV or Ogg Opus"), std::string::npos);
+
+  // Someone else's session looks absent.
+  const std::string other = token_of(signup("other@example.com"));
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + bad_id + "/upload", file_bytes(wav_path),
+                         {{"Authorization", "Bearer " + other}}, "audio/wav").status, 404);
 }
 
 TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {

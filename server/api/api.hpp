@@ -14,7 +14,9 @@
 #include "server/auth/crypto.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/config.hpp"
+#include "dsp/analyzer.hpp"
 #include "storage/store.hpp"
+#include "storage/worker_pool.hpp"
 
 namespace orator::server::api {
 
@@ -22,6 +24,12 @@ class Api {
  public:
   Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config,
       auth::ScryptParams password_params = {});
+
+  // Uploads are analysed on `pool` (not the database workers) with `analysis`.
+  void attach_processing(storage::WorkerPool& pool, std::shared_ptr<const dsp::AnalysisContext> analysis) {
+    processing_ = &pool;
+    analysis_ = std::move(analysis);
+  }
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
   // Who is calling (Bearer token, access_token query parameter, or X-API-Key):
@@ -40,6 +48,7 @@ class Api {
   void add_user_routes();
   void add_session_routes();
   void add_analytics_routes();
+  void add_upload_routes();
 
   storage::Store& store_;
   const auth::JwtSigner& signer_;
@@ -48,6 +57,8 @@ class Api {
   std::string dummy_hash_;  // verified against when the user does not exist (equal timing)
   RateLimiter user_limiter_, credential_limiter_;
   Router router_;
+  storage::WorkerPool* processing_ = nullptr;
+  std::shared_ptr<const dsp::AnalysisContext> analysis_;
 };
 
 // ISO 8601 UTC ("2026-11-22T05:49:23Z") from epoch milliseconds, and back

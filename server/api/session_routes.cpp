@@ -45,6 +45,7 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
           {"duration", optional_number(s.duration)},
           {"speaking_time", optional_number(s.speaking_time)},
           {"overall_score", s.overall_score ? json::value(*s.overall_score) : json::value(nullptr)},
+          {"error", s.error ? json::value(*s.error) : json::value(nullptr)},
           {"websocketUrl", std::string(secure ? "wss://" : "ws://") + host + "/v1/sessions/" + s.id + "/stream"}};
 }
 

@@ -1,0 +1,76 @@
+// POST /v1/sessions/{id}/upload: a recording (WAV or Ogg Opus) analysed
+// asynchronously by the same pipeline as live streams. The session is
+// "processing" meanwhile, then "completed" with its report, or "failed" with
+// the reason.
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/audio_file.hpp"
+#include "protocol/messages.hpp"
+#include "server/api/api.hpp"
+
+namespace orator::server::api {
+namespace json = boost::json;
+namespace {
+
+struct NoSink final : dsp::AnalysisSink {
+  void on_vad(bool, double) override {}
+  void on_nudge(const dsp::Nudge&, const dsp::NudgeInputs&) override {}
+  void on_metrics(const dsp::IntervalMetrics&) override {}
+};
+
+void analyse_recording(storage::Store& store, const std::shared_ptr<const dsp::AnalysisContext>& analysis,
+                       const std::string& id, dsp::Mode mode, const std::string& body, double max_seconds) {
+  const auto audio = protocol::decode_audio_file(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), max_seconds);
+  if (!audio.ok()) {
+    store.set_session_status(id, "failed", audio.error);
+    return;
+  }
+  NoSink sink;
+  dsp::StreamAnalyzer analyzer(analysis, {mode, audio.sample_rate, 1000}, sink);
+  analyzer.push(audio.samples);
+  const auto a = analyzer.finish(true);
+  store.finish_session(id, {"completed", a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
+                            a.scores.engagement, a.scores.confidence, protocol::assessment_json(id, a), Api::now_ms()});
+  spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", id, a.duration, a.scores.overall);
+}
+
+}  // namespace
+
+void Api::add_upload_routes() {
+  router_.add("POST", "/v1/sessions/{id}/upload", RouteOptions{}, [this](ApiRequest& req) {
+    const auto s = store_.find_session(req.user_id, req.params.at("id"));
+    if (!s) throw not_found("session");
+    if (s->status != "created" && s->status != "failed")
+      throw ApiError(409, "CONFLICT", "session already " + s->status + "; create a new session for another recording");
+    if (req.body.empty()) throw validation_error("the request body must be the recording (WAV or Ogg Opus)");
+    if (!processing_) throw ApiError(503, "INTERNAL_ERROR", "recording analysis is not available");
+    const auto mode = dsp::parse_mode(s->mode).value_or(dsp::Mode::presentation);
+    store_.set_session_status(s->id, "processing", std::nullopt);
+    auto body = std::make_shared<std::string>(std::move(req.body));
+    storage::Store* store = &store_;
+    const auto analysis = analysis_;
+    const double max_seconds = config_.max_stream_seconds;
+    const std::string id = s->id;
+    const bool queued = processing_->submit([store, analysis, id, mode, body, max_seconds] {
+      try {
+        analyse_recording(*store, analysis, id, mode, *body, max_seconds);
+      } catch (const std::exception& e) {
+        spdlog::error("upload {}: {}", id, e.what());
+        store->set_session_status(id, "failed", std::string("internal error while analysing the recording"));
+      }
+    });
+    if (!queued) {
+      store_.set_session_status(s->id, s->status, s->error);
+      throw ApiError(503, "INTERNAL_ERROR", "too many recordings are waiting for analysis; retry later");
+    }
+    ApiResponse r;
+    r.status = 202;
+    r.body = json::object{{"id", s->id}, {"status", "processing"}, {"statusUrl", "/v1/sessions/" + s->id},
+                          {"reportUrl", "/v1/sessions/" + s->id + "/report"}};
+    return r;
+  });
+}
+
+}  // namespace orator::server::api
