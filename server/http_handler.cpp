@@ -72,6 +72,15 @@ HttpResponse error_response(const HttpRequest& req, http::status status, std::st
   return json_response(req, status, json::object{{"error", json::object{{"code", code}, {"message", message}, {"details", json::object{}}}}});
 }
 
+std::span<const ServerRoute> server_routes() {
+  static constexpr ServerRoute routes[] = {{"GET", "/health"},
+                                           {"GET", "/openapi.json"},
+                                           {"GET", "/v1/stream"},
+                                           {"GET", "/ws/analysis/{session_id}"},
+                                           {"GET", "/v1/sessions/{session_id}/stream"}};
+  return routes;
+}
+
 HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -86,6 +95,16 @@ HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
                                       {"active_streams", ctx.streams.size()},
                                       {"streams_started", ctx.streams_started.load()},
                                       {"connections", ctx.connections.load()}});
+  }
+  if (path == "/openapi.json" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+    HttpResponse res{http::status::ok, req.version()};
+    res.set(http::field::server, "orator");
+    res.set(http::field::content_type, "application/json");
+    res.set("X-Request-Id", random_id());
+    res.keep_alive(req.keep_alive());
+    res.body() = std::string(openapi_document());
+    res.prepare_payload();
+    return res;
   }
   if (match_stream_route(target))
     return error_response(req, http::status::upgrade_required, "UPGRADE_REQUIRED",

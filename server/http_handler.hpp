@@ -4,6 +4,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <span>
+#include <string_view>
+
 #include "server/api/api_types.hpp"
 #include "server/server_context.hpp"
 
@@ -13,6 +16,13 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 [[nodiscard]] HttpResponse handle_request(const HttpRequest& request, const ServerContext& context);
+
+// docs/openapi.json, compiled in.
+[[nodiscard]] std::string_view openapi_document();
+
+// Routes handle_request() and the upgrade path serve themselves (the rest are api::Api's).
+struct ServerRoute { const char* method; const char* path; };
+[[nodiscard]] std::span<const ServerRoute> server_routes();
 
 // REST requests go to api::Api (on the worker pool); these convert between
 // Beast's messages and the API's plain types.

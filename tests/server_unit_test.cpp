@@ -4,6 +4,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "server/config.hpp"
@@ -81,6 +83,59 @@ TEST(HandleRequest, HealthNotFoundAndUpgradeRequired) {
   req.method(http::verb::post);
   req.target("/health");
   EXPECT_EQ(handle_request(req, ctx).result(), http::status::method_not_allowed);
+}
+
+}  // namespace
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "server/api/api.hpp"
+#include "storage/store.hpp"
+
+namespace {
+
+// Every routed path is documented in docs/openapi.json, and every documented
+// path is routed.
+TEST(OpenApi, DocumentAndRoutesAgree) {
+  const auto doc = boost::json::parse(openapi_document()).as_object();
+  EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
+  std::set<std::pair<std::string, std::string>> documented, routed;
+  for (const auto& [path, item] : doc.at("paths").as_object())
+    for (const auto& [method, op] : item.as_object()) {
+      std::string m(method);
+      std::transform(m.begin(), m.end(), m.begin(), ::toupper);
+      documented.emplace(m, std::string(path));
+      EXPECT_TRUE(op.as_object().contains("responses")) << m << " " << path;
+    }
+
+  const auto dir = std::filesystem::temp_directory_path() / ("orator-openapi-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto store = orator::storage::Store::open("sqlite:" + (dir / "db").string(), 1);
+    orator::server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 1));
+    ServerConfig config;
+    orator::server::api::Api api(*store, signer, config, {10, 8, 1});
+    for (const auto& r : api.router().routes()) routed.emplace(r.method, r.pattern);
+  }
+  std::filesystem::remove_all(dir);
+  for (const auto& r : server_routes()) routed.emplace(r.method, r.path);
+
+  for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << "routed but not in docs/openapi.json: " << r.first << " " << r.second;
+  for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << "documented but not routed: " << d.first << " " << d.second;
+  EXPECT_GE(routed.size(), 25u);  // guards against an empty router, not a count to maintain
+}
+
+TEST(OpenApi, ServedDocumentIsTheOneInDocs) {
+  std::ifstream in(std::string(ORATOR_SOURCE_DIR) + "/docs/openapi.json");
+  const std::string file((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(file, openapi_document());
+  ServerContext ctx;
+  HttpRequest req{http::verb::get, "/openapi.json", 11};
+  const auto res = handle_request(req, ctx);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), file);
 }
 
 }  // namespace
