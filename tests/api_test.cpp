@@ -476,6 +476,81 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   EXPECT_EQ(call("GET", "/v1/reports/sessions", "", other).json().at("count").as_int64(), 0);
 }
 
+TEST_P(ApiTest, ExpiredTokensAndOtherUsersKeys) {
+  server_.reset();
+  start({"--access-token-ttl", "1"});
+  const auto alice = signup("alice@example.com");
+  const std::string bob = token_of(signup("bob@example.com"));
+  auto r = call("POST", "/v1/api-keys", R"({"name":"ci"})", token_of(alice));
+  ASSERT_EQ(r.status, 201);
+  const std::string key_id(r.json().at("id").as_string());
+  EXPECT_EQ(call("DELETE", "/v1/api-keys/" + key_id, "", bob).status, 404) << "another user's key looks absent";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  r = call("GET", "/v1/users/me", "", token_of(alice));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.json().at_pointer("/error/message").as_string(), "token expired");
+  // The refresh token still works and yields a fresh access token.
+  r = call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", alice.at("refresh_token")}}));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(call("GET", "/v1/users/me", "", std::string(r.json().at("access_token").as_string())).status, 200);
+}
+
+TEST_P(ApiTest, SigtermMidStreamStoresTheFinalReport) {
+  const std::string token = token_of(signup("ada@example.com"));
+  const std::string id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  const auto speech = intoned_syllables(16000, 3.0, 150, 30, 0.1);
+  WsClient ws(port(), "/v1/sessions/" + id + "/stream?interval_ms=1000&access_token=" + token);
+  send_f32_frames(ws, speech, 16000, 1, 20);
+  double analysed = 0;
+  while (analysed < 3.0) {
+    auto m = ws.read();
+    ASSERT_TRUE(m);
+    if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
+  }
+  int exit_code = -1;
+  std::thread stopper([&] { exit_code = server_->stop(SIGTERM); });
+  const auto rest = ws.read_all();
+  stopper.join();
+  EXPECT_EQ(exit_code, 0);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back().type(), "assessment");
+  EXPECT_EQ(ws.close_code(), 1001);
+  const std::string data_dir = server_->dir() + "/data";
+  auto old = std::move(server_);
+  std::vector<std::string> extra = {"--data-dir", data_dir};
+  if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
+  server_ = std::make_unique<ServerProcess>(extra);
+  const auto report = call("GET", "/v1/sessions/" + id + "/report", "", token);
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(report.json().at("status").as_string(), "interrupted");
+  EXPECT_NEAR(number(report.json().at("duration")), 3.0, 0.01) << "the final report, not a checkpoint";
+  EXPECT_FALSE(server_->log().find("marked interrupted") != std::string::npos) << "nothing was left live";
+}
+
+TEST_P(ApiTest, SqlMetacharactersInEveryStringField) {
+  const std::string evil = "x'); DROP TABLE users; -- \" OR 1=1 $1 %_ \\";
+  auto r = call("POST", "/v1/auth/register",
+                json::serialize(json::object{{"email", "evil@example.com"}, {"password", evil}, {"display_name", evil}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string token(r.json().at("access_token").as_string());
+  EXPECT_EQ(r.json().at_pointer("/user/display_name").as_string(), evil);
+  r = call("POST", "/v1/auth/login", json::serialize(json::object{{"email", "evil@example.com"}, {"password", evil}}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(call("POST", "/v1/auth/login", json::serialize(json::object{{"email", "' OR '1'='1"}, {"password", "' OR '1'='1"}})).status, 400);
+  r = call("POST", "/v1/sessions", json::serialize(json::object{{"title", evil}, {"description", evil}, {"settings", json::object{{evil, evil}}}}), token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id(r.json().at("id").as_string());
+  r = call("GET", "/v1/sessions/" + id, "", token);
+  EXPECT_EQ(r.json().at("title").as_string(), evil);
+  EXPECT_EQ(r.json().at("description").as_string(), evil);
+  EXPECT_EQ(call("GET", "/v1/sessions/x'%20OR%20'1'%3D'1", "", token).status, 404);
+  EXPECT_EQ(call("GET", "/v1/sessions?type=%27%20OR%201%3D1--", "", token).status, 400);
+  EXPECT_EQ(call("POST", "/v1/api-keys", json::serialize(json::object{{"name", evil}}), token).status, 201);
+  EXPECT_EQ(call("GET", "/v1/api-keys", "", token).json().at("data").as_array()[0].at("name").as_string(), evil);
+  EXPECT_EQ(call("PUT", "/v1/users/me", json::serialize(json::object{{"display_name", evil + evil}}), token).status, 200);
+  EXPECT_EQ(call("GET", "/v1/sessions", "", token).json().at_pointer("/pagination/total").as_int64(), 1) << "tables intact";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::Values("sqlite", "postgresql"));
 
 }  // namespace
