@@ -1,0 +1,123 @@
+// Latency of the REST path and of storing an assessment, on SQLite and on a
+// throwaway PostgreSQL: p50/p99 over the iterations, as counters (ms).
+// GET /v1/sessions goes through Api::handle as the server runs it: token
+// verification, user lookup, count + page query, JSON (no socket).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <vector>
+
+#include "dsp/analyzer.hpp"
+#include "protocol/messages.hpp"
+#include "server/api/api.hpp"
+#include "server/auth/jwt.hpp"
+#include "storage/store.hpp"
+#include "support/postgres_server.hpp"
+#include "support/signals.hpp"
+
+namespace {
+using namespace orator;
+
+std::string database_url(const std::string& backend, benchmark::State& state) {
+  if (backend == "sqlite") {
+    const auto dir = std::filesystem::temp_directory_path() / (std::string("orator-bench-") + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return "sqlite:" + (dir / "bench.db").string();
+  }
+  std::string why;
+  auto* pg = test_support::PostgresServer::instance(&why);
+  if (!pg) {
+    state.SkipWithError(why.c_str());
+    return {};
+  }
+  return pg->create_database();
+}
+
+void report_percentiles(benchmark::State& state, std::vector<double>& ms) {
+  if (ms.empty()) return;
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  state.counters["max_ms"] = ms.back();
+}
+
+// A realistic report: 10 minutes of speech-like audio with pauses.
+const std::string& ten_minute_report() {
+  static const std::string report = [] {
+    struct Sink : dsp::AnalysisSink {
+      void on_vad(bool, double) override {}
+      void on_nudge(const dsp::Nudge&, const dsp::NudgeInputs&) override {}
+      void on_metrics(const dsp::IntervalMetrics&) override {}
+    } sink;
+    dsp::StreamAnalyzer a(dsp::AnalysisContext::create(), {dsp::Mode::presentation, 16000, 1000}, sink);
+    for (int i = 0; i < 60; ++i) {
+      a.push(test_support::intoned_syllables(16000, 8.5, 150, 40, 0.1));
+      a.push(test_support::silence(16000, 1.5));
+    }
+    return protocol::assessment_json("bench", a.finish(true));
+  }();
+  return report;
+}
+
+void BM_ListSessions(benchmark::State& state, const std::string& backend) {
+  const auto url = database_url(backend, state);
+  if (url.empty()) return;
+  auto store = storage::Store::open(url, 4);
+  server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 3));
+  server::ServerConfig config;
+  config.rate_limit_per_minute = 1e9;
+  server::api::Api api(*store, signer, config, {10, 8, 1});
+  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
+  for (int i = 0; i < 200; ++i) {
+    storage::SessionRecord s;
+    s.id = std::string("s") + std::to_string(i); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "completed";
+    s.created_at = 1000 + i;
+    store->create_session(s);
+  }
+  const std::string token = signer.sign({"u", server::api::Api::now_ms() / 1000, server::api::Api::now_ms() / 1000 + 3600, "j", "user"});
+  std::vector<double> ms;
+  for (auto _ : state) {
+    server::api::ApiRequest req;
+    req.method = "GET";
+    req.path = "/v1/sessions";
+    req.query.emplace("limit", "20");
+    req.headers["authorization"] = "Bearer " + token;
+    req.client_address = "127.0.0.1";
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto res = api.handle(req);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (res.status != 200) state.SkipWithError("request failed");
+  }
+  report_percentiles(state, ms);
+}
+BENCHMARK_CAPTURE(BM_ListSessions, sqlite, std::string("sqlite"))->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListSessions, postgresql, std::string("postgresql"))->Iterations(2000)->Unit(benchmark::kMicrosecond);
+
+void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
+  const auto url = database_url(backend, state);
+  if (url.empty()) return;
+  auto store = storage::Store::open(url, 4);
+  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
+  const std::string& report = ten_minute_report();
+  state.counters["report_bytes"] = static_cast<double>(report.size());
+  std::vector<double> ms;
+  int i = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    storage::SessionRecord s;
+    s.id = std::string("a") + std::to_string(i++); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "live"; s.created_at = i;
+    store->create_session(s);
+    state.ResumeTiming();
+    const auto t0 = std::chrono::steady_clock::now();
+    store->finish_session(s.id, {"completed", 600, 510, 80, 80, 80, 80, 80, report, 1});
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  report_percentiles(state, ms);
+}
+BENCHMARK_CAPTURE(BM_StoreAssessment, sqlite, std::string("sqlite"))->Iterations(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_StoreAssessment, postgresql, std::string("postgresql"))->Iterations(1000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
