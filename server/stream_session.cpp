@@ -6,6 +6,8 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/api/api.hpp"
 #include "storage/store.hpp"
 #include "storage/worker_pool.hpp"
@@ -316,7 +318,10 @@ void StreamSession::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& in
 void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) {
   send(protocol::metrics_json(metrics));
   if (identity_.persistent() && metrics.t >= next_checkpoint_) {
-    next_checkpoint_ = metrics.t + ctx_.config.checkpoint_seconds;
+    // A checkpoint is the whole report, which grows with the stream: spacing
+    // them by at least 1/60 of the stream so far keeps their cost per second
+    // of audio constant (5 s apart at first, a minute apart after an hour).
+    next_checkpoint_ = metrics.t + std::max(ctx_.config.checkpoint_seconds, metrics.t / 60.0);
     store_checkpoint();
   }
 }

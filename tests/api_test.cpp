@@ -478,14 +478,14 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
 
 TEST_P(ApiTest, ExpiredTokensAndOtherUsersKeys) {
   server_.reset();
-  start({"--access-token-ttl", "1"});
+  start({"--access-token-ttl", "2"});  // JWT times are whole seconds: 2 s leaves at least 1 s
   const auto alice = signup("alice@example.com");
   const std::string bob = token_of(signup("bob@example.com"));
   auto r = call("POST", "/v1/api-keys", R"({"name":"ci"})", token_of(alice));
   ASSERT_EQ(r.status, 201);
   const std::string key_id(r.json().at("id").as_string());
   EXPECT_EQ(call("DELETE", "/v1/api-keys/" + key_id, "", bob).status, 404) << "another user's key looks absent";
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   r = call("GET", "/v1/users/me", "", token_of(alice));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.json().at_pointer("/error/message").as_string(), "token expired");

@@ -1,0 +1,38 @@
+#pragma once
+// One replaying stream of the load test: connects, streams frames paced by a
+// timer (or unpaced), records when the audio completing each metrics interval
+// was sent and when that interval's metrics arrived, and stops after the
+// duration. All its handlers run on its own strand. Not thread-safe beyond that.
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "load_options.hpp"
+
+namespace orator::loadtest {
+
+// Pre-encoded frames shared by every stream (read-only).
+struct Payload {
+  std::vector<std::vector<std::uint8_t>> frames;  // binary frames, frame_ms each
+  std::string query;                              // codec, rate, interval for the URL
+  int samples_per_frame = 0, sample_rate = 0;
+};
+
+struct StreamResult {
+  std::vector<double> latencies_ms;  // one per metrics message matched to its interval
+  int metrics_expected = 0, metrics_received = 0, late = 0;
+  int errors = 0;
+  std::string first_error;
+  bool assessment = false;
+};
+
+// Starts one stream after `delay`; `done` is called once, on the stream's
+// strand, with its result. The stream owns itself until then.
+void start_stream(boost::asio::io_context& ioc, const LoadOptions& options, const Payload& payload,
+                  std::chrono::steady_clock::duration delay, std::function<void(StreamResult)> done);
+
+}  // namespace orator::loadtest
