@@ -256,12 +256,7 @@ TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
   {
     WsClient ws(port(), "/v1/sessions/" + a + "/stream?interval_ms=1000&access_token=" + token);
     send_f32_frames(ws, speech, 16000, 1, 20);
-    double analysed = 0;
-    while (analysed < 8.0) {
-      auto m = ws.read();
-      ASSERT_TRUE(m);
-      if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
-    }
+    read_until_analysed(ws, 8.0);
     ws.drop();
   }
   HttpResult r;
@@ -277,12 +272,7 @@ TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
   {
     WsClient ws(port(), "/v1/sessions/" + b + "/stream?interval_ms=1000&access_token=" + token);
     send_f32_frames(ws, speech, 16000, 1, 20);  // 8 s: checkpoints at 5 s
-    double analysed = 0;
-    while (analysed < 8.0) {
-      auto m = ws.read();
-      ASSERT_TRUE(m);
-      if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
-    }
+    read_until_analysed(ws, 8.0);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the checkpoint write is asynchronous
     EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
   }
@@ -501,12 +491,7 @@ TEST_P(ApiTest, SigtermMidStreamStoresTheFinalReport) {
   const auto speech = intoned_syllables(16000, 3.0, 150, 30, 0.1);
   WsClient ws(port(), "/v1/sessions/" + id + "/stream?interval_ms=1000&access_token=" + token);
   send_f32_frames(ws, speech, 16000, 1, 20);
-  double analysed = 0;
-  while (analysed < 3.0) {
-    auto m = ws.read();
-    ASSERT_TRUE(m);
-    if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
-  }
+  read_until_analysed(ws, 3.0);
   int exit_code = -1;
   std::thread stopper([&] { exit_code = server_->stop(SIGTERM); });
   const auto rest = ws.read_all();

@@ -178,12 +178,7 @@ TEST_F(BadInputTest, AbruptDisconnectKeepsWhatWasAnalysed) {
   client.send_f32(kSecond);
   client.send_f32(kSecond);
   // Wait until the server has analysed both seconds, then vanish (RST: unread data is pending).
-  double analysed_to = 0;
-  while (analysed_to < 2.0) {
-    auto m = client.read();
-    ASSERT_TRUE(m);
-    if (m->type() == "metrics") analysed_to = number(m->json().at_pointer("/data/t"));
-  }
+  read_until_analysed(client, 2.0);
   client.drop();
   EXPECT_TRUE(server_->wait_for_log("stream abrupt-1 interrupted: 2.0 s audio")) << server_->log();
 }

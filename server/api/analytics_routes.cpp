@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <set>
@@ -87,15 +86,6 @@ std::optional<std::int64_t> date_param(const ApiRequest& req, const std::string&
   return t;
 }
 
-int int_param(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
-  const auto v = req.query_value(name);
-  if (!v) return fallback;
-  int n = 0;
-  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
-    throw validation_error(name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi), {{"field", name}});
-  return n;
-}
 
 std::string csv_field(const std::string& s) {
   // Quote everything textual; a leading =,+,-,@ is prefixed so spreadsheets do not run it.
@@ -186,8 +176,8 @@ void Api::add_analytics_routes() {
   });
 
   router_.add("GET", "/v1/stats/practice-log", user, [this](ApiRequest& req) {
-    const int page = int_param(req, "page", 1, 1, 1000000);
-    const int limit = int_param(req, "limit", 30, 1, 100);
+    const int page = req.int_param("page", 1, 1, 1000000);
+    const int limit = req.int_param("limit", 30, 1, 100);
     std::string tz_name;
     const auto tz = zone_of(store_, req.user_id, tz_name);
     std::map<std::int64_t, Aggregate, std::greater<>> days;  // newest first

@@ -1,5 +1,7 @@
 #include "server/api/api_types.hpp"
 
+#include <charconv>
+
 namespace orator::server::api {
 
 std::optional<std::string> ApiRequest::header(const std::string& name) const {
@@ -12,6 +14,16 @@ std::optional<std::string> ApiRequest::query_value(const std::string& name) cons
   const auto it = query.find(name);
   if (it == query.end()) return std::nullopt;
   return it->second;
+}
+
+int ApiRequest::int_param(const std::string& name, int fallback, int lo, int hi) const {
+  const auto v = query_value(name);
+  if (!v) return fallback;
+  int n = 0;
+  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
+    throw validation_error(name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi), {{"field", name}});
+  return n;
 }
 
 ApiResponse error_body(int status, std::string_view code, std::string_view message, const boost::json::object& details) {

@@ -26,6 +26,8 @@ struct ApiRequest {
 
   [[nodiscard]] std::optional<std::string> header(const std::string& lower_name) const;
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
+  // An integer query parameter in [lo, hi], or `fallback` when absent; VALIDATION_ERROR otherwise.
+  [[nodiscard]] int int_param(const std::string& name, int fallback, int lo, int hi) const;
 };
 
 struct ApiResponse {

@@ -2,7 +2,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "dsp/mode.hpp"
@@ -16,15 +15,6 @@ namespace orator::server::api {
 namespace json = boost::json;
 namespace {
 
-int int_param(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
-  const auto v = req.query_value(name);
-  if (!v) return fallback;
-  int n = 0;
-  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < lo || n > hi)
-    throw validation_error(name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi), {{"field", name}});
-  return n;
-}
 
 json::value optional_number(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
@@ -75,8 +65,8 @@ void Api::add_session_routes() {
   });
 
   router_.add("GET", "/v1/sessions", user, [this](ApiRequest& req) {
-    const int page = int_param(req, "page", 1, 1, 1000000);
-    const int limit = int_param(req, "limit", 20, 1, 100);
+    const int page = req.int_param("page", 1, 1, 1000000);
+    const int limit = req.int_param("limit", 20, 1, 100);
     storage::SessionFilter f;
     if (auto v = req.query_value("status")) {
       if (*v != "created" && *v != "live" && *v != "completed" && *v != "interrupted" && *v != "processing" && *v != "failed")

@@ -21,6 +21,15 @@ std::vector<WsMessage> stop_and_collect(WsClient& client) {
   return messages;
 }
 
+void read_until_analysed(WsClient& client, double seconds) {
+  double analysed = 0;
+  while (analysed < seconds) {
+    auto m = client.read();
+    ASSERT_TRUE(m) << "the stream ended before " << seconds << " s were analysed";
+    if (m->type() == "metrics") analysed = number(m->json().at_pointer("/data/t"));
+  }
+}
+
 void send_f32_frames(WsClient& client, const std::vector<float>& audio, int rate, int channels, double frame_ms) {
   const auto frame = static_cast<std::size_t>(rate * frame_ms / 1000.0) * static_cast<std::size_t>(channels);
   for (std::size_t i = 0; i < audio.size(); i += frame)

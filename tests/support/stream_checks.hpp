@@ -21,6 +21,10 @@ void check_scenario_stream(const std::vector<WsMessage>& messages, const Scenari
 // Sends stop, reads until the server closes, expects close code 1000; returns every message.
 [[nodiscard]] std::vector<WsMessage> stop_and_collect(WsClient& client);
 
+// Reads until a metrics message reports `seconds` of audio received (the
+// server has analysed that much); fails the test if the stream ends first.
+void read_until_analysed(WsClient& client, double seconds);
+
 // Streams `audio` as f32 frames of `frame_ms`.
 void send_f32_frames(WsClient& client, const std::vector<float>& audio, int rate, int channels, double frame_ms);
 
