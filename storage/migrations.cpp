@@ -80,8 +80,11 @@ int schema_version(SqlConnection& c) {
 int migrate(SqlConnection& c) {
   int applied = 0;
   for (const auto& m : migrations()) {
-    // Re-read inside the loop: another instance may be migrating the same database.
+    // Several instances may start together on one database: serialise them
+    // (PostgreSQL: an advisory lock held until commit; SQLite: BEGIN IMMEDIATE
+    // already takes the write lock), then re-read the version inside the lock.
     Transaction tx(c);
+    if (c.backend() == "postgresql") c.query("SELECT pg_advisory_xact_lock(7274261)");
     if (schema_version(c) >= m.version) continue;
     c.execute_script(m.sql);
     const SqlValue params[] = {std::int64_t{m.version}, std::string(m.description),

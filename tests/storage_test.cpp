@@ -212,7 +212,6 @@ TEST_P(StorageTest, ConcurrentWritersThroughThePool) {
   EXPECT_EQ(store_->list_sessions("u", {}, 1, 10).total, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));
 
 TEST(WorkerPool, BoundedQueueRefusesAndDrainsOnStop) {
   std::atomic<int> ran{0};
@@ -230,3 +229,33 @@ TEST(WorkerPool, BoundedQueueRefusesAndDrainsOnStop) {
 }
 
 }  // namespace
+
+namespace {
+// Several instances starting at once on one database: each applies what is
+// missing exactly once, none fails.
+TEST_P(StorageTest, ConcurrentStartsMigrateOnce) {
+  // A database nobody has migrated yet.
+  const std::string fresh = GetParam() == "sqlite" ? url_ + "-fresh" : PostgresServer::instance()->create_database();
+  std::vector<std::thread> starts;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i)
+    starts.emplace_back([&] {
+      try {
+        (void)Store::open(fresh, 1);
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  for (auto& t : starts) t.join();
+  EXPECT_EQ(failures, 0);
+  auto pool = ConnectionPool([&]() -> std::unique_ptr<SqlConnection> {
+    if (GetParam() == "sqlite") return open_sqlite(fresh.substr(7));
+    return open_postgres(fresh);
+  }, 1);
+  auto c = pool.acquire();
+  EXPECT_EQ(schema_version(*c), migrations().back().version);
+  EXPECT_EQ(c->query("SELECT COUNT(*) FROM schema_migrations").at(0).integer(0), static_cast<std::int64_t>(migrations().size()));
+}
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));
