@@ -8,4 +8,19 @@ preset="${ORATOR_PRESET:-release}"
 bash scripts/setup.sh --test
 cmake --preset "$preset" > /dev/null
 cmake --build "build/$preset" -j "$(nproc)"
-ctest --test-dir "build/$preset" --output-on-failure -j "$(nproc)" --timeout 600
+
+log="build/$preset/ctest-summary.log"
+set +e
+ctest --test-dir "build/$preset" --output-on-failure -j "$(nproc)" --timeout 600 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# CTest shows output only for failures; the accuracy figures the tests print
+# are in its log of every test's output.
+echo
+echo "Accuracy figures (printed by the tests):"
+grep -hE "FDA pitch accuracy|aeneas|espeak-ng total|white noise at|syllables/s: counted|pause boundaries|pitch look-ahead|segment boundaries|voice: [0-9]+/90|Hz sine: error|tone: " \
+  "build/$preset/Testing/Temporary/LastTest.log" | sed 's/^ *//' | sort -u || true
+echo
+grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1
+exit "$status"
