@@ -104,8 +104,8 @@ void StreamAnalyzer::on_pitch_frame(const PitchFrame& p) {
   r.f0 = p.f0;
   std::optional<SegmentEvent> event;
   const FrameEvidence ev{p.index, r.vad, p.f0 > 0, static_cast<float>(to_db(r.mean_square))};
+  // An event only ever comes with a decision (see SpeechDetector::push).
   if (auto d = speech_.push(ev, event)) on_decision(*d, event);
-  else if (event) on_segment_event(*event);
 }
 
 void StreamAnalyzer::on_segment_event(const SegmentEvent& e) {
