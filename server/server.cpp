@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -29,7 +30,9 @@ namespace {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, ServerContext& ctx) : ioc_(ioc), acceptor_(net::make_strand(ioc)), ctx_(ctx) {}
+  // Accepts on the first loop and hands each connection to the next loop in turn.
+  Listener(std::vector<std::unique_ptr<net::io_context>>& loops, ServerContext& ctx)
+      : loops_(loops), acceptor_(net::make_strand(*loops.front())), ctx_(ctx) {}
 
   // Returns the bound port, or 0 with an error logged.
   std::uint16_t open(const std::string& host, std::uint16_t port) {
@@ -61,7 +64,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    auto& loop = *loops_[next_loop_++ % loops_.size()];
+    acceptor_.async_accept(net::make_strand(loop), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (!ec) {
         if (self->ctx_.connections >= self->ctx_.config.max_connections) {
@@ -77,7 +81,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     });
   }
 
-  net::io_context& ioc_;
+  std::vector<std::unique_ptr<net::io_context>>& loops_;
+  std::size_t next_loop_ = 0;  // only touched on the acceptor's strand
   tcp::acceptor acceptor_;
   ServerContext& ctx_;
 };
@@ -111,7 +116,15 @@ int run_server(const ServerConfig& config) {
     spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", recovered);
   spdlog::info("storage: {}", store->backend());
 
-  net::io_context ioc{threads};
+  // One event loop per thread: connections are spread across them, so the
+  // loops do not contend on one scheduler (docs/performance.md).
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  for (int i = 0; i < threads; ++i) {
+    loops.push_back(std::make_unique<net::io_context>(1));
+    keep_running.push_back(net::make_work_guard(*loops.back()));
+  }
+  net::io_context& ioc = *loops.front();
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
   rest->attach_processing(processing, ctx.analysis);
@@ -119,7 +132,7 @@ int run_server(const ServerConfig& config) {
   ctx.workers = &workers;
   ctx.api = rest.get();
 
-  auto listener = std::make_shared<Listener>(ioc, ctx);
+  auto listener = std::make_shared<Listener>(loops, ctx);
   const std::uint16_t port = listener->open(config.host, config.port);
   if (port == 0) return 1;
   listener->start();
@@ -136,7 +149,8 @@ int run_server(const ServerConfig& config) {
   std::function<void()> wait_for_streams = [&] {
     if (ctx.streams.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
       if (ctx.streams.size() > 0) spdlog::warn("{} streams still open after the grace period", ctx.streams.size());
-      ioc.stop();
+      keep_running.clear();
+      for (auto& loop : loops) loop->stop();
       return;
     }
     drain_timer.expires_after(std::chrono::milliseconds(20));
@@ -155,7 +169,7 @@ int run_server(const ServerConfig& config) {
 
   std::vector<std::thread> pool;
   pool.reserve(static_cast<std::size_t>(threads - 1));
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&loops, i] { loops[static_cast<std::size_t>(i)]->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
   spdlog::info("orator stopped");
