@@ -270,10 +270,8 @@ void PitchTracker::flush(std::vector<PitchFrame>& out) {
   const std::int64_t last_frame = (received_ + static_cast<std::int64_t>(kHop) - 1) / static_cast<std::int64_t>(kHop);
   const std::vector<float> zeros(kHop, 0.0f);
   const std::int64_t real_received = received_;
-  std::vector<PitchFrame> tmp;
-  while (next_frame_ < last_frame) push(zeros, tmp);
+  while (next_frame_ < last_frame) push(zeros, out);
   received_ = real_received;
-  for (const auto& f : tmp) out.push_back(f);
   if (next_frame_ > decided_) {
     const auto best = std::min_element(acc_.begin(), acc_.end()) - acc_.begin();
     emit_path(next_frame_ - 1, next_frame_ - 1, static_cast<int>(best), out);
