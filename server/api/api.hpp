@@ -11,6 +11,7 @@
 #include "server/api/api_types.hpp"
 #include "server/api/rate_limiter.hpp"
 #include "server/api/router.hpp"
+#include "server/api/time_zone.hpp"
 #include "server/auth/crypto.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/config.hpp"
@@ -61,9 +62,5 @@ class Api {
   std::shared_ptr<const dsp::AnalysisContext> analysis_;
 };
 
-// ISO 8601 UTC ("2026-11-22T05:49:23Z") from epoch milliseconds, and back
-// (also accepts a bare date, as the start of that day).
-[[nodiscard]] std::string format_time(std::int64_t epoch_ms);
-[[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text);
 
 }  // namespace orator::server::api

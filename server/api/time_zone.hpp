@@ -28,6 +28,11 @@ class TimeZone {
   int initial_offset_ = 0;
 };
 
+// ISO 8601 UTC ("2026-11-22T05:49:23Z") from epoch milliseconds, and back
+// (also accepts a bare date, as the start of that day in UTC).
+[[nodiscard]] std::string format_time(std::int64_t epoch_ms);
+[[nodiscard]] std::optional<std::int64_t> parse_time(std::string_view text);
+
 // "2026-11-22" for a day number.
 [[nodiscard]] std::string format_day(std::int64_t day);
 
