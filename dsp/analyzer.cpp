@@ -64,6 +64,7 @@ void StreamAnalyzer::push(std::span<const float> samples) {
 }
 
 void StreamAnalyzer::process_block(std::span<const float> samples16k) {
+  if (!samples16k.empty()) sink_.on_analysis_audio(samples16k);
   // 10 ms framing for the VAD and frame energies.
   for (std::size_t i = 0; i < samples16k.size();) {
     const std::size_t n = std::min(kHop - frame_fill_, samples16k.size() - i);

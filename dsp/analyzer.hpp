@@ -69,6 +69,9 @@ class AnalysisSink {
   virtual void on_vad(bool speech_start, double t) = 0;
   virtual void on_nudge(const Nudge& nudge, const NudgeInputs& inputs) = 0;
   virtual void on_metrics(const IntervalMetrics& metrics) = 0;
+  // The mono audio at the analysis rate (16 kHz), as it is analysed: what a
+  // recording keeps. Most sinks ignore it.
+  virtual void on_analysis_audio(std::span<const float> /*samples16k*/) {}
 };
 
 class StreamAnalyzer {

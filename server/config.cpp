@@ -99,6 +99,12 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_upload_bytes, 1024, std::size_t{4} << 30); }},
       {"--max-queued-uploads", "ORATOR_MAX_QUEUED_UPLOADS", "uploads waiting for analysis before new ones get 503 (default 16)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queued_uploads, 1, 100000); }},
+      {"--max-record-seconds", "ORATOR_MAX_RECORD_SECONDS", "audio seconds kept per session created with record: true (default 3600)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_record_seconds, 1, 24 * 3600); }},
+      {"--tls-cert", "ORATOR_TLS_CERT", "PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)",
+       [](ServerConfig& c, const std::string& v) { c.tls_cert_file = v; return !v.empty(); }},
+      {"--tls-key", "ORATOR_TLS_KEY", "PEM private key file for --tls-cert",
+       [](ServerConfig& c, const std::string& v) { c.tls_key_file = v; return !v.empty(); }},
       {"--log-level", "ORATOR_LOG_LEVEL", "trace, debug, info, warn, error or off (default info)",
        [](ServerConfig& c, const std::string& v) {
          c.log_level = v;
@@ -152,6 +158,10 @@ ConfigResult parse_config(const std::vector<std::string>& args, const char* (*ge
       result.error = "unknown option " + flag;
       return result;
     }
+  }
+  if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
+    result.error = "--tls-cert and --tls-key go together";
+    return result;
   }
   result.config = cfg;
   return result;

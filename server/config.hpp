@@ -40,6 +40,12 @@ struct ServerConfig {
   double checkpoint_seconds = 5;                // live streams persist a report this often (audio time)
   std::size_t max_upload_bytes = 100u << 20;    // one recording upload
   std::size_t max_queued_uploads = 16;          // waiting for analysis; more get 503
+  double max_record_seconds = 3600;             // audio kept per session created with record: true
+
+  // TLS (https:// and wss://): both set, or neither.
+  std::string tls_cert_file;                    // PEM certificate chain
+  std::string tls_key_file;                     // PEM private key
+  [[nodiscard]] bool tls() const { return !tls_cert_file.empty(); }
 
   [[nodiscard]] std::string database_url() const {
     return database.empty() ? "sqlite:" + data_dir + "/orator.db" : database;

@@ -35,8 +35,9 @@ bool is_api_target(std::string_view target) {
   return target.rfind("/v1/", 0) == 0 && !match_stream_route(target);
 }
 
-api::ApiRequest to_api_request(const HttpRequest& req, std::string client_address) {
+api::ApiRequest to_api_request(const HttpRequest& req, std::string client_address, bool tls) {
   api::ApiRequest out;
+  out.tls = tls;
   out.method = std::string(req.method_string());
   out.body = req.body();
   out.client_address = std::move(client_address);

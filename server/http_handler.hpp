@@ -27,7 +27,7 @@ struct ServerRoute { const char* method; const char* path; };
 // REST requests go to api::Api (on the worker pool); these convert between
 // Beast's messages and the API's plain types.
 [[nodiscard]] bool is_api_target(std::string_view target);
-[[nodiscard]] api::ApiRequest to_api_request(const HttpRequest& request, std::string client_address);
+[[nodiscard]] api::ApiRequest to_api_request(const HttpRequest& request, std::string client_address, bool tls = false);
 [[nodiscard]] HttpResponse to_http_response(const HttpRequest& request, const api::ApiResponse& response);
 
 // The one error shape of the REST API: {"error":{"code","message","details"}}.

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
@@ -20,28 +21,50 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), ctx_(context) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
+    : stream_(std::move(stream)), ctx_(context) {
   ++ctx_.connections;
 }
 
-HttpSession::~HttpSession() { --ctx_.connections; }
+template <class Stream>
+HttpSession<Stream>::~HttpSession() { --ctx_.connections; }
 
-void HttpSession::run() {
-  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+template <class Stream>
+void HttpSession<Stream>::run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(self->stream_).expires_after(self->http_timeout());
+      self->stream_.async_handshake(net::ssl::stream_base::server, self->buffer_.data(),
+                                    beast::bind_front_handler(&HttpSession::on_handshake, self));
+    } else {
+      self->do_read();
+    }
+  });
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::on_handshake(beast::error_code ec, std::size_t bytes_used) {
+  if (ec) {
+    spdlog::debug("TLS handshake failed from {}: {}", client_address(), ec.message());
+    return;
+  }
+  buffer_.consume(bytes_used);
+  do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   // The header is parsed against the larger (upload) limit; on_header narrows it.
   parser_->body_limit(std::max(ctx_.config.max_http_body_bytes, ctx_.config.max_upload_bytes));
-  stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(ctx_.config.http_timeout_seconds)));
-  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+  beast::get_lowest_layer(stream_).expires_after(http_timeout());
+  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
 }
 
-void HttpSession::on_header(beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   if (ec) return on_read(ec, 0);
   // The body limit depends on the route: recordings are large, everything else small.
   const auto& req = parser_->get();
@@ -52,11 +75,12 @@ void HttpSession::on_header(beast::error_code ec, std::size_t) {
   const std::size_t limit = upload ? ctx_.config.max_upload_bytes : ctx_.config.max_http_body_bytes;
   if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit, 0);
   parser_->body_limit(limit);
-  if (upload) stream_.expires_after(std::chrono::seconds(600));  // room for a large recording on a slow link
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  if (upload) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(600));  // room for a large recording on a slow link
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) return do_close();
   if (ec == http::error::body_limit) {
     HttpRequest req;
@@ -78,15 +102,17 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   send(handle_request(*req, ctx_));
 }
 
-std::string HttpSession::client_address() const {
+template <class Stream>
+std::string HttpSession<Stream>::client_address() const {
   beast::error_code ec;
-  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   return ec ? std::string("unknown") : endpoint.address().to_string();
 }
 
-void HttpSession::dispatch_api(std::shared_ptr<HttpRequest> req) {
-  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address()));
-  auto self = shared_from_this();
+template <class Stream>
+void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req) {
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(), std::is_same_v<Stream, TlsStream>));
+  auto self = this->shared_from_this();
   const bool queued = ctx_.workers->submit([self, req, api_req] {
     auto res = std::make_shared<HttpResponse>(to_http_response(*req, self->ctx_.api->handle(*api_req)));
     net::post(self->stream_.get_executor(), [self, res] { self->send(std::move(*res)); });
@@ -94,16 +120,17 @@ void HttpSession::dispatch_api(std::shared_ptr<HttpRequest> req) {
   if (!queued) send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
 }
 
-void HttpSession::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route) {
+template <class Stream>
+void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route) {
   if (!ctx_.api) {  // no storage: every stream is anonymous
-    std::make_shared<StreamSession>(std::move(stream_), ctx_, StreamIdentity{})->run(std::move(*req), std::move(route));
+    std::make_shared<StreamSession<Stream>>(std::move(stream_), ctx_, StreamIdentity{})->run(std::move(*req), std::move(route));
     return;
   }
-  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address()));
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(), std::is_same_v<Stream, TlsStream>));
   std::string requested = route.path_session_id;
   for (const auto& [key, value] : route.query)
     if (key == "session_id" && requested.empty()) requested = value;
-  auto self = shared_from_this();
+  auto self = this->shared_from_this();
   auto shared_route = std::make_shared<StreamRoute>(std::move(route));
   const bool queued = ctx_.workers->submit([self, req, api_req, shared_route, requested] {
     auto result = std::make_shared<api::StreamAuthorization>();
@@ -121,7 +148,7 @@ void HttpSession::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute
         res.keep_alive(false);
         return self->send(std::move(res));
       }
-      std::make_shared<StreamSession>(std::move(self->stream_), self->ctx_, result->identity)
+      std::make_shared<StreamSession<Stream>>(std::move(self->stream_), self->ctx_, result->identity)
           ->run(std::move(*req), std::move(*shared_route));
     });
   });
@@ -132,22 +159,33 @@ void HttpSession::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute
   }
 }
 
-void HttpSession::send(HttpResponse response) {
+template <class Stream>
+void HttpSession<Stream>::send(HttpResponse response) {
   response_ = std::make_shared<HttpResponse>(std::move(response));
   const bool keep_alive = response_->keep_alive();
-  http::async_write(stream_, *response_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+  http::async_write(stream_, *response_, beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));
 }
 
-void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   response_.reset();
   if (ec) return;
   if (!keep_alive) return do_close();
   do_read();
 }
 
-void HttpSession::do_close() {
-  beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+template <class Stream>
+void HttpSession<Stream>::do_close() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+  } else {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  }
 }
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace orator::server

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
@@ -74,7 +75,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
           socket.close(ignored);
         } else {
           socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<HttpSession>(std::move(socket), self->ctx_)->run();
+          if (self->ctx_.tls)
+            std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->ctx_.tls), self->ctx_)->run();
+          else
+            std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), self->ctx_)->run();
         }
       }
       self->do_accept();
@@ -86,6 +90,16 @@ class Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   ServerContext& ctx_;
 };
+
+// TLS 1.2 and later only, with the server's certificate chain and key.
+std::unique_ptr<net::ssl::context> make_tls_context(const ServerConfig& config) {
+  auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
+                   net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  tls->use_certificate_chain_file(config.tls_cert_file);
+  tls->use_private_key_file(config.tls_key_file, net::ssl::context::pem);
+  return tls;
+}
 
 }  // namespace
 
@@ -101,7 +115,12 @@ int run_server(const ServerConfig& config) {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<auth::JwtSigner> signer;
   std::unique_ptr<api::Api> rest;
+  std::unique_ptr<net::ssl::context> tls;
   try {
+    if (config.tls()) {
+      tls = make_tls_context(config);
+      ctx.tls = tls.get();
+    }
     std::filesystem::create_directories(config.data_dir);
     store = storage::Store::open(config.database_url(), config.db_pool_size);
     signer = std::make_unique<auth::JwtSigner>(
@@ -136,7 +155,8 @@ int run_server(const ServerConfig& config) {
   const std::uint16_t port = listener->open(config.host, config.port);
   if (port == 0) return 1;
   listener->start();
-  spdlog::info("orator listening on {}:{} with {} threads", config.host, port, threads);
+  spdlog::info("orator listening on {}:{} ({}) with {} threads", config.host, port,
+               tls ? "https and wss" : "http and ws", threads);
   if (!config.port_file.empty()) {
     const std::string tmp = config.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";

@@ -5,19 +5,19 @@
 
 namespace orator::server {
 
-void SessionRegistry::add(const std::shared_ptr<StreamSession>& session) {
+void SessionRegistry::add(const std::shared_ptr<LiveStream>& session) {
   std::lock_guard lock(mutex_);
   sessions_.emplace(session.get(), session);
 }
 
-void SessionRegistry::remove(const StreamSession* session) {
+void SessionRegistry::remove(const LiveStream* session) {
   std::lock_guard lock(mutex_);
   sessions_.erase(session);
 }
 
-std::vector<std::shared_ptr<StreamSession>> SessionRegistry::snapshot() const {
+std::vector<std::shared_ptr<LiveStream>> SessionRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<StreamSession>> out;
+  std::vector<std::shared_ptr<LiveStream>> out;
   out.reserve(sessions_.size());
   for (const auto& [ptr, weak] : sessions_)
     if (auto s = weak.lock()) out.push_back(std::move(s));

@@ -13,6 +13,10 @@
 #include "dsp/analyzer.hpp"
 #include "server/config.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace orator::storage {
 class Store;
 class WorkerPool;
@@ -27,24 +31,31 @@ namespace auth {
 class JwtSigner;
 }
 
-class StreamSession;
+// What the server needs of every live stream, plain or TLS.
+class LiveStream {
+ public:
+  virtual ~LiveStream() = default;
+  // Server shutdown: finalise, send the assessment, close with 1001. Thread-safe.
+  virtual void shutdown() = 0;
+};
 
 class SessionRegistry {
  public:
-  void add(const std::shared_ptr<StreamSession>& session);
-  void remove(const StreamSession* session);
-  [[nodiscard]] std::vector<std::shared_ptr<StreamSession>> snapshot() const;
+  void add(const std::shared_ptr<LiveStream>& session);
+  void remove(const LiveStream* session);
+  [[nodiscard]] std::vector<std::shared_ptr<LiveStream>> snapshot() const;
   [[nodiscard]] std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<const StreamSession*, std::weak_ptr<StreamSession>> sessions_;
+  std::unordered_map<const LiveStream*, std::weak_ptr<LiveStream>> sessions_;
 };
 
 // Who a stream belongs to, decided before the upgrade.
 struct StreamIdentity {
   std::string user_id;      // empty for an anonymous stream
   std::string session_id;   // the stored session, empty when anonymous
+  bool record = false;      // keep the audio (the session was created with record: true)
   bool persistent() const { return !session_id.empty(); }
 };
 
@@ -55,6 +66,8 @@ struct ServerContext {
   storage::Store* store = nullptr;
   storage::WorkerPool* workers = nullptr;
   api::Api* api = nullptr;
+  // Set when the server speaks TLS (--tls-cert/--tls-key): every connection is https/wss.
+  boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> streams_started{0};

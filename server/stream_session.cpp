@@ -6,9 +6,15 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include <boost/beast/websocket/ssl.hpp>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
+#include "dsp/constants.hpp"
 #include "server/api/api.hpp"
+#include "server/api/recordings.hpp"
 #include "storage/store.hpp"
 #include "storage/worker_pool.hpp"
 
@@ -17,18 +23,44 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
-StreamSession::StreamSession(beast::tcp_stream&& stream, ServerContext& context, StreamIdentity identity)
+// Recording chunks are written by the worker pool, possibly out of order; the
+// final report waits for them, so a completed session has all its audio.
+struct RecordingWrites {
+  std::mutex mutex;
+  std::condition_variable idle;
+  int pending = 0;
+
+  void started() {
+    std::lock_guard lock(mutex);
+    ++pending;
+  }
+  void finished() {
+    std::lock_guard lock(mutex);
+    if (--pending == 0) idle.notify_all();
+  }
+  // Tasks run in submission order, so the chunks this waits for are already
+  // running on other workers: bounded, and cannot deadlock.
+  void wait_idle() {
+    std::unique_lock lock(mutex);
+    idle.wait_for(lock, std::chrono::seconds(30), [this] { return pending == 0; });
+  }
+};
+
+template <class NextLayer>
+StreamSession<NextLayer>::StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity)
     : ws_(std::move(stream)), idle_timer_(ws_.get_executor()), ctx_(context), identity_(std::move(identity)),
       next_checkpoint_(context.config.checkpoint_seconds) {
   ++ctx_.connections;
 }
 
-StreamSession::~StreamSession() {
+template <class NextLayer>
+StreamSession<NextLayer>::~StreamSession() {
   if (registered_) ctx_.streams.remove(this);
   --ctx_.connections;
 }
 
-void StreamSession::run(HttpRequest request, StreamRoute route) {
+template <class NextLayer>
+void StreamSession<NextLayer>::run(HttpRequest request, StreamRoute route) {
   // Parameters: query string first, then the path's session id.
   for (const auto& [key, value] : route.query) {
     if (auto err = protocol::apply_param(params_, key, value); err && !query_error_) query_error_ = err;
@@ -46,16 +78,17 @@ void StreamSession::run(HttpRequest request, StreamRoute route) {
     res.set(beast::http::field::server, "orator");
   }));
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeout and our idle timer govern
-  ws_.async_accept(request, beast::bind_front_handler(&StreamSession::on_accept, shared_from_this()));
+  ws_.async_accept(request, beast::bind_front_handler(&StreamSession::on_accept, this->shared_from_this()));
 }
 
-void StreamSession::on_accept(beast::error_code ec) {
+template <class NextLayer>
+void StreamSession<NextLayer>::on_accept(beast::error_code ec) {
   if (ec) {
     spdlog::debug("websocket accept failed: {}", ec.message());
     return;
   }
   registered_ = true;
-  ctx_.streams.add(shared_from_this());
+  ctx_.streams.add(this->shared_from_this());
   ++ctx_.streams_started;
   spdlog::info("stream {} opened", params_.session_id);
   if (ctx_.stopping) {
@@ -68,27 +101,31 @@ void StreamSession::on_accept(beast::error_code ec) {
   do_read();
 }
 
-void StreamSession::shutdown() {
-  net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+template <class NextLayer>
+void StreamSession<NextLayer>::shutdown() {
+  net::dispatch(ws_.get_executor(), [self = this->shared_from_this()] {
     if (!self->finished_) self->finish(false, CloseCode::going_away, "server shutting down");
   });
 }
 
-void StreamSession::arm_idle_timer() {
+template <class NextLayer>
+void StreamSession<NextLayer>::arm_idle_timer() {
   idle_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(ctx_.config.idle_timeout_seconds)));
-  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_) return;  // re-armed or cancelled
     self->send(protocol::error_json("IDLE_TIMEOUT", "no message from the client within the idle timeout"));
     self->finish(false, CloseCode::policy_error, "idle timeout");
   });
 }
 
-void StreamSession::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&StreamSession::on_read, shared_from_this()));
+template <class NextLayer>
+void StreamSession<NextLayer>::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&StreamSession::on_read, this->shared_from_this()));
 }
 
-void StreamSession::on_read(beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void StreamSession<NextLayer>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     if (finished_) return;  // the close handshake we started
     if (ec == websocket::error::message_too_big) abandon("frame larger than max-frame-bytes (closed with 1009)");
@@ -116,7 +153,8 @@ void StreamSession::on_read(beast::error_code ec, std::size_t) {
   if (!finished_) do_read();
 }
 
-void StreamSession::handle_text(std::string_view text) {
+template <class NextLayer>
+void StreamSession<NextLayer>::handle_text(std::string_view text) {
   const auto msg = protocol::parse_client_message(text, params_);
   switch (msg.kind) {
     case protocol::ClientMessage::Kind::stop:
@@ -144,7 +182,8 @@ void StreamSession::handle_text(std::string_view text) {
   }
 }
 
-void StreamSession::handle_audio(std::span<const std::uint8_t> frame) {
+template <class NextLayer>
+void StreamSession<NextLayer>::handle_audio(std::span<const std::uint8_t> frame) {
   if (!format_valid_) {
     reject("AUDIO_BEFORE_START", "no valid audio format yet: send a valid start message before audio; the frame was dropped");
     return;
@@ -161,7 +200,8 @@ void StreamSession::handle_audio(std::span<const std::uint8_t> frame) {
   }
 }
 
-bool StreamSession::ensure_analyzer() {
+template <class NextLayer>
+bool StreamSession<NextLayer>::ensure_analyzer() {
   if (analyzer_) return true;
   decoder_ = protocol::AudioDecoder::create(params_.format);
   if (!decoder_) {
@@ -172,12 +212,18 @@ bool StreamSession::ensure_analyzer() {
   dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
   analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
   audio_started_ = true;
+  if (identity_.record && ctx_.workers) {
+    recording_writes_ = std::make_shared<RecordingWrites>();
+    recording_.emplace(dsp::kAnalysisRate, ctx_.config.max_record_seconds, api::kRecordingChunkSeconds,
+                       [this](protocol::PcmChunk&& chunk) { store_recording_chunk(std::move(chunk)); });
+  }
   spdlog::info("stream {} audio: {} {} Hz {} ch, mode {}", params_.session_id, protocol::codec_name(params_.format.codec),
                params_.format.sample_rate, params_.format.channels, dsp::mode_name(params_.mode));
   return true;
 }
 
-void StreamSession::reject(std::string_view code, std::string_view message) {
+template <class NextLayer>
+void StreamSession<NextLayer>::reject(std::string_view code, std::string_view message) {
   ++errors_;
   send(protocol::error_json(code, message));
   if (errors_ >= ctx_.config.max_errors_per_stream && !finished_) {
@@ -186,7 +232,8 @@ void StreamSession::reject(std::string_view code, std::string_view message) {
   }
 }
 
-void StreamSession::finalise(bool completed) {
+template <class NextLayer>
+void StreamSession<NextLayer>::finalise(bool completed) {
   if (finished_) return;
   finished_ = true;
   idle_timer_.cancel();
@@ -198,6 +245,7 @@ void StreamSession::finalise(bool completed) {
         ctx_.analysis, dsp::AnalyzerConfig{params_.mode, decoder_ ? decoder_->output_rate() : 16000, params_.interval_ms}, sink());
   }
   const dsp::Assessment a = analyzer_->finish(completed);
+  if (recording_) recording_->flush();
   spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}", params_.session_id,
                completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall);
   std::string report = protocol::assessment_json(params_.session_id, a);
@@ -205,7 +253,8 @@ void StreamSession::finalise(bool completed) {
   if (!dead_) send(std::move(report), /*final_message=*/true);
 }
 
-void StreamSession::store_checkpoint() {
+template <class NextLayer>
+void StreamSession<NextLayer>::store_checkpoint() {
   if (!ctx_.workers || !analyzer_) return;
   auto report = std::make_shared<std::string>(protocol::assessment_json(params_.session_id, analyzer_->snapshot()));
   storage::Store* store = ctx_.store;
@@ -215,21 +264,46 @@ void StreamSession::store_checkpoint() {
     spdlog::warn("stream {}: database queue full; checkpoint skipped", id);
 }
 
-void StreamSession::store_final(const dsp::Assessment& a, const std::string& report_json) {
+template <class NextLayer>
+void StreamSession<NextLayer>::store_final(const dsp::Assessment& a, const std::string& report_json) {
   if (!ctx_.workers) return;
   storage::Store* store = ctx_.store;
   const std::string id = identity_.session_id;
   storage::SessionOutcome outcome{a.completed ? "completed" : "interrupted", a.duration, a.speaking_time,
                                   a.scores.overall, a.scores.clarity, a.scores.pace, a.scores.engagement,
                                   a.scores.confidence, report_json, 0};
-  if (!ctx_.workers->submit([store, id, outcome]() mutable {
+  if (!ctx_.workers->submit([store, id, outcome, writes = recording_writes_]() mutable {
+        if (writes) writes->wait_idle();
         outcome.ended_at = api::Api::now_ms();
         store->finish_session(id, outcome);
       }))
     spdlog::error("stream {}: database queue full; the report was not stored (its last checkpoint stays)", id);
 }
 
-void StreamSession::finish(bool completed, CloseCode code, std::string_view reason) {
+template <class NextLayer>
+void StreamSession<NextLayer>::store_recording_chunk(protocol::PcmChunk&& chunk) {
+  storage::Store* store = ctx_.store;
+  const std::string id = identity_.session_id;
+  auto shared_chunk = std::make_shared<protocol::PcmChunk>(std::move(chunk));
+  auto writes = recording_writes_;
+  writes->started();
+  const bool queued = ctx_.workers->submit([store, id, shared_chunk, writes] {
+    try {
+      store->append_recording_chunk(id, api::to_stored_chunk(*shared_chunk, dsp::kAnalysisRate));
+    } catch (const std::exception& e) {
+      spdlog::error("stream {}: recording chunk {} not stored: {}", id, shared_chunk->seq, e.what());
+    }
+    writes->finished();
+  });
+  if (!queued) {
+    writes->finished();
+    // The recording keeps its timeline: the missing stretch plays as silence.
+    spdlog::warn("stream {}: database queue full; recording chunk {} dropped", id, shared_chunk->seq);
+  }
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::finish(bool completed, CloseCode code, std::string_view reason) {
   if (finished_) return;
   finalise(completed);
   if (dead_) return;
@@ -238,7 +312,8 @@ void StreamSession::finish(bool completed, CloseCode code, std::string_view reas
   if (!writing_) do_close();
 }
 
-void StreamSession::abandon(std::string_view why) {
+template <class NextLayer>
+void StreamSession<NextLayer>::abandon(std::string_view why) {
   const bool was_finished = finished_;
   dead_ = true;
   discard_queue();
@@ -248,7 +323,8 @@ void StreamSession::abandon(std::string_view why) {
   }
 }
 
-void StreamSession::send(std::string message, bool final_message) {
+template <class NextLayer>
+void StreamSession<NextLayer>::send(std::string message, bool final_message) {
   if (dead_) return;
   const bool over = queue_.size() >= ctx_.config.max_queue_messages ||
                     queued_bytes_ + message.size() > ctx_.config.max_queue_bytes;
@@ -268,13 +344,15 @@ void StreamSession::send(std::string message, bool final_message) {
   if (!writing_) do_write();
 }
 
-void StreamSession::do_write() {
+template <class NextLayer>
+void StreamSession<NextLayer>::do_write() {
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(net::buffer(queue_.front()), beast::bind_front_handler(&StreamSession::on_write, shared_from_this()));
+  ws_.async_write(net::buffer(queue_.front()), beast::bind_front_handler(&StreamSession::on_write, this->shared_from_this()));
 }
 
-void StreamSession::on_write(beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void StreamSession<NextLayer>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
     // Nothing more can be sent, but audio the client sent before leaving may
@@ -292,7 +370,8 @@ void StreamSession::on_write(beast::error_code ec, std::size_t) {
   else if (close_after_writes_) do_close();
 }
 
-void StreamSession::discard_queue() {
+template <class NextLayer>
+void StreamSession<NextLayer>::discard_queue() {
   // A write in flight still reads from the front message: it stays until on_write.
   const std::size_t keep = writing_ ? 1 : 0;
   while (queue_.size() > keep) {
@@ -301,21 +380,25 @@ void StreamSession::discard_queue() {
   }
 }
 
-void StreamSession::do_close() {
+template <class NextLayer>
+void StreamSession<NextLayer>::do_close() {
   if (dead_ || !close_after_writes_) return;
   const websocket::close_reason reason(*close_after_writes_, close_reason_);
   close_after_writes_.reset();
   dead_ = true;
-  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+  ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {});
 }
 
-void StreamSession::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
+template <class NextLayer>
+void StreamSession<NextLayer>::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
 
-void StreamSession::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
+template <class NextLayer>
+void StreamSession<NextLayer>::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
   send(protocol::nudge_json(nudge, inputs));
 }
 
-void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) {
+template <class NextLayer>
+void StreamSession<NextLayer>::on_metrics(const dsp::IntervalMetrics& metrics) {
   send(protocol::metrics_json(metrics));
   if (identity_.persistent() && metrics.t >= next_checkpoint_) {
     // A checkpoint is the whole report, which grows with the stream: spacing
@@ -325,5 +408,13 @@ void StreamSession::on_metrics(const dsp::IntervalMetrics& metrics) {
     store_checkpoint();
   }
 }
+
+template <class NextLayer>
+void StreamSession<NextLayer>::on_analysis_audio(std::span<const float> samples16k) {
+  if (recording_) recording_->append(samples16k);
+}
+
+template class StreamSession<PlainStream>;
+template class StreamSession<TlsStream>;
 
 }  // namespace orator::server

@@ -6,8 +6,10 @@
 // (messages and bytes): a client that stops reading is disconnected rather
 // than growing server memory. Whatever ends the stream (stop, error, limit,
 // idle timeout, server shutdown, disconnect), the analysis is finalised once.
+//
+// Templated on the transport below the WebSocket (PlainStream or TlsStream,
+// server/transport.hpp); both are instantiated in stream_session.cpp.
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -20,21 +22,27 @@
 #include "dsp/analyzer.hpp"
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/recording.hpp"
 #include "server/http_handler.hpp"
 #include "server/server_context.hpp"
 #include "server/stream_route.hpp"
+#include "server/transport.hpp"
 
 namespace orator::server {
 
-class StreamSession : public std::enable_shared_from_this<StreamSession>, private dsp::AnalysisSink {
+struct RecordingWrites;  // chunk writes in flight (stream_session.cpp)
+
+template <class NextLayer>
+class StreamSession final : public LiveStream,
+                            public std::enable_shared_from_this<StreamSession<NextLayer>>,
+                            private dsp::AnalysisSink {
  public:
-  StreamSession(boost::beast::tcp_stream&& stream, ServerContext& context, StreamIdentity identity);
+  StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity);
   ~StreamSession() override;
 
   // Accepts the upgrade request and starts the stream.
   void run(HttpRequest request, StreamRoute route);
-  // Server shutdown: finalise, send the assessment, close with 1001. Thread-safe.
-  void shutdown();
+  void shutdown() override;
 
  private:
   using CloseCode = boost::beast::websocket::close_code;
@@ -57,6 +65,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   // Persistence, on the database worker pool (never blocking the strand).
   void store_checkpoint();
   void store_final(const dsp::Assessment& assessment, const std::string& report_json);
+  void store_recording_chunk(protocol::PcmChunk&& chunk);
 
   void send(std::string message, bool final_message = false);
   // Drops queued messages, except one a write is still reading from.
@@ -70,8 +79,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   void on_vad(bool speech_start, double t) override;
   void on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) override;
   void on_metrics(const dsp::IntervalMetrics& metrics) override;
+  void on_analysis_audio(std::span<const float> samples16k) override;
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<NextLayer> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer idle_timer_;
   ServerContext& ctx_;
@@ -86,6 +96,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   std::unique_ptr<dsp::StreamAnalyzer> analyzer_;
   std::vector<float> pcm_;
   int errors_ = 0;
+  std::optional<protocol::RecordingBuffer> recording_;  // record: true sessions
+  std::shared_ptr<RecordingWrites> recording_writes_;
 
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
@@ -96,5 +108,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession>, privat
   std::optional<CloseCode> close_after_writes_;
   std::string close_reason_;
 };
+
+extern template class StreamSession<PlainStream>;
+extern template class StreamSession<TlsStream>;
 
 }  // namespace orator::server

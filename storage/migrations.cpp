@@ -67,6 +67,18 @@ ALTER TABLE sessions ADD COLUMN engagement_score INTEGER;
 ALTER TABLE sessions ADD COLUMN confidence_score INTEGER;
 ALTER TABLE sessions ADD COLUMN error TEXT;
 )SQL"},
+      {3, "recordings kept for sessions created with record: true", R"SQL(
+ALTER TABLE sessions ADD COLUMN record INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE recording_chunks (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  start_sample BIGINT NOT NULL,
+  sample_rate INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  pcm TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+)SQL"},
   };
   return all;
 }

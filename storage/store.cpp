@@ -20,7 +20,7 @@ User user_from(const SqlRow& r) {
 constexpr const char* kSessionColumns =
     "id, user_id, title, description, mode, status, settings, created_at, started_at, ended_at, checkpoint_at, "
     "duration, speaking_time, overall_score, report, checkpoint, clarity_score, pace_score, engagement_score, "
-    "confidence_score, error";
+    "confidence_score, error, record";
 std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
   if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
   return std::nullopt;
@@ -36,6 +36,7 @@ SessionRecord session_from(const SqlRow& r) {
   s.clarity_score = optional_int(r, 16); s.pace_score = optional_int(r, 17);
   s.engagement_score = optional_int(r, 18); s.confidence_score = optional_int(r, 19);
   s.error = r.optional_text(20);
+  s.record = r.integer(21) != 0;
   return s;
 }
 
@@ -112,10 +113,11 @@ bool Store::delete_user(const std::string& id) {
 }
 
 SessionRecord Store::create_session(const SessionRecord& s) {
-  const SqlValue p[] = {s.id, s.user_id, s.title, s.description, s.mode, s.status, s.settings, s.created_at};
+  const SqlValue p[] = {s.id, s.user_id, s.title, s.description, s.mode, s.status, s.settings, s.created_at,
+                        std::int64_t{s.record ? 1 : 0}};
   const auto rows = pool_->acquire()->query(
-      sql({"INSERT INTO sessions (id, user_id, title, description, mode, status, settings, created_at) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", kSessionColumns}), p);
+      sql({"INSERT INTO sessions (id, user_id, title, description, mode, status, settings, created_at, record) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ", kSessionColumns}), p);
   return session_from(rows.at(0));
 }
 
@@ -193,6 +195,27 @@ int Store::recover_interrupted_sessions(std::int64_t now) {
                               ->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
                                       " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id", p)
                               .size());
+}
+
+void Store::append_recording_chunk(const std::string& session_id, const RecordingChunk& c) {
+  const SqlValue p[] = {session_id, std::int64_t{c.seq}, c.start_sample, std::int64_t{c.sample_rate},
+                        std::int64_t{c.samples}, c.pcm_base64};
+  // An upsert: a failed upload that is uploaded again overwrites its chunks.
+  pool_->acquire()->query(
+      "INSERT INTO recording_chunks (session_id, seq, start_sample, sample_rate, samples, pcm) VALUES ($1, $2, $3, $4, $5, $6) "
+      "ON CONFLICT (session_id, seq) DO UPDATE SET start_sample = excluded.start_sample, sample_rate = excluded.sample_rate, "
+      "samples = excluded.samples, pcm = excluded.pcm", p);
+}
+
+std::vector<RecordingChunk> Store::recording_chunks(const std::string& user_id, const std::string& session_id) {
+  const SqlValue p[] = {session_id, user_id};
+  std::vector<RecordingChunk> out;
+  for (const auto& r : pool_->acquire()->query(
+           "SELECT c.seq, c.start_sample, c.sample_rate, c.samples, c.pcm FROM recording_chunks c "
+           "JOIN sessions s ON s.id = c.session_id WHERE c.session_id = $1 AND s.user_id = $2 ORDER BY c.seq", p))
+    out.push_back({static_cast<int>(r.integer(0)), r.integer(1), static_cast<int>(r.integer(2)),
+                   static_cast<int>(r.integer(3)), r.text(4)});
+  return out;
 }
 
 void Store::insert_refresh_token(const RefreshToken& t) {

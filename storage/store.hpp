@@ -26,6 +26,17 @@ struct SessionRecord {
   std::optional<int> overall_score, clarity_score, pace_score, engagement_score, confidence_score;
   std::optional<std::string> report, checkpoint;  // JSON text
   std::optional<std::string> error;               // why processing failed (uploads)
+  bool record = false;                            // keep the audio (recording_chunks)
+};
+
+// A stretch of a session's recording: 16-bit little-endian mono PCM, as
+// base64url text (both backends store it as TEXT).
+struct RecordingChunk {
+  int seq = 0;
+  std::int64_t start_sample = 0;
+  int sample_rate = 0;
+  int samples = 0;
+  std::string pcm_base64;
 };
 
 // How a session ended: what finish_session stores.
@@ -91,6 +102,11 @@ class Store {
   // Start-up recovery: sessions still 'live' belonged to a process that died;
   // they become 'interrupted' with their last checkpoint as the report.
   int recover_interrupted_sessions(std::int64_t now);
+
+  // Recordings, appended chunk by chunk while the session runs; read back
+  // (scoped by user) in order. Empty when nothing was kept.
+  void append_recording_chunk(const std::string& session_id, const RecordingChunk& chunk);
+  std::vector<RecordingChunk> recording_chunks(const std::string& user_id, const std::string& session_id);
 
   // Refresh tokens (stored hashed).
   void insert_refresh_token(const RefreshToken& token);

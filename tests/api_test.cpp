@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "storage/store.hpp"
+#include "support/api_fixture.hpp"
 #include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
@@ -24,42 +25,6 @@
 namespace {
 using namespace orator::test_support;
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-class ApiTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgresql") {
-      std::string why;
-      auto* pg = PostgresServer::instance(&why);
-      if (!pg) GTEST_SKIP() << why;
-      database_ = pg->create_database();
-    }
-    start();
-  }
-  void start(std::vector<std::string> extra = {}) {
-    if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
-    server_ = std::make_unique<ServerProcess>(extra);
-  }
-  int port() const { return server_->port(); }
-
-  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "", const std::string& token = "") {
-    Headers h;
-    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
-    return http_request(port(), method, target, body, h);
-  }
-  // Registers and returns {access_token, refresh_token, user}.
-  json::object signup(const std::string& email, const std::string& password = "a long enough password") {
-    const auto r = call("POST", "/v1/auth/register", json::serialize(json::object{{"email", email}, {"password", password}}));
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.json().as_object();
-  }
-  static std::string token_of(const json::object& tokens) { return std::string(tokens.at("access_token").as_string()); }
-  static std::string error_code(const HttpResult& r) { return std::string(r.json().at_pointer("/error/code").as_string()); }
-
-  std::string database_;
-  std::unique_ptr<ServerProcess> server_;
-};
 
 TEST_P(ApiTest, RegisterLoginAndValidation) {
   const auto t = signup("Ada@Example.com");

@@ -22,6 +22,7 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
   add_session_routes();
   add_analytics_routes();
   add_upload_routes();
+  add_recording_routes();
 }
 
 std::int64_t Api::now_ms() {

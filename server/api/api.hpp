@@ -50,6 +50,7 @@ class Api {
   void add_session_routes();
   void add_analytics_routes();
   void add_upload_routes();
+  void add_recording_routes();
 
   storage::Store& store_;
   const auth::JwtSigner& signer_;

@@ -20,6 +20,7 @@ struct ApiRequest {
   std::map<std::string, std::string> headers;      // lower-case names
   std::string body;
   std::string client_address;
+  bool tls = false;                                // arrived over https/wss
   // Filled while routing and authenticating:
   std::map<std::string, std::string> params;       // path parameters
   std::string user_id;                             // authenticated user, empty if none

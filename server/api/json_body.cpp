@@ -41,6 +41,13 @@ std::optional<std::string> JsonBody::optional_string(std::string_view key, std::
   return std::string(v->as_string());
 }
 
+std::optional<bool> JsonBody::optional_bool(std::string_view key) const {
+  const auto* v = object_.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) throw validation_error(std::string(key) + " must be true or false", {{"field", key}});
+  return v->as_bool();
+}
+
 std::optional<json::object> JsonBody::optional_object(std::string_view key, std::size_t max_bytes) const {
   const auto* v = object_.if_contains(key);
   if (!v || v->is_null()) return std::nullopt;

@@ -19,6 +19,7 @@ class JsonBody {
 
   [[nodiscard]] std::string required_string(std::string_view key, std::size_t max_len, std::size_t min_len = 1) const;
   [[nodiscard]] std::optional<std::string> optional_string(std::string_view key, std::size_t max_len) const;
+  [[nodiscard]] std::optional<bool> optional_bool(std::string_view key) const;
   [[nodiscard]] std::optional<boost::json::object> optional_object(std::string_view key, std::size_t max_bytes) const;
   [[nodiscard]] bool has(std::string_view key) const { return object_.contains(key); }
 

@@ -21,7 +21,7 @@ json::value optional_number(const std::optional<double>& v) { return v ? json::v
 json::object session_json(const storage::SessionRecord& s, const ApiRequest& req) {
   // Where to stream: same host, ws or wss as the request came in.
   const std::string host = req.header("host").value_or("localhost");
-  const bool secure = req.header("x-forwarded-proto").value_or("") == "https";
+  const bool secure = req.tls || req.header("x-forwarded-proto").value_or("") == "https";
   boost::system::error_code ec;
   return {{"id", s.id},
           {"title", s.title},
@@ -36,6 +36,8 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
           {"speaking_time", optional_number(s.speaking_time)},
           {"overall_score", s.overall_score ? json::value(*s.overall_score) : json::value(nullptr)},
           {"error", s.error ? json::value(*s.error) : json::value(nullptr)},
+          {"record", s.record},
+          {"audioUrl", s.record ? json::value("/v1/sessions/" + s.id + "/audio") : json::value(nullptr)},
           {"websocketUrl", std::string(secure ? "wss://" : "ws://") + host + "/v1/sessions/" + s.id + "/stream"}};
 }
 
@@ -45,7 +47,7 @@ void Api::add_session_routes() {
   const RouteOptions user{};
 
   router_.add("POST", "/v1/sessions", user, [this](ApiRequest& req) {
-    JsonBody body(req.body, {"title", "description", "type", "mode", "settings"}, true);
+    JsonBody body(req.body, {"title", "description", "type", "mode", "settings", "record"}, true);
     storage::SessionRecord s;
     s.id = random_id();
     s.user_id = req.user_id;
@@ -55,6 +57,7 @@ void Api::add_session_routes() {
     if (!dsp::parse_mode(s.mode))
       throw validation_error("type must be one of presentation, interview, conversation, speech, pronunciation, dictation", {{"field", "type"}});
     s.settings = protocol::to_json(body.optional_object("settings", 16 * 1024).value_or(json::object{}));
+    s.record = body.optional_bool("record").value_or(false);
     s.status = "created";
     s.created_at = now_ms();
     const auto stored = store_.create_session(s);

@@ -45,6 +45,7 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
       return out;
     }
     out.identity.session_id = s->id;
+    out.identity.record = s->record;
   } else {
     storage::SessionRecord s;
     s.id = random_id();
@@ -54,7 +55,9 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     s.mode = dsp::parse_mode(mode) ? mode : "presentation";
     s.status = "created";
     s.created_at = now;
+    s.record = req.query_value("record").value_or("") == "true";
     out.identity.session_id = store.create_session(s).id;
+    out.identity.record = s.record;
   }
   store.mark_session_live(out.identity.session_id, now);
   return out;

@@ -7,30 +7,43 @@
 
 #include "protocol/audio_file.hpp"
 #include "protocol/messages.hpp"
+#include "dsp/constants.hpp"
 #include "server/api/api.hpp"
+#include "server/api/recordings.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
 namespace {
 
-struct NoSink final : dsp::AnalysisSink {
+// Live messages have no reader here; the audio is kept when the session asks.
+struct UploadSink final : dsp::AnalysisSink {
+  std::optional<protocol::RecordingBuffer> recording;
   void on_vad(bool, double) override {}
   void on_nudge(const dsp::Nudge&, const dsp::NudgeInputs&) override {}
   void on_metrics(const dsp::IntervalMetrics&) override {}
+  void on_analysis_audio(std::span<const float> samples16k) override {
+    if (recording) recording->append(samples16k);
+  }
 };
 
 void analyse_recording(storage::Store& store, const std::shared_ptr<const dsp::AnalysisContext>& analysis,
-                       const std::string& id, dsp::Mode mode, const std::string& body, double max_seconds) {
+                       const std::string& id, dsp::Mode mode, const std::string& body, double max_seconds,
+                       std::optional<double> record_seconds) {
   const auto audio = protocol::decode_audio_file(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), max_seconds);
   if (!audio.ok()) {
     store.set_session_status(id, "failed", audio.error);
     return;
   }
-  NoSink sink;
+  UploadSink sink;
+  if (record_seconds)
+    sink.recording.emplace(dsp::kAnalysisRate, *record_seconds, kRecordingChunkSeconds, [&](protocol::PcmChunk&& chunk) {
+      store.append_recording_chunk(id, to_stored_chunk(chunk, dsp::kAnalysisRate));
+    });
   dsp::StreamAnalyzer analyzer(analysis, {mode, audio.sample_rate, 1000}, sink);
   analyzer.push(audio.samples);
   const auto a = analyzer.finish(true);
+  if (sink.recording) sink.recording->flush();
   store.finish_session(id, {"completed", a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
                             a.scores.engagement, a.scores.confidence, protocol::assessment_json(id, a), Api::now_ms()});
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", id, a.duration, a.scores.overall);
@@ -52,10 +65,11 @@ void Api::add_upload_routes() {
     storage::Store* store = &store_;
     const auto analysis = analysis_;
     const double max_seconds = config_.max_stream_seconds;
+    const auto record_seconds = s->record ? std::optional<double>(config_.max_record_seconds) : std::nullopt;
     const std::string id = s->id;
-    const bool queued = processing_->submit([store, analysis, id, mode, body, max_seconds] {
+    const bool queued = processing_->submit([store, analysis, id, mode, body, max_seconds, record_seconds] {
       try {
-        analyse_recording(*store, analysis, id, mode, *body, max_seconds);
+        analyse_recording(*store, analysis, id, mode, *body, max_seconds, record_seconds);
       } catch (const std::exception& e) {
         spdlog::error("upload {}: {}", id, e.what());
         store->set_session_status(id, "failed", std::string("internal error while analysing the recording"));

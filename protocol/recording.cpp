@@ -1,0 +1,74 @@
+#include "protocol/recording.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace orator::protocol {
+namespace {
+
+void put_le(std::string& out, std::uint32_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+}  // namespace
+
+RecordingBuffer::RecordingBuffer(int sample_rate, double max_seconds, double chunk_seconds, ChunkSink on_chunk)
+    : sample_rate_(sample_rate),
+      max_samples_(static_cast<std::int64_t>(std::max(0.0, max_seconds) * sample_rate)),
+      chunk_samples_(static_cast<std::size_t>(std::max(1.0, chunk_seconds * sample_rate))),
+      on_chunk_(std::move(on_chunk)) {
+  current_.pcm16le.reserve(chunk_samples_ * 2);
+}
+
+void RecordingBuffer::append(std::span<const float> samples) {
+  for (const float x : samples) {
+    if (kept_ >= max_samples_) {
+      truncated_ = true;
+      return;
+    }
+    const float clamped = std::clamp(x, -1.0f, 1.0f);
+    const auto v = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(clamped * 32767.0f)));
+    current_.pcm16le.push_back(static_cast<char>(v & 0xFF));
+    current_.pcm16le.push_back(static_cast<char>(v >> 8));
+    ++current_.samples;
+    ++kept_;
+    if (static_cast<std::size_t>(current_.samples) == chunk_samples_) flush();
+  }
+}
+
+void RecordingBuffer::flush() {
+  if (current_.samples == 0) return;
+  PcmChunk next;
+  next.seq = current_.seq + 1;
+  next.start_sample = kept_;
+  next.pcm16le.reserve(chunk_samples_ * 2);
+  std::swap(current_, next);
+  on_chunk_(std::move(next));
+}
+
+std::string recording_wav(int sample_rate, std::span<const StoredPcm> pieces) {
+  std::int64_t end = 0;
+  for (const auto& p : pieces) end = std::max(end, p.start_sample + static_cast<std::int64_t>(p.pcm16le.size() / 2));
+  const auto data_bytes = static_cast<std::uint32_t>(end * 2);
+  std::string wav;
+  wav.reserve(44 + data_bytes);
+  wav += "RIFF";
+  put_le(wav, 36 + data_bytes, 4);
+  wav += "WAVEfmt ";
+  put_le(wav, 16, 4);
+  put_le(wav, 1, 2);  // PCM
+  put_le(wav, 1, 2);  // mono
+  put_le(wav, static_cast<std::uint32_t>(sample_rate), 4);
+  put_le(wav, static_cast<std::uint32_t>(sample_rate * 2), 4);
+  put_le(wav, 2, 2);
+  put_le(wav, 16, 2);
+  wav += "data";
+  put_le(wav, data_bytes, 4);
+  const std::size_t header = wav.size();
+  wav.resize(header + data_bytes, '\0');  // silence where a piece is missing
+  for (const auto& p : pieces)
+    std::copy(p.pcm16le.begin(), p.pcm16le.end(), wav.begin() + static_cast<std::ptrdiff_t>(header + static_cast<std::size_t>(p.start_sample) * 2));
+  return wav;
+}
+
+}  // namespace orator::protocol
