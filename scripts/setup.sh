@@ -15,8 +15,9 @@ PACKAGES=(
 if [[ "${1:-}" == "--test" ]]; then
   # Tests and benchmarks: GoogleTest, Google Benchmark, espeak-ng (synthetic
   # speech with known syllable counts), a PostgreSQL server (the storage
-  # tests start throwaway clusters of their own) and opusenc (Ogg Opus uploads).
-  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools)
+  # tests start throwaway clusters of their own), opusenc (Ogg Opus uploads)
+  # and openssl (self-signed certificates for the TLS tests).
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools openssl)
 fi
 
 missing=()

@@ -37,6 +37,8 @@ TEST(Config, DefaultsEnvironmentAndFlags) {
   EXPECT_EQ(r.config->port, 7000) << "flags win over the environment";
   EXPECT_FALSE(parse_config({"--port", "70000"}, fake_getenv).config);
   EXPECT_FALSE(parse_config({"--bogus", "1"}, fake_getenv).config);
+  EXPECT_FALSE(parse_config({"--tls-cert", "cert.pem"}, fake_getenv).config) << "a certificate needs its key";
+  EXPECT_TRUE(parse_config({"--tls-cert", "c.pem", "--tls-key", "k.pem"}, fake_getenv).config->tls());
   EXPECT_FALSE(parse_config({"--port"}, fake_getenv).config);
   fake_env = {{"ORATOR_THREADS", "many"}};
   EXPECT_NE(parse_config({}, fake_getenv).error.find("ORATOR_THREADS"), std::string::npos);
