@@ -7,7 +7,8 @@
 namespace orator::loadtest {
 
 std::string usage() {
-  return "Usage: orator-loadtest --wav FILE [options]\n"
+  return "Usage: orator-loadtest --wav FILE | --session ID [options]\n"
+         "  --session ID replays the audio the server kept for a record: true session (needs --token or --api-key)\n"
          "  --host H (127.0.0.1)  --port P (8080)  --streams N (10)  --duration S (10)  --ramp S (0)\n"
          "  --speed X (1 = real time, 0 = unpaced)  --codec f32|opus (f32)  --frame-ms MS (20)\n"
          "  --interval-ms MS (250)  --threads N (1)  --late-ms MS (100)\n"
@@ -33,6 +34,7 @@ std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, s
       {"--host", [&](const std::string& v) { o.host = v; return !v.empty(); }},
       {"--port", [&](const std::string& v) { return integer(v, 1, 65535, o.port); }},
       {"--wav", [&](const std::string& v) { o.wav = v; return !v.empty(); }},
+      {"--session", [&](const std::string& v) { o.session = v; return !v.empty() && v.find('/') == std::string::npos; }},
       {"--codec", [&](const std::string& v) { o.codec = v; return v == "f32" || v == "opus"; }},
       {"--streams", [&](const std::string& v) { return integer(v, 1, 100000, o.streams); }},
       {"--duration", [&](const std::string& v) { return number(v, 0.1, 86400, o.duration_s); }},
@@ -54,7 +56,9 @@ std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, s
     if (i + 1 >= args.size()) return error = "missing value for " + args[i], std::nullopt;
     if (!it->second(args[++i])) return error = "invalid value for " + args[i - 1] + ": " + args[i], std::nullopt;
   }
-  if (o.wav.empty()) return error = "--wav is required", std::nullopt;
+  if (o.wav.empty() == o.session.empty()) return error = "give one of --wav and --session", std::nullopt;
+  if (!o.session.empty() && o.token.empty() && o.api_key.empty())
+    return error = "--session needs --token or --api-key", std::nullopt;
   return o;
 }
 

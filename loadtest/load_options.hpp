@@ -10,6 +10,7 @@ struct LoadOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string wav;              // recording to replay (looped to fill the duration)
+  std::string session;          // or: replay what the server kept for this record: true session
   std::string codec = "f32";    // f32 or opus
   int streams = 10;
   double duration_s = 10;       // audio seconds per stream

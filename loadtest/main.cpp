@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dsp/resampler.hpp"
+#include "fetch_recording.hpp"
 #include "load_client.hpp"
 #include "load_options.hpp"
 #include "protocol/audio_file.hpp"
@@ -29,10 +30,18 @@ using namespace orator;
 using namespace orator::loadtest;
 
 std::optional<Payload> prepare(const LoadOptions& o, std::string& error) {
-  std::ifstream in(o.wav, std::ios::binary);
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  std::vector<std::uint8_t> bytes;
+  if (!o.session.empty()) {
+    auto downloaded = fetch_recording(o, error);
+    if (!downloaded) return std::nullopt;
+    bytes = std::move(*downloaded);
+  } else {
+    std::ifstream in(o.wav, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string source = o.session.empty() ? o.wav : "session " + o.session;
   auto audio = protocol::decode_audio_file(bytes, 24 * 3600);
-  if (!audio.ok()) return error = o.wav + ": " + audio.error, std::nullopt;
+  if (!audio.ok()) return error = source + ": " + audio.error, std::nullopt;
   Payload p;
   if (o.codec == "f32") {
     p.sample_rate = audio.sample_rate;
