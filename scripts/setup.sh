@@ -16,8 +16,12 @@ if [[ "${1:-}" == "--test" ]]; then
   # Tests and benchmarks: GoogleTest, Google Benchmark, espeak-ng (synthetic
   # speech with known syllable counts), a PostgreSQL server (the storage
   # tests start throwaway clusters of their own), opusenc (Ogg Opus uploads)
-  # and openssl (self-signed certificates for the TLS tests).
+  # and openssl (self-signed certificates for the TLS and browser tests).
   PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools openssl)
+  # The browser end-to-end test: Debian's Chromium (with a font for its
+  # screenshots), driven from Node.js by playwright-core (tests/e2e).
+  PACKAGES+=(chromium fonts-dejavu-core)
+  if ! command -v node > /dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 fi
 
 missing=()

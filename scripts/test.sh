@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${ORATOR_PRESET:-release}"
 bash scripts/setup.sh --test
+# playwright-core, pinned by tests/e2e/package-lock.json (drives Debian's chromium).
+if [[ ! -d tests/e2e/node_modules/playwright-core ]]; then
+  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+fi
 cmake --preset "$preset" > /dev/null
 cmake --build "build/$preset" -j "$(nproc)"
 
@@ -19,7 +23,7 @@ set -e
 # are in its log of every test's output.
 echo
 echo "Accuracy figures (printed by the tests):"
-grep -hE "FDA pitch accuracy|aeneas|espeak-ng total|white noise at|syllables/s: counted|pause boundaries|pitch look-ahead|segment boundaries|voice: [0-9]+/90|Hz sine: error|tone: " \
+grep -hE "FDA pitch accuracy|aeneas|espeak-ng total|white noise at|syllables/s: counted|pause boundaries|pitch look-ahead|segment boundaries|voice: [0-9]+/90|Hz sine: error|tone: |recording: |live \(|report: overall|browser e2e: " \
   "build/$preset/Testing/Temporary/LastTest.log" | sed 's/^ *//' | sort -u || true
 echo
 grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1

@@ -10,6 +10,7 @@
 
 #include "protocol/json_writer.hpp"
 #include "server/stream_route.hpp"
+#include "server/web_assets.hpp"
 
 namespace orator::server {
 namespace http = boost::beast::http;
@@ -26,6 +27,25 @@ HttpResponse json_response(const HttpRequest& req, http::status status, const js
   res.keep_alive(req.keep_alive());
   res.body() = protocol::to_json(body);
   res.prepare_payload();
+  return res;
+}
+
+// The browser client. Its policy allows only our own scripts, styles and
+// connections (ws/wss to this host), and blob: media for kept recordings.
+HttpResponse web_response(const HttpRequest& req, const WebAsset& asset) {
+  HttpResponse res{http::status::ok, req.version()};
+  res.set(http::field::server, "orator");
+  res.set(http::field::content_type, asset.content_type);
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("Content-Security-Policy",
+          "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
+          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::string(asset.content);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();
   return res;
 }
 
@@ -78,7 +98,9 @@ std::span<const ServerRoute> server_routes() {
                                            {"GET", "/openapi.json"},
                                            {"GET", "/v1/stream"},
                                            {"GET", "/ws/analysis/{session_id}"},
-                                           {"GET", "/v1/sessions/{session_id}/stream"}};
+                                           {"GET", "/v1/sessions/{session_id}/stream"},
+                                           {"GET", "/"},
+                                           {"GET", "/web/{file}"}};
   return routes;
 }
 
@@ -106,6 +128,12 @@ HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
     res.body() = std::string(openapi_document());
     res.prepare_payload();
     return res;
+  }
+  if (req.method() == http::verb::get || req.method() == http::verb::head) {
+    const auto asset = path == "/" ? find_web_asset("index.html")
+                       : path.rfind("/web/", 0) == 0 ? find_web_asset(path.substr(5))
+                                                     : std::nullopt;
+    if (asset) return web_response(req, *asset);
   }
   if (match_stream_route(target))
     return error_response(req, http::status::upgrade_required, "UPGRADE_REQUIRED",

@@ -141,3 +141,35 @@ TEST(OpenApi, ServedDocumentIsTheOneInDocs) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(HandleRequest, ServesTheBrowserClientFromTheSourceTree) {
+  ServerContext ctx;
+  HttpRequest req{http::verb::get, "/", 11};
+  auto res = handle_request(req, ctx);
+  ASSERT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res[http::field::content_type], "text/html; charset=utf-8");
+  EXPECT_NE(res["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+  std::ifstream index(std::string(ORATOR_SOURCE_DIR) + "/server/web/index.html");
+  EXPECT_EQ(res.body(), std::string((std::istreambuf_iterator<char>(index)), {})) << "the compiled-in page is the source file";
+
+  for (const char* file : {"app.js", "api.js", "stream.js", "charts.js", "capture-worklet.js", "app.css"}) {
+    HttpRequest asset{http::verb::get, std::string("/web/") + file, 11};
+    res = handle_request(asset, ctx);
+    EXPECT_EQ(res.result(), http::status::ok) << file;
+    EXPECT_FALSE(res.body().empty()) << file;
+  }
+  EXPECT_EQ(res[http::field::content_type], "text/css; charset=utf-8");
+  HttpRequest script{http::verb::get, "/web/app.js", 11};
+  EXPECT_EQ(handle_request(script, ctx)[http::field::content_type], "text/javascript; charset=utf-8");
+  for (const char* missing : {"/web/nope.js", "/web/../CMakeLists.txt", "/web/", "/index.html"}) {
+    HttpRequest bad{http::verb::get, missing, 11};
+    EXPECT_EQ(handle_request(bad, ctx).result(), http::status::not_found) << missing;
+  }
+  HttpRequest post{http::verb::post, "/", 11};
+  EXPECT_EQ(handle_request(post, ctx).result(), http::status::not_found);
+}
+
+}  // namespace

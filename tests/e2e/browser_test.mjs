@@ -1,0 +1,189 @@
+// End-to-end test of the browser client in real headless Chromium: the real
+// server over https/wss (self-signed certificate), Chromium's fake microphone
+// playing espeak-ng speech. Signs up, practises with Float32 and with Opus,
+// checks live metrics and the report for plausible values, the kept
+// recording and the history page; screenshots go to --out.
+//
+//   node browser_test.mjs --server build/debug/server/orator-server --out build/debug/e2e
+// Exits 0 on success, 1 on failure, 77 (CTest: skipped) when Chromium,
+// playwright-core, espeak-ng or openssl is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SKIP = 77;
+const CHROMIUM = process.env.ORATOR_CHROMIUM ?? '/usr/bin/chromium';
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
+  a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc, []));
+const serverBinary = args.server;
+const outDir = args.out ?? 'e2e-artifacts';
+
+function skip(why) {
+  console.log(`SKIPPED: ${why}`);
+  process.exit(SKIP);
+}
+const failures = [];
+function check(ok, what) {
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+}
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+if (!serverBinary || !existsSync(serverBinary)) skip(`no server binary (--server ${serverBinary})`);
+if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not found (scripts/setup.sh --test installs Debian's chromium)`);
+if (!has('espeak-ng') || !has('openssl')) skip('espeak-ng and openssl are needed (scripts/setup.sh --test)');
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  skip('playwright-core is not installed (npm ci --prefix tests/e2e; scripts/test.sh does it)');
+}
+
+const work = mkdtempSync(join(tmpdir(), 'orator-e2e-'));
+mkdirSync(outDir, { recursive: true });
+let server, browser;
+
+async function main() {
+  // Speech for the fake microphone (Chromium loops the file), a certificate, the server.
+  const wav = join(work, 'speech.wav');
+  const text = 'Good morning everyone. Today I would like to talk about how we practise speaking. ' +
+               'Clear speech needs a steady pace, a lively voice, and pauses in the right places.';
+  spawnSync('espeak-ng', ['-s', '150', '-w', wav, text], { stdio: 'inherit' });
+  spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+                        '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')], { stdio: 'ignore' });
+  const portFile = join(work, 'port');
+  server = spawn(serverBinary, ['--port', '0', '--port-file', portFile, '--data-dir', join(work, 'data'),
+                                '--tls-cert', join(work, 'cert.pem'), '--tls-key', join(work, 'key.pem'), '--log-level', 'warn'],
+                 { stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+  const port = Number(readFileSync(portFile, 'utf8'));
+  const origin = `https://localhost:${port}`;
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream',
+           '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`],
+  });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 1000 } });
+  await context.grantPermissions(['microphone'], { origin });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+
+  // Sign up.
+  await page.goto(`${origin}/`);
+  await page.fill('#auth-email', 'e2e@example.com');
+  await page.fill('#auth-password', 'a long enough password');
+  await page.click('#auth-register');
+  await page.waitForSelector('#view-practice:not([hidden])');
+  check(true, 'signed up over https and reached the practice page');
+
+  // Practise with Float32, keeping the recording.
+  await page.check('#record');
+  const first = await practise(page, 'f32', 24);
+  await page.screenshot({ path: join(outDir, 'report-f32.png'), fullPage: true });
+
+  const audio = await page.evaluate(async (id) => {
+    const token = JSON.parse(localStorage.getItem('orator.tokens')).access_token;
+    const r = await fetch(`/v1/sessions/${id}/audio`, { headers: { Authorization: `Bearer ${token}` } });
+    return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+  }, first.session);
+  const keptSeconds = (audio.bytes - 44) / 32000;
+  console.log(`  recording: HTTP ${audio.status}, ${keptSeconds.toFixed(2)} s kept of ${first.duration} s analysed`);
+  check(audio.status === 200 && Math.abs(keptSeconds - first.duration) < 0.05, 'the kept recording is as long as the session');
+  check(await page.locator('#recording-audio').getAttribute('src') !== null, 'the report offers the recording for playback');
+
+  // Practise with Opus (WebCodecs), or the fallback where the browser lacks it.
+  await page.goto(`${origin}/#/practice`);
+  await page.uncheck('#record');
+  await page.check('#use-opus');
+  const hasEncoder = await page.evaluate(() => typeof AudioEncoder !== 'undefined');
+  await practise(page, hasEncoder ? 'opus' : 'f32', 16);
+  await page.screenshot({ path: join(outDir, 'report-opus.png'), fullPage: true });
+
+  // History and progress.
+  await page.goto(`${origin}/#/history`);
+  await page.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length >= 2);
+  await page.waitForFunction(() => Number(document.getElementById('progress-chart').dataset.points) >= 2);
+  const rows = await page.locator('#sessions tbody tr').count();
+  check(rows === 2, `history lists both sessions (${rows})`);
+  const overallTile = await page.locator('#progress .tile .big').first().textContent();
+  check(/^\d+$/.test(overallTile), `progress shows an overall score (${overallTile})`);
+  await page.screenshot({ path: join(outDir, 'history.png'), fullPage: true });
+  await page.locator('#sessions tbody tr').first().click();
+  await page.waitForSelector('#view-report:not([hidden])');
+  check(true, 'a past session opens its report');
+
+  check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+}
+
+// Starts a stream, waits for `metrics` messages, checks the live view, stops,
+// and checks the report. Returns {session, duration}.
+async function practise(page, expectedCodec, metrics) {
+  await page.click('#start');
+  await page.waitForFunction((n) => Number(document.getElementById('live').dataset.metrics) >= n, metrics,
+                             { timeout: 30000 });
+  await page.screenshot({ path: join(outDir, `live-${expectedCodec}.png`), fullPage: true });
+  const live = await page.evaluate(() => ({
+    codec: document.getElementById('live').dataset.codec,
+    speakingSeen: document.getElementById('live').dataset.speakingSeen,
+    pitch: document.getElementById('pitch').textContent,
+    volume: document.getElementById('volume-db').textContent,
+    tracePoints: Number(document.getElementById('pitch-trace').dataset.points),
+  }));
+  const pitch = parseFloat(live.pitch), volume = parseFloat(live.volume);
+  console.log(`  live (${live.codec}): pitch ${live.pitch}, volume ${live.volume}, ${live.tracePoints} pitch points traced`);
+  check(live.codec === expectedCodec, `stream codec is ${expectedCodec} (${live.codec})`);
+  check(live.speakingSeen === 'true', 'the speaking indicator lit up');
+  check(pitch >= 60 && pitch <= 400, `live pitch is a voice pitch (${live.pitch})`);
+  check(volume > -60 && volume < 0, `live volume is plausible (${live.volume})`);
+  check(live.tracePoints >= 5, 'the pitch trace is drawn');
+
+  await page.click('#stop');
+  await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
+  const report = await page.evaluate(() => ({
+    session: document.getElementById('view-report').dataset.session,
+    overall: document.querySelector('#score-overall .big').textContent,
+    speaking: document.getElementById('stat-speaking').textContent,
+    meanPitch: document.getElementById('stat-pitch').textContent,
+    pitchPoints: Number(document.getElementById('report-pitch').dataset.points),
+    volumePoints: Number(document.getElementById('report-volume').dataset.points),
+    feedback: document.querySelectorAll('#feedback li').length,
+    title: document.getElementById('report-title').textContent,
+  }));
+  const [m, s] = report.speaking.split(':').map(Number);
+  const duration = await page.evaluate(async (id) => {
+    const token = JSON.parse(localStorage.getItem('orator.tokens')).access_token;
+    const r = await fetch(`/v1/sessions/${id}/report`, { headers: { Authorization: `Bearer ${token}` } });
+    return (await r.json()).duration;
+  }, report.session);
+  console.log(`  report: overall ${report.overall}, speaking ${report.speaking} of ${duration} s, mean pitch ${report.meanPitch}, ` +
+              `${report.feedback} feedback items`);
+  check(Number(report.overall) >= 0 && Number(report.overall) <= 100, 'the report shows an overall score');
+  check(m * 60 + s >= 2, `speaking time is measured (${report.speaking})`);
+  check(parseFloat(report.meanPitch) >= 60 && parseFloat(report.meanPitch) <= 400, `mean pitch is a voice pitch (${report.meanPitch})`);
+  check(report.pitchPoints >= 3 && report.volumePoints >= 5, 'pitch and volume over time are charted');
+  check(report.feedback >= 1, 'feedback is listed');
+  check(duration >= metrics * 0.25, `the session lasted the streamed time (${duration} s)`);
+  return { session: report.session, duration };
+}
+
+try {
+  await main();
+} catch (e) {
+  failures.push(String(e.stack ?? e));
+  console.log(`FAIL ${e.stack ?? e}`);
+} finally {
+  await browser?.close().catch(() => {});
+  server?.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.log(`browser e2e: ${failures.length} failure(s); screenshots in ${outDir}`);
+  process.exit(1);
+}
+console.log(`browser e2e: all checks passed; screenshots in ${outDir}`);
