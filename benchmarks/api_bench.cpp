@@ -13,6 +13,7 @@
 #include "protocol/messages.hpp"
 #include "server/api/api.hpp"
 #include "server/auth/jwt.hpp"
+#include "server/api/recordings.hpp"
 #include "storage/store.hpp"
 #include "support/postgres_server.hpp"
 #include "support/signals.hpp"
@@ -119,5 +120,33 @@ void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
 }
 BENCHMARK_CAPTURE(BM_StoreAssessment, sqlite, std::string("sqlite"))->Iterations(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_StoreAssessment, postgresql, std::string("postgresql"))->Iterations(1000)->Unit(benchmark::kMicrosecond);
+
+// Keeping a record: true session's audio: one 5 s chunk (16 kHz, 16-bit)
+// encoded and written, the work a recording stream adds every 5 s.
+void BM_StoreRecordingChunk(benchmark::State& state, const std::string& backend) {
+  const auto url = database_url(backend, state);
+  if (url.empty()) return;
+  auto store = storage::Store::open(url, 4);
+  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
+  storage::SessionRecord s;
+  s.id = "rec"; s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "live"; s.created_at = 1; s.record = true;
+  store->create_session(s);
+  const auto audio = test_support::intoned_syllables(16000, server::api::kRecordingChunkSeconds, 150, 40, 0.1);
+  protocol::PcmChunk chunk;
+  protocol::RecordingBuffer buffer(16000, 3600, server::api::kRecordingChunkSeconds, [&](protocol::PcmChunk&& c) { chunk = std::move(c); });
+  buffer.append(audio);
+  std::vector<double> ms;
+  int seq = 0;
+  for (auto _ : state) {
+    chunk.seq = seq++;
+    const auto t0 = std::chrono::steady_clock::now();
+    store->append_recording_chunk(s.id, server::api::to_stored_chunk(chunk, 16000));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  state.counters["chunk_bytes"] = static_cast<double>(chunk.pcm16le.size());
+  report_percentiles(state, ms);
+}
+BENCHMARK_CAPTURE(BM_StoreRecordingChunk, sqlite, std::string("sqlite"))->Iterations(300)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_StoreRecordingChunk, postgresql, std::string("postgresql"))->Iterations(300)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

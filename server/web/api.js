@@ -57,9 +57,15 @@ export async function call(method, path, body) {
 }
 
 export async function signIn(email, password, create) {
+  // New accounts take the browser's time zone (days and streaks are local);
+  // one the server does not know falls back to its default, UTC.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const body = create ? { email, password, timezone: zone } : { email, password };
-  const res = await send('POST', create ? '/v1/auth/register' : '/v1/auth/login', body);
+  const path = create ? '/v1/auth/register' : '/v1/auth/login';
+  let res = await send('POST', path, create && zone ? { email, password, timezone: zone } : { email, password });
+  if (create && zone && res.status === 400) {
+    const e = await failure(res.clone());
+    if (/timezone/i.test(e.message)) res = await send('POST', path, { email, password });
+  }
   if (!res.ok) throw await failure(res);
   keep(await res.json());
 }
