@@ -50,6 +50,7 @@ std::string range(double lo, double hi, const char* unit) {
 }
 
 constexpr double kLevelLowDb = -32, kLevelHighDb = -10;  // comfortable speech level, dBFS
+constexpr double kTrendMinSpeechSeconds = 30;             // speech before a volume trend is judged
 
 }  // namespace
 
@@ -96,7 +97,10 @@ void score_assessment(Assessment& a) {
 
   // Confidence: steady, sufficient volume, no trailing off, few hesitations.
   const double steadiness = a.volume_std_db ? band(*a.volume_std_db, 0.0, 4.0, 7.5) : 70.0;
-  const double trailing_off = a.volume && a.volume->slope_per_min < -3.0 ? std::min(20.0, -a.volume->slope_per_min * 2.0) : 0.0;
+  // A per-minute slope over a few seconds is noise (a 3 dB dip in 6 s reads as
+  // 30 dB/min): the trend counts only after kTrendMinSpeechSeconds of speech.
+  const bool falling = a.volume && a.speaking_time >= kTrendMinSpeechSeconds && a.volume->slope_per_min < -3.0;
+  const double trailing_off = falling ? std::min(20.0, -a.volume->slope_per_min * 2.0) : 0.0;
   const double hesitation = clamp100(100.0 - 10.0 * long_pauses - std::max(0.0, a.pause_ratio - 0.3) * 150.0);
   const double confidence = clamp100(0.4 * level + 0.3 * steadiness + 0.3 * hesitation - trailing_off);
 
@@ -161,7 +165,7 @@ void score_assessment(Assessment& a) {
     add("volume_unsteady", "confidence", "suggestion",
         "Your loudness varied by " + fmt("%.1f", *a.volume_std_db) + " dB from second to second. Aim for a steady, supported voice.",
         "volume_std_db", *a.volume_std_db, "<= 4 dB");
-  if (a.volume && a.volume->slope_per_min < -3.0)
+  if (falling)
     add("trailing_off", "confidence", "suggestion",
         "Your volume fell by " + fmt("%.1f", -a.volume->slope_per_min) + " dB per minute. Keep energy up to the end.",
         "volume_slope_db_per_min", a.volume->slope_per_min, ">= -3 dB/min");
