@@ -13,25 +13,28 @@ void put_le(std::string& out, std::uint32_t v, int bytes) {
 }  // namespace
 
 RecordingBuffer::RecordingBuffer(int sample_rate, double max_seconds, double chunk_seconds, ChunkSink on_chunk)
-    : sample_rate_(sample_rate),
-      max_samples_(static_cast<std::int64_t>(std::max(0.0, max_seconds) * sample_rate)),
+    : max_samples_(static_cast<std::int64_t>(std::max(0.0, max_seconds) * sample_rate)),
       chunk_samples_(static_cast<std::size_t>(std::max(1.0, chunk_seconds * sample_rate))),
       on_chunk_(std::move(on_chunk)) {
   current_.pcm16le.reserve(chunk_samples_ * 2);
 }
 
 void RecordingBuffer::append(std::span<const float> samples) {
-  for (const float x : samples) {
-    if (kept_ >= max_samples_) {
-      truncated_ = true;
-      return;
+  // Converts a run at a time: up to the end of the chunk, or of the budget.
+  while (!samples.empty() && kept_ < max_samples_) {
+    const auto room = std::min<std::int64_t>(static_cast<std::int64_t>(chunk_samples_) - current_.samples, max_samples_ - kept_);
+    const auto n = std::min(samples.size(), static_cast<std::size_t>(room));
+    const std::size_t at = current_.pcm16le.size();
+    current_.pcm16le.resize(at + 2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float clamped = std::clamp(samples[i], -1.0f, 1.0f);
+      const auto v = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(clamped * 32767.0f)));
+      current_.pcm16le[at + 2 * i] = static_cast<char>(v & 0xFF);
+      current_.pcm16le[at + 2 * i + 1] = static_cast<char>(v >> 8);
     }
-    const float clamped = std::clamp(x, -1.0f, 1.0f);
-    const auto v = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(clamped * 32767.0f)));
-    current_.pcm16le.push_back(static_cast<char>(v & 0xFF));
-    current_.pcm16le.push_back(static_cast<char>(v >> 8));
-    ++current_.samples;
-    ++kept_;
+    current_.samples += static_cast<int>(n);
+    kept_ += static_cast<std::int64_t>(n);
+    samples = samples.subspan(n);
     if (static_cast<std::size_t>(current_.samples) == chunk_samples_) flush();
   }
 }

@@ -30,18 +30,12 @@ class RecordingBuffer {
   // Hands over the partial chunk left at the end of the stream, if any.
   void flush();
 
-  [[nodiscard]] int sample_rate() const { return sample_rate_; }
-  [[nodiscard]] std::int64_t samples_kept() const { return kept_; }
-  [[nodiscard]] bool truncated() const { return truncated_; }
-
  private:
-  int sample_rate_;
   std::int64_t max_samples_;
   std::size_t chunk_samples_;
   ChunkSink on_chunk_;
   PcmChunk current_;
-  std::int64_t kept_ = 0;
-  bool truncated_ = false;
+  std::int64_t kept_ = 0;  // samples appended, all chunks
 };
 
 // One stored piece of a recording, in any order; gaps (chunks the database

@@ -11,6 +11,7 @@
 
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/recording.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -159,4 +160,36 @@ TEST(AudioDecoder, HostileOpusOutputIsClamped) {
   }
   EXPECT_GT(decoded, 100);
 }
+}  // namespace
+
+namespace {
+
+TEST(RecordingBuffer, ChunksAreContiguousWhateverTheBlockSizeAndStopAtTheBudget) {
+  // 10 samples a second, 1 s chunks, 2.5 s budget: chunks of 10, 10 and 5 samples.
+  std::vector<orator::protocol::PcmChunk> chunks;
+  orator::protocol::RecordingBuffer buffer(10, 2.5, 1.0, [&](orator::protocol::PcmChunk&& c) { chunks.push_back(std::move(c)); });
+  std::vector<float> x(40);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) / 100.0f;
+  x[3] = 2.0f;  // clamped to full scale
+  for (std::size_t at = 0, n = 3; at < x.size(); at += n, n = n % 7 + 1)  // blocks of 3, 4, 5, ... samples
+    buffer.append(std::span<const float>(x).subspan(at, std::min(n, x.size() - at)));
+  buffer.flush();
+  ASSERT_EQ(chunks.size(), 3u);
+  std::int64_t next = 0;
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    EXPECT_EQ(chunks[k].seq, static_cast<int>(k));
+    EXPECT_EQ(chunks[k].start_sample, next);
+    EXPECT_EQ(chunks[k].pcm16le.size(), static_cast<std::size_t>(chunks[k].samples) * 2);
+    next += chunks[k].samples;
+  }
+  EXPECT_EQ(next, 25) << "nothing past the budget is kept";
+  auto sample = [&](std::size_t k, std::size_t i) {
+    const auto* p = reinterpret_cast<const unsigned char*>(chunks[k].pcm16le.data()) + 2 * i;
+    return static_cast<std::int16_t>(p[0] | (p[1] << 8));
+  };
+  EXPECT_EQ(sample(0, 3), 32767);
+  EXPECT_EQ(sample(1, 2), static_cast<std::int16_t>(std::lround(0.12f * 32767.0f)));
+  EXPECT_EQ(sample(2, 4), static_cast<std::int16_t>(std::lround(0.24f * 32767.0f)));
+}
+
 }  // namespace

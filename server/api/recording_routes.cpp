@@ -15,8 +15,8 @@ storage::RecordingChunk to_stored_chunk(const protocol::PcmChunk& chunk, int sam
 }
 
 std::optional<std::string> wav_from_chunks(std::span<const storage::RecordingChunk> chunks) {
-  std::vector<std::string> pcm;
-  std::vector<protocol::StoredPcm> pieces;
+  // Decoded chunks stay where base64url_decode put them; the WAV copies each once.
+  std::vector<std::vector<std::uint8_t>> pcm;
   pcm.reserve(chunks.size());
   const int rate = chunks.empty() ? 16000 : chunks.front().sample_rate;
   for (const auto& c : chunks) {
@@ -24,9 +24,12 @@ std::optional<std::string> wav_from_chunks(std::span<const storage::RecordingChu
     if (!decoded || decoded->size() != static_cast<std::size_t>(c.samples) * 2 || c.sample_rate != rate ||
         c.start_sample < 0)
       return std::nullopt;
-    pcm.emplace_back(decoded->begin(), decoded->end());
+    pcm.push_back(std::move(*decoded));
   }
-  for (std::size_t i = 0; i < chunks.size(); ++i) pieces.push_back({chunks[i].start_sample, pcm[i]});
+  std::vector<protocol::StoredPcm> pieces;
+  pieces.reserve(chunks.size());
+  for (std::size_t i = 0; i < chunks.size(); ++i)
+    pieces.push_back({chunks[i].start_sample, std::string_view(reinterpret_cast<const char*>(pcm[i].data()), pcm[i].size())});
   return protocol::recording_wav(rate, pieces);
 }
 
