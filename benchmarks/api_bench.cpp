@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "dsp/analyzer.hpp"
@@ -37,6 +38,27 @@ std::string database_url(const std::string& backend, benchmark::State& state) {
   return pg->create_database();
 }
 
+// A store on `backend` holding user "u", or null (the benchmark skipped) when
+// PostgreSQL is not available.
+std::unique_ptr<storage::Store> open_store(const std::string& backend, benchmark::State& state) {
+  const auto url = database_url(backend, state);
+  if (url.empty()) return nullptr;
+  auto store = storage::Store::open(url, 4);
+  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
+  return store;
+}
+
+storage::SessionRecord session_of_u(std::string id, std::string status, std::int64_t created_at) {
+  storage::SessionRecord s;
+  s.id = std::move(id); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = std::move(status);
+  s.created_at = created_at;
+  return s;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 void report_percentiles(benchmark::State& state, std::vector<double>& ms) {
   if (ms.empty()) return;
   std::sort(ms.begin(), ms.end());
@@ -64,20 +86,13 @@ const std::string& ten_minute_report() {
 }
 
 void BM_ListSessions(benchmark::State& state, const std::string& backend) {
-  const auto url = database_url(backend, state);
-  if (url.empty()) return;
-  auto store = storage::Store::open(url, 4);
+  auto store = open_store(backend, state);
+  if (!store) return;
   server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 3));
   server::ServerConfig config;
   config.rate_limit_per_minute = 1e9;
   server::api::Api api(*store, signer, config, {10, 8, 1});
-  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
-  for (int i = 0; i < 200; ++i) {
-    storage::SessionRecord s;
-    s.id = std::string("s") + std::to_string(i); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "completed";
-    s.created_at = 1000 + i;
-    store->create_session(s);
-  }
+  for (int i = 0; i < 200; ++i) store->create_session(session_of_u("s" + std::to_string(i), "completed", 1000 + i));
   const std::string token = signer.sign({"u", server::api::Api::now_ms() / 1000, server::api::Api::now_ms() / 1000 + 3600, "j", "user"});
   std::vector<double> ms;
   for (auto _ : state) {
@@ -89,7 +104,7 @@ void BM_ListSessions(benchmark::State& state, const std::string& backend) {
     req.client_address = "127.0.0.1";
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = api.handle(req);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(ms_since(t0));
     if (res.status != 200) state.SkipWithError("request failed");
   }
   report_percentiles(state, ms);
@@ -98,23 +113,20 @@ BENCHMARK_CAPTURE(BM_ListSessions, sqlite, std::string("sqlite"))->Iterations(20
 BENCHMARK_CAPTURE(BM_ListSessions, postgresql, std::string("postgresql"))->Iterations(2000)->Unit(benchmark::kMicrosecond);
 
 void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
-  const auto url = database_url(backend, state);
-  if (url.empty()) return;
-  auto store = storage::Store::open(url, 4);
-  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
+  auto store = open_store(backend, state);
+  if (!store) return;
   const std::string& report = ten_minute_report();
   state.counters["report_bytes"] = static_cast<double>(report.size());
   std::vector<double> ms;
   int i = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    storage::SessionRecord s;
-    s.id = std::string("a") + std::to_string(i++); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "live"; s.created_at = i;
-    store->create_session(s);
+    const auto s = store->create_session(session_of_u("a" + std::to_string(i), "live", i + 1));
+    ++i;
     state.ResumeTiming();
     const auto t0 = std::chrono::steady_clock::now();
     store->finish_session(s.id, {"completed", 600, 510, 80, 80, 80, 80, 80, report, 1});
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(ms_since(t0));
   }
   report_percentiles(state, ms);
 }
@@ -124,12 +136,10 @@ BENCHMARK_CAPTURE(BM_StoreAssessment, postgresql, std::string("postgresql"))->It
 // Keeping a record: true session's audio: one 5 s chunk (16 kHz, 16-bit)
 // encoded and written, the work a recording stream adds every 5 s.
 void BM_StoreRecordingChunk(benchmark::State& state, const std::string& backend) {
-  const auto url = database_url(backend, state);
-  if (url.empty()) return;
-  auto store = storage::Store::open(url, 4);
-  store->create_user({"u", "u@example.com", "U", "x", "UTC", 1, 1});
-  storage::SessionRecord s;
-  s.id = "rec"; s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = "live"; s.created_at = 1; s.record = true;
+  auto store = open_store(backend, state);
+  if (!store) return;
+  auto s = session_of_u("rec", "live", 1);
+  s.record = true;
   store->create_session(s);
   const auto audio = test_support::intoned_syllables(16000, server::api::kRecordingChunkSeconds, 150, 40, 0.1);
   protocol::PcmChunk chunk;
@@ -141,7 +151,7 @@ void BM_StoreRecordingChunk(benchmark::State& state, const std::string& backend)
     chunk.seq = seq++;
     const auto t0 = std::chrono::steady_clock::now();
     store->append_recording_chunk(s.id, server::api::to_stored_chunk(chunk, 16000));
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(ms_since(t0));
   }
   state.counters["chunk_bytes"] = static_cast<double>(chunk.pcm16le.size());
   report_percentiles(state, ms);
