@@ -10,6 +10,8 @@ PACKAGES=(
   libssl-dev libopus-dev libwebrtc-audio-processing-dev libfftw3-dev
   libpqxx-dev libspdlog-dev libsqlite3-dev
   tzdata  # users' time zones (streaks, daily logs)
+  # Speech recognition: PocketSphinx with its US English models.
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 )
 
 if [[ "${1:-}" == "--test" ]]; then
@@ -18,6 +20,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # tests start throwaway clusters of their own), opusenc (Ogg Opus uploads)
   # and openssl (self-signed certificates for the TLS and browser tests).
   PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools openssl)
+  # PocketSphinx's own batch decoder: the reference the streaming recogniser's
+  # word error rate is compared with.
+  PACKAGES+=(pocketsphinx)
   # The browser end-to-end test: Debian's Chromium (with a font for its
   # screenshots), driven from Node.js by playwright-core (tests/e2e).
   PACKAGES+=(chromium fonts-dejavu-core)

@@ -1,0 +1,311 @@
+#include "speech/recognizer.hpp"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/ckd_alloc.h>
+#include <sphinxbase/err.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "dsp/webrtc_vad.hpp"
+
+namespace orator::speech {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kRate = 16000;
+constexpr std::size_t kFrame = 160;  // 10 ms, the VAD's frame and the decoder's frame rate
+constexpr double kFramesPerSecond = 100.0;
+constexpr std::size_t kPreRollFrames = 30;   // audio kept before detected speech
+constexpr int kStartFrames = 3;              // speech frames among the last 10 that start an utterance
+
+// Hesitations the dictionary and language model know. A small unigram
+// model over them is interpolated with the main language model, so they may
+// stand anywhere (RecognizerOptions::hesitation_probability). 5prealpha
+// cannot decode multi-phone words as fillers (its fwdtree search asserts).
+constexpr std::array<const char*, 8> kHesitationWords = {"um", "umm", "uh", "er", "ah", "hmm", "hm", "mm"};
+
+void silence_library_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] { err_set_logfp(nullptr); });
+}
+
+std::string fmt_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+int vowel_count(const char* phones) {
+  static constexpr std::array<std::string_view, 15> kVowels = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER",
+                                                               "EY", "IH", "IY", "OW", "OY", "UH", "UW"};
+  int n = 0;
+  std::string_view s(phones ? phones : "");
+  while (!s.empty()) {
+    const auto sp = s.find(' ');
+    const auto phone = s.substr(0, sp);
+    if (std::find(kVowels.begin(), kVowels.end(), phone) != kVowels.end()) ++n;
+    if (sp == std::string_view::npos) break;
+    s.remove_prefix(sp + 1);
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string RecognizerModels::default_model_dir() {
+  if (const char* env = std::getenv("ORATOR_ASR_MODEL_DIR"); env && *env) return env;
+  return "/usr/share/pocketsphinx/model/en-us";
+}
+
+bool RecognizerModels::supports_language(std::string_view lang) {
+  return lang == "en" || (lang.size() > 3 && lang.substr(0, 3) == "en-");
+}
+
+RecognizerModels::RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm)
+    : options_(std::move(options)), args_(std::move(args)), hesitation_lm_(std::move(hesitation_lm)) {}
+
+std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerOptions& options, std::string& error,
+                                                               const std::string& work_dir) {
+  silence_library_logs();
+  RecognizerOptions o = options;
+  if (o.model_dir.empty()) o.model_dir = default_model_dir();
+  const fs::path dir(o.model_dir);
+  const fs::path hmm = dir / "en-us", lm = dir / "en-us.lm.bin", dict = dir / "cmudict-en-us.dict";
+  for (const auto& p : {hmm / "mdef", lm, dict, hmm / "noisedict"}) {
+    if (!fs::exists(p)) {
+      error = "speech model file missing: " + p.string() + " (install pocketsphinx-en-us)";
+      return nullptr;
+    }
+  }
+  // The hesitation model: a uniform unigram model in ARPA text.
+  std::error_code ec;
+  fs::path out_dir = work_dir.empty() ? fs::temp_directory_path(ec) / ("orator-asr-" + std::to_string(::getpid())) : fs::path(work_dir);
+  fs::create_directories(out_dir, ec);
+  const fs::path hesitation_lm = out_dir / "hesitations.arpa";
+  {
+    std::ofstream f(hesitation_lm, std::ios::trunc);
+    const double logp = std::log10(1.0 / static_cast<double>(kHesitationWords.size() + 2));
+    f << "\\data\\\nngram 1=" << kHesitationWords.size() + 2 << "\n\n\\1-grams:\n";
+    f << logp << " </s>\n" << logp << " <s> 0\n";
+    for (const char* w : kHesitationWords) f << logp << ' ' << w << " 0\n";
+    f << "\n\\end\\\n";
+    if (!f) {
+      error = "cannot write the hesitation language model to " + out_dir.string();
+      return nullptr;
+    }
+  }
+  std::vector<std::string> args = {
+      "-hmm", hmm.string(), "-lm", lm.string(), "-dict", dict.string(),
+      "-mmap", "yes", "-remove_silence", "no", "-logfn", "/dev/null",
+      "-silprob", fmt_double(o.silence_probability),
+      "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),
+  };
+  return std::make_shared<const RecognizerModels>(std::move(o), std::move(args), hesitation_lm.string());
+}
+
+struct StreamRecognizer::Impl {
+  std::shared_ptr<const RecognizerModels> models;
+  ps_decoder_t* ps = nullptr;
+  cmd_ln_t* config = nullptr;
+  dsp::WebRtcVad vad{2};
+
+  std::array<float, kFrame> frame{};
+  std::size_t frame_fill = 0;
+  std::int64_t frames_seen = 0;          // 10 ms frames received
+  std::deque<std::array<std::int16_t, kFrame>> preroll;
+  std::array<bool, 10> recent{};         // VAD of the last 10 frames
+  std::size_t recent_pos = 0;
+
+  bool in_utterance = false;
+  std::int64_t utt_first_frame = 0;      // stream frame of the utterance's first fed frame
+  std::int64_t utt_frames = 0;
+  std::int64_t silence_run = 0;
+  std::int64_t next_partial = 0;
+
+  RecognizerUpdate pending;
+
+  explicit Impl(std::shared_ptr<const RecognizerModels> m) : models(std::move(m)) {
+    std::vector<char*> argv;
+    std::vector<std::string> copy = models->decoder_args();
+    for (auto& a : copy) argv.push_back(a.data());
+    config = cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()), argv.data(), TRUE);
+    if (!config) throw std::runtime_error("speech decoder settings were rejected");
+    ps = ps_init(config);
+    if (!ps) {
+      cmd_ln_free_r(config);
+      throw std::runtime_error("speech decoder could not be created (model files unreadable?)");
+    }
+    mix_in_hesitations();
+  }
+
+  void mix_in_hesitations() {
+    const double p = models->options().hesitation_probability;
+    if (p <= 0) return;
+    ngram_model_t* hes = ngram_model_read(config, models->hesitation_lm().c_str(), NGRAM_ARPA, ps_get_logmath(ps));
+    if (!hes) throw std::runtime_error("hesitation language model unreadable");
+    std::array<ngram_model_t*, 2> lms = {ngram_model_retain(ps_get_lm(ps, "_default")), hes};
+    std::array<char*, 2> names = {const_cast<char*>("main"), const_cast<char*>("hesitations")};
+    const std::array<float32, 2> weights = {static_cast<float32>(1.0 - p), static_cast<float32>(p)};
+    ngram_model_t* mixed = ngram_model_set_init(config, lms.data(), names.data(), weights.data(), 2);
+    if (!mixed || ps_set_lm(ps, "mixed", mixed) < 0 || ps_set_search(ps, "mixed") < 0)
+      throw std::runtime_error("hesitation language model could not be mixed in");
+    ngram_model_free(mixed);  // the search holds its own reference
+  }
+  ~Impl() {
+    if (ps) ps_free(ps);
+    if (config) cmd_ln_free_r(config);
+  }
+
+  double frames_to_seconds(std::int64_t frames) const { return static_cast<double>(frames) / kFramesPerSecond; }
+
+  void on_frame() {
+    std::array<std::int16_t, kFrame> pcm{};
+    for (std::size_t i = 0; i < kFrame; ++i)
+      pcm[i] = static_cast<std::int16_t>(std::lrint(std::clamp(frame[i], -1.0f, 1.0f) * 32767.0f));
+    const bool speech = vad.is_speech(frame);
+    recent[recent_pos] = speech;
+    recent_pos = (recent_pos + 1) % recent.size();
+    ++frames_seen;
+
+    if (!in_utterance) {
+      preroll.push_back(pcm);
+      if (preroll.size() > kPreRollFrames) preroll.pop_front();
+      if (std::count(recent.begin(), recent.end(), true) >= kStartFrames) start_utterance();
+      return;
+    }
+    feed(pcm);
+    silence_run = speech ? 0 : silence_run + 1;
+    const auto endpoint = static_cast<std::int64_t>(models->options().endpoint_silence_seconds * kFramesPerSecond);
+    const auto longest = static_cast<std::int64_t>(models->options().max_utterance_seconds * kFramesPerSecond);
+    if (silence_run >= endpoint || utt_frames >= longest) {
+      end_utterance();
+      return;
+    }
+    if (utt_frames >= next_partial) {
+      next_partial = utt_frames + static_cast<std::int64_t>(models->options().partial_interval_seconds * kFramesPerSecond);
+      update_partial();
+    }
+  }
+
+  void start_utterance() {
+    // A fresh stream per utterance: 5prealpha otherwise carries frame counts over.
+    ps_start_stream(ps);
+    if (ps_start_utt(ps) < 0) return;
+    in_utterance = true;
+    utt_first_frame = frames_seen - static_cast<std::int64_t>(preroll.size());
+    utt_frames = 0;
+    silence_run = 0;
+    next_partial = static_cast<std::int64_t>(models->options().partial_interval_seconds * kFramesPerSecond);
+    for (const auto& f : preroll) feed(f);
+    preroll.clear();
+  }
+
+  void feed(const std::array<std::int16_t, kFrame>& pcm) {
+    ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, FALSE);
+    ++utt_frames;
+  }
+
+  std::vector<Word> segments(bool final) {
+    std::vector<Word> words;
+    logmath_t* lmath = ps_get_logmath(ps);
+    for (ps_seg_t* seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+      const char* raw = ps_seg_word(seg);
+      if (!raw || raw[0] == '<' || raw[0] == '[' || raw[0] == '+') continue;  // <s> </s> <sil> [NOISE] ++X++
+      std::string text(raw);
+      if (auto paren = text.find('('); paren != std::string::npos) text.resize(paren);  // "read(2)"
+      int sf = 0, ef = 0;
+      ps_seg_frames(seg, &sf, &ef);
+      Word w;
+      w.start = frames_to_seconds(utt_first_frame + sf);
+      w.end = frames_to_seconds(utt_first_frame + ef + 1);
+      if (final) {
+        int32 ascr = 0, lscr = 0, lback = 0;
+        w.confidence = static_cast<float>(std::clamp(logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback)), 0.0, 1.0));
+      }
+      w.filler = is_hesitation(text);
+      if (char* phones = ps_lookup_word(ps, text.c_str())) {
+        w.syllables = vowel_count(phones);
+        ckd_free(phones);
+      }
+      w.text = std::move(text);
+      words.push_back(std::move(w));
+    }
+    return words;
+  }
+
+  void update_partial() {
+    auto words = segments(false);
+    const bool same = words.size() == pending.partial.size() &&
+                      std::equal(words.begin(), words.end(), pending.partial.begin(),
+                                 [](const Word& a, const Word& b) { return a.text == b.text && a.end == b.end; });
+    if (same) return;
+    pending.partial = std::move(words);
+    pending.partial_changed = true;
+  }
+
+  void end_utterance() {
+    if (!in_utterance) return;
+    in_utterance = false;
+    ps_end_utt(ps);
+    auto words = segments(true);
+    pending.finals.insert(pending.finals.end(), std::make_move_iterator(words.begin()), std::make_move_iterator(words.end()));
+    if (!pending.partial.empty()) pending.partial_changed = true;
+    pending.partial.clear();
+    recent.fill(false);
+  }
+};
+
+StreamRecognizer::StreamRecognizer(std::shared_ptr<const RecognizerModels> models)
+    : impl_(std::make_unique<Impl>(std::move(models))) {}
+
+StreamRecognizer::~StreamRecognizer() = default;
+
+void StreamRecognizer::push(std::span<const float> samples) {
+  auto& m = *impl_;
+  while (!samples.empty()) {
+    const std::size_t n = std::min(samples.size(), kFrame - m.frame_fill);
+    std::copy_n(samples.begin(), n, m.frame.begin() + static_cast<std::ptrdiff_t>(m.frame_fill));
+    m.frame_fill += n;
+    samples = samples.subspan(n);
+    if (m.frame_fill == kFrame) {
+      m.frame_fill = 0;
+      m.on_frame();
+    }
+  }
+}
+
+void StreamRecognizer::finish() { impl_->end_utterance(); }
+
+void StreamRecognizer::reset() {
+  auto& m = *impl_;
+  if (m.in_utterance) {
+    ps_end_utt(m.ps);
+    m.in_utterance = false;
+  }
+  m.frame_fill = 0;
+  m.frames_seen = 0;
+  m.preroll.clear();
+  m.recent.fill(false);
+  m.pending = {};
+}
+
+RecognizerUpdate StreamRecognizer::take_update() {
+  RecognizerUpdate out = std::move(impl_->pending);
+  impl_->pending = {};
+  impl_->pending.partial = out.partial;  // the hypothesis stands until revised
+  return out;
+}
+
+double StreamRecognizer::processed_seconds() const { return impl_->frames_to_seconds(impl_->frames_seen); }
+
+}  // namespace orator::speech

@@ -1,0 +1,96 @@
+#pragma once
+// Streaming speech recognition with CMU PocketSphinx (Debian 12's
+// 0.8+5prealpha and its en-us models).
+//
+// RecognizerModels is the shared, immutable part: validated model paths, the
+// decoder settings and the filler dictionary, written once. It is
+// thread-safe. A decoder's language model keeps mutable score caches
+// (sphinxbase's lm_trie), so decoders running at once cannot share one: each
+// StreamRecognizer loads its own; the acoustic model files are memory-mapped.
+//
+// StreamRecognizer is one stream's decoder: not thread-safe, used from one
+// thread at a time (it may move between threads). It cuts the audio into
+// utterances at pauses with a WebRTC VAD (pre-roll and hangover), restarts
+// the decoder's stream for each one so times stay right, and reports words
+// in stream seconds: partial ones while an utterance runs, final ones when
+// it ends.
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "speech/words.hpp"
+
+namespace orator::speech {
+
+struct RecognizerOptions {
+  std::string model_dir;         // holds en-us/, en-us.lm.bin, cmudict-en-us.dict; empty: the Debian path
+  // Weight of a uniform model of hesitations (um, uh, er, ah, hmm, mm)
+  // interpolated with the language model, so they may stand anywhere rather
+  // than only where the model expects them (measured in docs/performance.md).
+  double hesitation_probability = 0.002;
+  double silence_probability = 0.005;
+  double word_insertion_penalty = 0.65;
+  double language_weight = 6.5;
+  double endpoint_silence_seconds = 0.5;   // a pause this long ends an utterance
+  double max_utterance_seconds = 30;       // longer speech is cut (bounds decoder cost)
+  double partial_interval_seconds = 0.25;  // partial hypotheses this often while speaking
+};
+
+class RecognizerModels {
+ public:
+  // Checks the model files and writes the filler dictionary to `work_dir`
+  // (a temporary directory when empty). nullptr with `error` set on failure.
+  [[nodiscard]] static std::shared_ptr<const RecognizerModels> load(const RecognizerOptions& options, std::string& error,
+                                                                    const std::string& work_dir = {});
+  [[nodiscard]] static std::string default_model_dir();
+  // Languages these models recognise: English (en, en-US, en-GB, ...).
+  [[nodiscard]] static bool supports_language(std::string_view bcp47);
+
+  [[nodiscard]] const RecognizerOptions& options() const { return options_; }
+  [[nodiscard]] const std::vector<std::string>& decoder_args() const { return args_; }
+
+  [[nodiscard]] const std::string& hesitation_lm() const { return hesitation_lm_; }
+
+  RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm);
+
+ private:
+  RecognizerOptions options_;
+  std::vector<std::string> args_;  // "-hmm", path, ... for cmd_ln_parse_r
+  std::string hesitation_lm_;      // ARPA unigram model of hesitations
+};
+
+struct RecognizerUpdate {
+  std::vector<Word> finals;    // words finalised since the last update, in order
+  std::vector<Word> partial;   // the running utterance's current hypothesis (may be revised)
+  bool partial_changed = false;
+};
+
+class StreamRecognizer {
+ public:
+  // Throws std::runtime_error when the decoder cannot be created.
+  explicit StreamRecognizer(std::shared_ptr<const RecognizerModels> models);
+  ~StreamRecognizer();
+  StreamRecognizer(const StreamRecognizer&) = delete;
+  StreamRecognizer& operator=(const StreamRecognizer&) = delete;
+
+  // Mono 16 kHz samples in [-1, 1], any block size.
+  void push(std::span<const float> samples16k);
+  // Ends the running utterance (end of stream). push() may follow (a new utterance).
+  void finish();
+  // Forgets the stream (any running utterance is dropped): the decoder is
+  // ready for another stream whose time starts at 0. Loading a decoder costs
+  // about a second; resetting one costs nothing.
+  void reset();
+  // What changed since the last call.
+  [[nodiscard]] RecognizerUpdate take_update();
+  [[nodiscard]] double processed_seconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orator::speech

@@ -1,0 +1,133 @@
+// speech/: word error rate, discourse-marker rule, repetitions and
+// word-based pace on timed word sequences with known answers.
+#include <gtest/gtest.h>
+
+#include "speech/fluency.hpp"
+#include "speech/recognizer.hpp"
+#include "speech/wer.hpp"
+
+using namespace orator::speech;
+
+namespace {
+
+// Words of `durations` seconds separated by `gaps` (gaps[i] follows word i).
+std::vector<Word> timed(const std::vector<std::string>& texts, double duration = 0.3, double gap = 0.05,
+                        std::vector<std::pair<std::size_t, double>> long_gaps = {}) {
+  std::vector<Word> out;
+  double t = 1.0;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    Word w;
+    w.text = texts[i];
+    w.start = t;
+    w.end = t + duration;
+    w.syllables = 1;
+    w.filler = is_hesitation(w.text);
+    out.push_back(w);
+    t = w.end + gap;
+    for (auto [after, g] : long_gaps)
+      if (after == i) t = w.end + g;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Wer, CountsEachKindOfError) {
+  const auto r = word_error_rate(tokenize("the cat sat on the mat"), tokenize("The cat sat on a mat today."));
+  EXPECT_EQ(r.reference_words, 6);
+  EXPECT_EQ(r.substitutions, 1);
+  EXPECT_EQ(r.insertions, 1);
+  EXPECT_EQ(r.deletions, 0);
+  EXPECT_NEAR(r.wer(), 2.0 / 6, 1e-12);
+  const auto d = word_error_rate(tokenize("a b c d"), tokenize("a d"));
+  EXPECT_EQ(d.deletions, 2);
+  EXPECT_EQ(d.alignment.size(), 4u);
+  EXPECT_EQ(word_error_rate({}, tokenize("x")).wer(), 0.0);
+}
+
+TEST(Wer, NormalisesPunctuationAndCase) {
+  EXPECT_EQ(tokenize("Don't STOP, it's 'fine'!"), (std::vector<std::string>{"don't", "stop", "it's", "fine"}));
+}
+
+TEST(Fluency, CountsHesitationsWithTheirTimes) {
+  auto w = timed({"so", "um", "i", "think", "uh", "we", "should", "um", "go"});
+  mark_discourse_markers(w);
+  const auto r = analyse_fluency(w);
+  EXPECT_EQ(r.words, 9);
+  EXPECT_EQ(r.filler_count, 3);
+  EXPECT_NEAR(r.filler_ratio, 3.0 / 9, 1e-12);
+  ASSERT_EQ(r.filler_words.size(), 2u);
+  EXPECT_EQ(r.filler_words[0].word, "um");
+  EXPECT_EQ(r.filler_words[0].count, 2);
+  EXPECT_DOUBLE_EQ(r.filler_words[0].times[0], w[1].start);
+  // "so" at the start, followed by a hesitation, is a marker used as a filler.
+  EXPECT_EQ(r.marker_count, 1);
+  EXPECT_EQ(r.lexical_words, 5);
+}
+
+TEST(Fluency, LikeCountsOnlyWhenSetOffFromItsNeighbours) {
+  // "i like tea": no pause around "like": a verb, not a filler.
+  auto verb = timed({"i", "like", "tea"});
+  mark_discourse_markers(verb);
+  EXPECT_FALSE(verb[1].marker);
+  // "it was <pause> like <pause> huge": a filler.
+  auto filler = timed({"it", "was", "like", "huge"}, 0.3, 0.05, {{1, 0.4}, {2, 0.3}});
+  mark_discourse_markers(filler);
+  EXPECT_TRUE(filler[2].marker);
+  // Pause on one side only is not enough.
+  auto half = timed({"it", "was", "like", "huge"}, 0.3, 0.05, {{1, 0.4}});
+  mark_discourse_markers(half);
+  EXPECT_FALSE(half[2].marker);
+}
+
+TEST(Fluency, YouKnowIsOneMarker) {
+  auto w = timed({"and", "uh", "you", "know", "it", "works", "you", "know", "the", "thing"}, 0.3, 0.05, {{3, 0.5}});
+  mark_discourse_markers(w);
+  const auto r = analyse_fluency(w);
+  ASSERT_EQ(r.discourse_markers.size(), 1u);
+  EXPECT_EQ(r.discourse_markers[0].word, "you know");
+  EXPECT_EQ(r.discourse_markers[0].count, 1);  // the second is followed straight by "the"
+  EXPECT_FALSE(w[6].marker);
+}
+
+TEST(Fluency, FindsRepetitionsAcrossFillers) {
+  auto w = timed({"i", "i", "think", "the", "uh", "the", "plan", "is", "is", "is", "good", "we", "can", "we", "can", "go"});
+  const auto r = analyse_fluency(w);
+  ASSERT_EQ(r.repetitions.size(), 5u);
+  EXPECT_EQ(r.repetitions[0].text, "i");
+  EXPECT_DOUBLE_EQ(r.repetitions[0].t, w[1].start);
+  EXPECT_EQ(r.repetitions[1].text, "the");
+  EXPECT_EQ(r.repetitions[2].text, "is");
+  EXPECT_EQ(r.repetitions[3].text, "is");
+  EXPECT_EQ(r.repetitions[4].text, "we can");
+  // Far apart is not a repetition.
+  auto apart = timed({"go", "go"}, 0.3, 2.0);
+  EXPECT_TRUE(analyse_fluency(apart).repetitions.empty());
+}
+
+TEST(Fluency, PaceExcludesPausesAndFillers) {
+  // 10 words of 0.3 s, 0.05 s gaps, one 2 s pause: speaking time 10*0.3 + 8*0.05.
+  std::vector<std::string> texts(10, "word");
+  for (std::size_t i = 0; i < texts.size(); ++i) texts[i] += std::to_string(i);
+  auto w = timed(texts, 0.3, 0.05, {{4, 2.0}});
+  const auto r = analyse_fluency(w);
+  EXPECT_NEAR(r.speaking_time, 3.4, 1e-9);
+  EXPECT_NEAR(*r.wpm, 60.0 * 10 / 3.4, 1e-9);
+  EXPECT_NEAR(*r.articulation_rate, 10 / 3.0, 1e-9);
+  EXPECT_FALSE(analyse_fluency({}).wpm);
+}
+
+TEST(Recognizer, KnowsItsLanguages) {
+  EXPECT_TRUE(RecognizerModels::supports_language("en-US"));
+  EXPECT_TRUE(RecognizerModels::supports_language("en"));
+  EXPECT_FALSE(RecognizerModels::supports_language("fr-FR"));
+  EXPECT_FALSE(RecognizerModels::supports_language("eng"));
+}
+
+TEST(Recognizer, MissingModelsAreAClearError) {
+  std::string error;
+  RecognizerOptions o;
+  o.model_dir = "/nonexistent/models";
+  EXPECT_FALSE(RecognizerModels::load(o, error));
+  EXPECT_NE(error.find("pocketsphinx-en-us"), std::string::npos) << error;
+}
