@@ -125,7 +125,7 @@ void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
     ++i;
     state.ResumeTiming();
     const auto t0 = std::chrono::steady_clock::now();
-    store->finish_session(s.id, {"completed", 600, 510, 80, 80, 80, 80, 80, report, 1});
+    store->finish_session(s.id, {"completed", 600, 510, 80, 80, 80, 80, 80, report, 1, {}});
     ms.push_back(ms_since(t0));
   }
   report_percentiles(state, ms);

@@ -24,4 +24,6 @@ std::string_view mode_name(Mode mode) {
   return "presentation";
 }
 
+std::string_view mode_choices() { return "presentation, interview, conversation, speech, pronunciation, dictation"; }
+
 }  // namespace orator::dsp

@@ -9,5 +9,7 @@ enum class Mode { presentation, interview, conversation, speech, pronunciation, 
 
 [[nodiscard]] std::optional<Mode> parse_mode(std::string_view name);
 [[nodiscard]] std::string_view mode_name(Mode mode);
+// "presentation, interview, ...": for error messages that list the choices.
+[[nodiscard]] std::string_view mode_choices();
 
 }  // namespace orator::dsp

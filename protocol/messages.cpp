@@ -70,8 +70,9 @@ std::optional<ProtocolError> apply_param(StreamParams& p, std::string_view key, 
     p.interval_ms = *v;
   } else if (key == "mode") {
     const auto m = dsp::parse_mode(value);
-    if (!m) return invalid(key, "must be one of presentation, interview, conversation, speech, pronunciation, dictation");
+    if (!m) return invalid(key, "must be one of " + std::string(dsp::mode_choices()));
     p.mode = *m;
+    p.mode_given = true;
   } else if (key == "session_id") {
     if (value.empty() || value.size() > kMaxSessionId ||
         !all_of(value, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':'; }))

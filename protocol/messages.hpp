@@ -19,6 +19,7 @@ struct StreamParams {
   AudioFormat format;
   std::string session_id;
   dsp::Mode mode = dsp::Mode::presentation;
+  bool mode_given = false;   // named by the client (query or start), not defaulted
   std::string lang = "en-US";
   std::string target_text;
   int interval_ms = 250;

@@ -133,6 +133,11 @@ int run_server(const ServerConfig& config) {
   // Sessions still live belonged to a process that died: keep their last checkpoint.
   if (const int recovered = store->recover_interrupted_sessions(api::Api::now_ms()); recovered > 0)
     spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", recovered);
+  // Uploads being analysed then lost their analysis (the body is not kept).
+  if (const int failed = store->fail_orphaned_uploads(
+          "the server stopped while this recording was being analysed; upload it again");
+      failed > 0)
+    spdlog::warn("{} uploads were cut off by an unclean stop; marked failed", failed);
   spdlog::info("storage: {}", store->backend());
 
   // One event loop per thread: connections are spread across them, so the

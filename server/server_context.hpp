@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,6 +57,9 @@ struct StreamIdentity {
   std::string user_id;      // empty for an anonymous stream
   std::string session_id;   // the stored session, empty when anonymous
   bool record = false;      // keep the audio (the session was created with record: true)
+  // The type of a session created before the stream: it governs the stream,
+  // and a stream naming another mode is refused (SESSION_MISMATCH).
+  std::optional<dsp::Mode> session_mode;
   bool persistent() const { return !session_id.empty(); }
 };
 

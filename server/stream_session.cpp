@@ -70,6 +70,7 @@ void StreamSession<NextLayer>::run(HttpRequest request, StreamRoute route) {
   }
   if (identity_.persistent()) params_.session_id = identity_.session_id;  // authorised before the upgrade
   if (params_.session_id.empty()) params_.session_id = random_id();
+  if (auto err = apply_session_settings(params_); err && !query_error_) query_error_ = err;
   format_valid_ = !query_error_;
 
   ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
@@ -106,6 +107,21 @@ void StreamSession<NextLayer>::shutdown() {
   net::dispatch(ws_.get_executor(), [self = this->shared_from_this()] {
     if (!self->finished_) self->finish(false, CloseCode::going_away, "server shutting down");
   });
+}
+
+template <class NextLayer>
+std::optional<protocol::ProtocolError> StreamSession<NextLayer>::apply_session_settings(protocol::StreamParams& params) const {
+  if (!identity_.session_mode) return std::nullopt;
+  const auto session_mode = *identity_.session_mode;
+  if (params.mode_given && params.mode != session_mode) {
+    params.mode = session_mode;
+    params.mode_given = false;
+    return protocol::ProtocolError{"SESSION_MISMATCH", "this session is of type '" + std::string(dsp::mode_name(session_mode)) +
+                                                           "'; a stream into it cannot use mode '" +
+                                                           std::string(dsp::mode_name(params.mode)) + "'"};
+  }
+  params.mode = session_mode;
+  return std::nullopt;
 }
 
 template <class NextLayer>
@@ -169,7 +185,12 @@ void StreamSession<NextLayer>::handle_text(std::string_view text) {
         reject("INVALID_PARAMETER", "session_id is fixed when the stream opens (put it in the URL); this start was ignored");
         return;
       }
-      params_ = msg.params;
+      if (auto params = msg.params; auto err = apply_session_settings(params)) {
+        reject(err->code, err->message + "; this start was ignored");
+        return;
+      } else {
+        params_ = params;
+      }
       format_valid_ = true;
       send(protocol::ready_json(params_));
       return;
@@ -271,7 +292,7 @@ void StreamSession<NextLayer>::store_final(const dsp::Assessment& a, const std::
   const std::string id = identity_.session_id;
   storage::SessionOutcome outcome{a.completed ? "completed" : "interrupted", a.duration, a.speaking_time,
                                   a.scores.overall, a.scores.clarity, a.scores.pace, a.scores.engagement,
-                                  a.scores.confidence, report_json, 0};
+                                  a.scores.confidence, report_json, 0, std::string(dsp::mode_name(a.mode))};
   if (!ctx_.workers->submit([store, id, outcome, writes = recording_writes_]() mutable {
         if (writes) writes->wait_idle();
         outcome.ended_at = api::Api::now_ms();

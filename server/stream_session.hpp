@@ -53,6 +53,9 @@ class StreamSession final : public LiveStream,
   void handle_text(std::string_view text);
   void handle_audio(std::span<const std::uint8_t> frame);
   bool ensure_analyzer();
+  // The session's own settings govern: fills them in, or says why `params`
+  // contradict them (the mode is then the session's).
+  [[nodiscard]] std::optional<protocol::ProtocolError> apply_session_settings(protocol::StreamParams& params) const;
   void arm_idle_timer();
 
   // Ends the stream: final analysis, assessment sent (when the socket is

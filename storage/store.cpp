@@ -164,11 +164,12 @@ void Store::save_checkpoint(const std::string& id, const std::string& checkpoint
 
 void Store::finish_session(const std::string& id, const SessionOutcome& o) {
   const SqlValue p[] = {id, o.status, o.duration, o.speaking_time, std::int64_t{o.overall}, std::int64_t{o.clarity},
-                        std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at};
+                        std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at,
+                        o.mode.empty() ? SqlValue{nullptr} : SqlValue{o.mode}};
   pool_->acquire()->query(
       "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, clarity_score = $6,"
       " pace_score = $7, engagement_score = $8, confidence_score = $9, report = $10, ended_at = $11,"
-      " checkpoint = NULL, error = NULL WHERE id = $1", p);
+      " mode = COALESCE(CAST($12 AS TEXT), mode), checkpoint = NULL, error = NULL WHERE id = $1", p);
 }
 
 void Store::set_session_status(const std::string& id, const std::string& status, const std::optional<std::string>& error) {
@@ -195,6 +196,12 @@ int Store::recover_interrupted_sessions(std::int64_t now) {
                               ->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
                                       " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id", p)
                               .size());
+}
+
+int Store::fail_orphaned_uploads(const std::string& reason) {
+  const SqlValue p[] = {reason};
+  return static_cast<int>(
+      pool_->acquire()->query("UPDATE sessions SET status = 'failed', error = $1 WHERE status = 'processing' RETURNING id", p).size());
 }
 
 void Store::append_recording_chunk(const std::string& session_id, const RecordingChunk& c) {

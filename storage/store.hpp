@@ -46,6 +46,7 @@ struct SessionOutcome {
   int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
   std::string report_json;
   std::int64_t ended_at = 0;
+  std::string mode;    // the mode analysed with; empty keeps the session's
 };
 
 struct SessionFilter {
@@ -102,6 +103,9 @@ class Store {
   // Start-up recovery: sessions still 'live' belonged to a process that died;
   // they become 'interrupted' with their last checkpoint as the report.
   int recover_interrupted_sessions(std::int64_t now);
+  // Start-up recovery: uploads still 'processing' lost their analysis with the
+  // process (the upload body is not kept): 'failed' with `reason`.
+  int fail_orphaned_uploads(const std::string& reason);
 
   // Recordings, appended chunk by chunk while the session runs; read back
   // (scoped by user) in order. Empty when nothing was kept.

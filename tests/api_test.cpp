@@ -202,6 +202,98 @@ TEST_P(ApiTest, StreamedSessionIsStoredWithItsReport) {
   EXPECT_THROW(WsClient(port(), "/v1/sessions/" + id + "/stream?access_token=" + token), std::exception);
 }
 
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_P(ApiTest, SessionTypeGovernsItsStreamAndModesAreValidatedAlike) {
+  const std::string token = token_of(signup("ada@example.com"));
+  // A session created as an interview streams with interview targets even
+  // when the stream names no mode.
+  const auto created = call("POST", "/v1/sessions", R"({"type":"interview"})", token).json();
+  const std::string id(created.at("id").as_string());
+  const std::string url(created.at("websocketUrl").as_string());
+  const auto sc = scenario(16000);
+  {
+    WsClient ws(port(), url.substr(url.find("/v1/")) + "?access_token=" + token);
+    const auto ready = ws.read();
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->json().at("mode").as_string(), "interview") << ready->data;
+    send_f32_frames(ws, sc.audio, 16000, 1, 20);
+    const auto messages = stop_and_collect(ws);
+    ASSERT_FALSE(messages.empty());
+    EXPECT_EQ(messages.back().json().at("mode").as_string(), "interview");
+  }
+  // Naming another mode is refused, from the query and from start alike.
+  const std::string other(call("POST", "/v1/sessions", R"({"type":"interview"})", token).json().at("id").as_string());
+  {
+    WsClient ws(port(), "/v1/sessions/" + other + "/stream?mode=presentation&access_token=" + token);
+    const auto first = ws.read();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->json().at("code").as_string(), "SESSION_MISMATCH") << first->data;
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"mode":"dictation"})");
+    const auto second = ws.read();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->json().at("code").as_string(), "SESSION_MISMATCH") << second->data;
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000})");
+    const auto ready = ws.read();
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->json().at("mode").as_string(), "interview") << ready->data;
+  }
+  // An invalid mode is the same 400 on both paths.
+  auto rest = call("POST", "/v1/sessions", R"({"type":"keynote"})", token);
+  EXPECT_EQ(rest.status, 400);
+  EXPECT_EQ(error_code(rest), "VALIDATION_ERROR");
+  const auto stream = http_request(port(), "GET", "/v1/stream?mode=keynote&access_token=" + token, "",
+                                   {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"},
+                                    {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+  EXPECT_EQ(stream.status, 400);
+  EXPECT_EQ(error_code(stream), "VALIDATION_ERROR");
+  EXPECT_NE(stream.json().at_pointer("/error/message").as_string().find("presentation, interview"), std::string::npos);
+  // A stream that creates its own session stores the mode its start chose.
+  {
+    WsClient ws(port(), "/v1/stream?access_token=" + token);
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"mode":"dictation"})");
+    send_f32_frames(ws, sc.audio, 16000, 1, 20);
+    (void)stop_and_collect(ws);
+  }
+  HttpResult listed;
+  for (int i = 0; i < 100; ++i) {
+    listed = call("GET", "/v1/sessions?type=dictation", "", token);
+    if (listed.json().at_pointer("/pagination/total").as_int64() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(listed.json().at_pointer("/pagination/total").as_int64(), 1);
+}
+
+TEST_P(ApiTest, UploadsCutOffByACrashAreFailedWithAReasonAtStart) {
+  const std::string token = token_of(signup("ada@example.com"));
+  const std::string id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  // What SIGKILL leaves behind mid-analysis: the session still 'processing'
+  // (the analysis itself takes well under a second, too quick to kill inside).
+  const std::string data_dir = server_->dir() + "/data";
+  EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
+  {
+    auto store = orator::storage::Store::open(database_.empty() ? "sqlite:" + data_dir + "/orator.db" : database_, 1);
+    store->set_session_status(id, "processing", std::nullopt);
+  }
+  auto old = std::move(server_);
+  std::vector<std::string> extra = {"--data-dir", data_dir};
+  if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
+  server_ = std::make_unique<ServerProcess>(extra);
+  const auto s = call("GET", "/v1/sessions/" + id, "", token).json();
+  EXPECT_EQ(s.at("status").as_string(), "failed") << s;
+  EXPECT_NE(s.at("error").as_string().find("upload it again"), std::string::npos) << s;
+  EXPECT_TRUE(server_->wait_for_log("uploads were cut off by an unclean stop"));
+  // It can be uploaded again.
+  const auto sc = scenario(16000);
+  const std::string wav_path = server_->dir() + "/again.wav";
+  write_wav(wav_path, Wav{16000, 1, sc.audio});
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + id + "/upload", file_bytes(wav_path),
+                         {{"Authorization", "Bearer " + token}}, "audio/wav").status, 202);
+}
+
 TEST_P(ApiTest, StreamsRefuseMissingOrBadCredentialsBeforeTheUpgrade) {
   EXPECT_THROW(WsClient(port(), "/v1/stream"), std::exception);
   EXPECT_THROW(WsClient(port(), "/v1/stream?access_token=not.a.token"), std::exception);
@@ -283,10 +375,6 @@ TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
   EXPECT_EQ(r.body.find("scrypt$"), std::string::npos);
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST_P(ApiTest, UploadedRecordingsAreAnalysed) {
   const std::string token = token_of(signup("ada@example.com"));
@@ -368,7 +456,7 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
     s.created_at = start_ms;
     store->create_session(s);
     store->mark_session_live(s.id, start_ms);
-    store->finish_session(s.id, {"completed", 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000});
+    store->finish_session(s.id, {"completed", 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
   };
   // The last three days at 00:30 local (the previous day in UTC): a current streak of 3.
   for (int k = 1; k <= 3; ++k) add(today - k, 30, 80, "presentation", "=cmd|' /C calc'!A0");

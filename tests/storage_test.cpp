@@ -144,7 +144,7 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   store_->mark_session_live("done", 10);
   store_->mark_session_live("crashed", 11);
   store_->save_checkpoint("done", R"({"duration":3})", 20);
-  store_->finish_session("done", {"completed", 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30});
+  store_->finish_session("done", {"completed", 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30, {}});
   store_->save_checkpoint("crashed", R"({"status":"interrupted","duration":4})", 25);
   // A new process starts: whatever is still live was cut off.
   EXPECT_EQ(store_->recover_interrupted_sessions(99), 1);

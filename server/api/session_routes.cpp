@@ -55,7 +55,7 @@ void Api::add_session_routes() {
     s.description = body.optional_string("description", 2000).value_or("");
     s.mode = body.optional_string("type", 32).value_or(body.optional_string("mode", 32).value_or("presentation"));
     if (!dsp::parse_mode(s.mode))
-      throw validation_error("type must be one of presentation, interview, conversation, speech, pronunciation, dictation", {{"field", "type"}});
+      throw validation_error("type must be one of " + std::string(dsp::mode_choices()), {{"field", "type"}});
     s.settings = protocol::to_json(body.optional_object("settings", 16 * 1024).value_or(json::object{}));
     s.record = body.optional_bool("record").value_or(false);
     s.status = "created";

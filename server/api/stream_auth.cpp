@@ -46,13 +46,20 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     }
     out.identity.session_id = s->id;
     out.identity.record = s->record;
+    out.identity.session_mode = dsp::parse_mode(s->mode);
   } else {
     storage::SessionRecord s;
     s.id = random_id();
     s.user_id = *user;
     s.title = "Live session";
     const auto mode = req.query_value("mode").value_or("presentation");
-    s.mode = dsp::parse_mode(mode) ? mode : "presentation";
+    if (!dsp::parse_mode(mode)) {  // the same answer POST /v1/sessions gives
+      out.status = 400;
+      out.code = "VALIDATION_ERROR";
+      out.message = "mode must be one of " + std::string(dsp::mode_choices());
+      return out;
+    }
+    s.mode = mode;
     s.status = "created";
     s.created_at = now;
     s.record = req.query_value("record").value_or("") == "true";

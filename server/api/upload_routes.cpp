@@ -45,7 +45,7 @@ void analyse_recording(storage::Store& store, const std::shared_ptr<const dsp::A
   const auto a = analyzer.finish(true);
   if (sink.recording) sink.recording->flush();
   store.finish_session(id, {"completed", a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
-                            a.scores.engagement, a.scores.confidence, protocol::assessment_json(id, a), Api::now_ms()});
+                            a.scores.engagement, a.scores.confidence, protocol::assessment_json(id, a), Api::now_ms(), {}});
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", id, a.duration, a.scores.overall);
 }
 
