@@ -79,6 +79,51 @@ CREATE TABLE recording_chunks (
   PRIMARY KEY (session_id, seq)
 );
 )SQL"},
+      {4, "transcripts with full-text search; durable background jobs", R"SQL(
+CREATE TABLE transcripts (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  language TEXT NOT NULL,
+  text TEXT NOT NULL,
+  confidence DOUBLE PRECISION,
+  words TEXT NOT NULL,
+  fluency TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX transcripts_by_user ON transcripts(user_id);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  claimed_by TEXT,
+  claimed_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX jobs_by_status ON jobs(status, created_at);
+CREATE INDEX jobs_by_session ON jobs(session_id);
+)SQL",
+       R"SQL(
+CREATE VIRTUAL TABLE transcripts_fts USING fts5(text, content='transcripts', content_rowid='rowid');
+CREATE TRIGGER transcripts_fts_insert AFTER INSERT ON transcripts BEGIN
+  INSERT INTO transcripts_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER transcripts_fts_delete AFTER DELETE ON transcripts BEGIN
+  INSERT INTO transcripts_fts(transcripts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TRIGGER transcripts_fts_update AFTER UPDATE ON transcripts BEGIN
+  INSERT INTO transcripts_fts(transcripts_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+  INSERT INTO transcripts_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+)SQL",
+       R"SQL(
+ALTER TABLE transcripts ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED;
+CREATE INDEX transcripts_search ON transcripts USING GIN (search);
+)SQL"},
   };
   return all;
 }
@@ -99,6 +144,7 @@ int migrate(SqlConnection& c) {
     if (c.backend() == "postgresql") c.query("SELECT pg_advisory_xact_lock(7274261)");
     if (schema_version(c) >= m.version) continue;
     c.execute_script(m.sql);
+    if (const char* own = c.backend() == "postgresql" ? m.postgres_sql : m.sqlite_sql) c.execute_script(own);
     const SqlValue params[] = {std::int64_t{m.version}, std::string(m.description),
                                std::int64_t{static_cast<std::int64_t>(std::time(nullptr)) * 1000}};
     c.query("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)", params);

@@ -13,6 +13,9 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;
+  // What only one backend has (full-text search): run after `sql`.
+  const char* sqlite_sql = nullptr;
+  const char* postgres_sql = nullptr;
 };
 
 [[nodiscard]] const std::vector<Migration>& migrations();

@@ -1,6 +1,8 @@
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 
 #include "storage/migrations.hpp"
 #include "storage/postgres_connection.hpp"
@@ -223,6 +225,167 @@ std::vector<RecordingChunk> Store::recording_chunks(const std::string& user_id, 
     out.push_back({static_cast<int>(r.integer(0)), r.integer(1), static_cast<int>(r.integer(2)),
                    static_cast<int>(r.integer(3)), r.text(4)});
   return out;
+}
+
+void Store::save_transcript(const TranscriptRecord& t) {
+  const SqlValue p[] = {t.session_id, t.user_id, t.language, t.text,
+                        t.confidence ? SqlValue{*t.confidence} : SqlValue{nullptr}, t.words_json, t.fluency_json, t.source,
+                        t.created_at};
+  pool_->acquire()->query(
+      "INSERT INTO transcripts (session_id, user_id, language, text, confidence, words, fluency, source, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (session_id) DO UPDATE SET language = excluded.language, "
+      "text = excluded.text, confidence = excluded.confidence, words = excluded.words, fluency = excluded.fluency, "
+      "source = excluded.source, created_at = excluded.created_at", p);
+}
+
+std::optional<TranscriptRecord> Store::find_transcript(const std::string& user_id, const std::string& session_id) {
+  const SqlValue p[] = {session_id, user_id};
+  const auto rows = pool_->acquire()->query(
+      "SELECT session_id, user_id, language, text, confidence, words, fluency, source, created_at FROM transcripts "
+      "WHERE session_id = $1 AND user_id = $2", p);
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  return TranscriptRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(5), r.text(6), r.text(7), r.optional_real(4),
+                          r.integer(8)};
+}
+
+namespace {
+// The user's words as an FTS5 query: each a quoted term, all required, so no
+// character of theirs is read as query syntax.
+std::string fts5_terms(const std::string& query) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    out += (out.empty() ? "\"" : " \"") + word + "\"";
+    word.clear();
+  };
+  for (char c : query) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80 || c == '\'') word += c;
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+std::string prefixed_session_columns() {
+  std::string out;
+  std::string_view cols = kSessionColumns;
+  while (!cols.empty()) {
+    const auto comma = cols.find(", ");
+    out += (out.empty() ? "s." : ", s.") + std::string(cols.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    cols.remove_prefix(comma + 2);
+  }
+  return out;
+}
+}  // namespace
+
+TranscriptSearch Store::search_transcripts(const std::string& user_id, const std::string& query, const std::string& sort,
+                                           int page, int limit) {
+  page = std::max(page, 1);
+  limit = std::clamp(limit, 1, 100);
+  auto lease = pool_->acquire();
+  const bool pg = lease->backend() == "postgresql";
+  const std::string terms = pg ? query : fts5_terms(query);
+  TranscriptSearch out;
+  if (terms.empty()) return out;
+  // Relevance: PostgreSQL's ts_rank (higher is better); SQLite's bm25 (lower is better, negated here).
+  const std::string from =
+      pg ? " FROM transcripts t JOIN sessions s ON s.id = t.session_id, plainto_tsquery('english', $2) q"
+           " WHERE t.user_id = $1 AND s.user_id = $1 AND t.search @@ q"
+         : " FROM transcripts_fts f JOIN transcripts t ON t.rowid = f.rowid JOIN sessions s ON s.id = t.session_id"
+           " WHERE transcripts_fts MATCH $2 AND t.user_id = $1 AND s.user_id = $1";
+  const std::string rank = pg ? "ts_rank(t.search, q)" : "-bm25(transcripts_fts)";
+  const std::string snippet = pg ? "ts_headline('english', t.text, q, 'StartSel=<mark>, StopSel=</mark>, MaxWords=18, MinWords=6')"
+                                 : "snippet(transcripts_fts, 0, '<mark>', '</mark>', '…', 12)";
+  const std::string order = sort == "date"    ? "s.created_at DESC, s.id"
+                            : sort == "score" ? "COALESCE(s.overall_score, -1) DESC, s.created_at DESC"
+                                              : "rank DESC, s.created_at DESC";
+  const SqlValue p[] = {user_id, terms, std::int64_t{limit}, std::int64_t{static_cast<std::int64_t>(page - 1) * limit}};
+  out.total = lease->query("SELECT COUNT(*)" + from, std::span(p, 2)).at(0).integer(0);
+  const std::string cols = prefixed_session_columns();
+  for (const auto& r : lease->query("SELECT " + cols + ", " + snippet + ", " + rank + " AS rank" + from + " ORDER BY " + order +
+                                        " LIMIT $3 OFFSET $4", p)) {
+    TranscriptHit hit;
+    hit.session = session_from(r);
+    hit.snippet = r.text(22);
+    hit.rank = r.optional_real(23).value_or(0.0);
+    out.hits.push_back(std::move(hit));
+  }
+  return out;
+}
+
+void Store::update_report(const std::string& session_id, const std::string& report_json) {
+  const SqlValue p[] = {session_id, report_json};
+  pool_->acquire()->query("UPDATE sessions SET report = $2 WHERE id = $1", p);
+}
+
+namespace {
+constexpr const char* kJobColumns = "id, session_id, kind, status, attempts, error, created_at, updated_at";
+Job job_from(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), static_cast<int>(r.integer(4)), r.optional_text(5), r.integer(6), r.integer(7)};
+}
+std::string new_job_id(const std::string& session_id, std::int64_t now) {
+  static std::atomic<std::uint64_t> counter{0};
+  return session_id + ":" + std::to_string(now) + ":" + std::to_string(counter.fetch_add(1));
+}
+}  // namespace
+
+Job Store::enqueue_job(const std::string& session_id, const std::string& kind, std::int64_t now) {
+  const SqlValue p[] = {new_job_id(session_id, now), session_id, kind, now};
+  return job_from(pool_->acquire()
+                      ->query(sql({"INSERT INTO jobs (id, session_id, kind, status, created_at, updated_at) "
+                                   "VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING ", kJobColumns}), p)
+                      .at(0));
+}
+
+std::optional<Job> Store::claim_job(const std::string& worker, std::int64_t now) {
+  auto lease = pool_->acquire();
+  const bool pg = lease->backend() == "postgresql";
+  const SqlValue p[] = {worker, now};
+  // One statement: the oldest queued job becomes this worker's. SQLite
+  // serialises writers, so the sub-select cannot race there.
+  const auto rows = lease->query(
+      sql({"UPDATE jobs SET status = 'running', attempts = attempts + 1, claimed_by = $1, claimed_at = $2, updated_at = $2 "
+           "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1",
+           pg ? " FOR UPDATE SKIP LOCKED" : "", ") AND status = 'queued' RETURNING ", kJobColumns}), p);
+  if (rows.empty()) return std::nullopt;
+  return job_from(rows[0]);
+}
+
+void Store::heartbeat_job(const std::string& id, std::int64_t now) {
+  const SqlValue p[] = {id, now};
+  pool_->acquire()->query("UPDATE jobs SET claimed_at = $2 WHERE id = $1 AND status = 'running'", p);
+}
+
+void Store::complete_job(const std::string& id, const std::string& status, const std::optional<std::string>& error,
+                         std::int64_t now) {
+  const SqlValue p[] = {id, status, opt(error), now};
+  pool_->acquire()->query("UPDATE jobs SET status = $2, error = $3, updated_at = $4 WHERE id = $1", p);
+}
+
+int Store::recover_stale_jobs(std::int64_t stale_before, int max_attempts, std::int64_t now) {
+  const SqlValue p[] = {stale_before, std::int64_t{max_attempts}, now};
+  auto lease = pool_->acquire();
+  Transaction tx(*lease);
+  int n = static_cast<int>(lease->query(
+      "UPDATE jobs SET status = 'failed', updated_at = $3, error = 'gave up after ' || CAST($2 AS TEXT) || ' attempts: "
+      "the process working on it stopped each time' WHERE status = 'running' AND claimed_at < $1 AND attempts >= $2 RETURNING id", p).size());
+  n += static_cast<int>(lease->query(
+      "UPDATE jobs SET status = 'queued', updated_at = $3, claimed_by = NULL WHERE status = 'running' AND claimed_at < $1 "
+      "AND attempts < $2 RETURNING id", p).size());
+  tx.commit();
+  return n;
+}
+
+std::optional<Job> Store::latest_job(const std::string& user_id, const std::string& session_id, const std::string& kind) {
+  const SqlValue p[] = {session_id, user_id, kind};
+  const auto rows = pool_->acquire()->query(
+      "SELECT j.id, j.session_id, j.kind, j.status, j.attempts, j.error, j.created_at, j.updated_at FROM jobs j "
+      "JOIN sessions s ON s.id = j.session_id WHERE j.session_id = $1 AND s.user_id = $2 AND j.kind = $3 "
+      "ORDER BY j.created_at DESC, j.id DESC LIMIT 1", p);
+  if (rows.empty()) return std::nullopt;
+  return job_from(rows[0]);
 }
 
 void Store::insert_refresh_token(const RefreshToken& t) {

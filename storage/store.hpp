@@ -59,6 +59,35 @@ struct SessionPage {
   std::int64_t total = 0;
 };
 
+// A session's transcript: words and fluency as JSON text (server/ shapes them).
+struct TranscriptRecord {
+  std::string session_id, user_id, language, text, words_json, fluency_json;
+  std::string source;                 // live | deferred | upload | provider
+  std::optional<double> confidence;   // mean word confidence
+  std::int64_t created_at = 0;
+};
+
+struct TranscriptHit {
+  SessionRecord session;
+  std::string snippet;  // matched terms between <mark> and </mark>
+  double rank = 0;      // higher is more relevant
+};
+
+struct TranscriptSearch {
+  std::vector<TranscriptHit> hits;
+  std::int64_t total = 0;
+};
+
+// Background work that must survive a restart (transcription of kept audio).
+// queued -> running (claimed by one worker of one instance) -> done | failed;
+// a running job whose worker stopped beating is queued again, up to a limit.
+struct Job {
+  std::string id, session_id, kind, status;
+  int attempts = 0;
+  std::optional<std::string> error;
+  std::int64_t created_at = 0, updated_at = 0;
+};
+
 struct RefreshToken {
   std::string id, family_id, user_id, token_hash;
   std::int64_t created_at = 0, expires_at = 0;
@@ -111,6 +140,25 @@ class Store {
   // (scoped by user) in order. Empty when nothing was kept.
   void append_recording_chunk(const std::string& session_id, const RecordingChunk& chunk);
   std::vector<RecordingChunk> recording_chunks(const std::string& user_id, const std::string& session_id);
+
+  // Transcripts, scoped by user; search ranks by relevance, date or score.
+  void save_transcript(const TranscriptRecord& transcript);
+  std::optional<TranscriptRecord> find_transcript(const std::string& user_id, const std::string& session_id);
+  TranscriptSearch search_transcripts(const std::string& user_id, const std::string& query, const std::string& sort, int page,
+                                      int limit);
+  // The stored report, replaced whole (the transcript's fluency joins it).
+  void update_report(const std::string& session_id, const std::string& report_json);
+
+  // Durable jobs. claim_job takes the oldest queued job for `worker` (PostgreSQL:
+  // FOR UPDATE SKIP LOCKED, so instances sharing a database never take the same one).
+  Job enqueue_job(const std::string& session_id, const std::string& kind, std::int64_t now);
+  std::optional<Job> claim_job(const std::string& worker, std::int64_t now);
+  void heartbeat_job(const std::string& id, std::int64_t now);
+  void complete_job(const std::string& id, const std::string& status, const std::optional<std::string>& error, std::int64_t now);
+  // Running jobs not heard from since `stale_before`: queued again, or failed
+  // with a reason once they have had `max_attempts`. Returns how many.
+  int recover_stale_jobs(std::int64_t stale_before, int max_attempts, std::int64_t now);
+  std::optional<Job> latest_job(const std::string& user_id, const std::string& session_id, const std::string& kind);
 
   // Refresh tokens (stored hashed).
   void insert_refresh_token(const RefreshToken& token);

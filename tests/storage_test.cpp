@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -212,6 +213,75 @@ TEST_P(StorageTest, ConcurrentWritersThroughThePool) {
   EXPECT_EQ(store_->list_sessions("u", {}, 1, 10).total, 200);
 }
 
+
+TEST_P(StorageTest, TranscriptsAreSearchedPerUserWithSnippets) {
+  user("u1", "a@example.com");
+  user("u2", "b@example.com");
+  session("s1", "u1", 1000);
+  session("s2", "u1", 2000);
+  session("s3", "u2", 3000);
+  auto save = [&](const std::string& sid, const std::string& uid, const std::string& text) {
+    store_->save_transcript({sid, uid, "en-US", text, "[]", "{}", "live", 0.8, 5000});
+  };
+  save("s1", "u1", "today we talk about quarterly revenue and growth");
+  save("s2", "u1", "revenue revenue revenue is the whole story of the quarter");
+  save("s3", "u2", "my revenue is private");
+  auto r = store_->search_transcripts("u1", "revenue", "relevance", 1, 10);
+  ASSERT_EQ(r.total, 2);
+  EXPECT_EQ(r.hits[0].session.id, "s2") << "three mentions rank above one";
+  EXPECT_NE(r.hits[0].snippet.find("<mark>revenue</mark>"), std::string::npos) << r.hits[0].snippet;
+  EXPECT_EQ(store_->search_transcripts("u1", "revenue", "date", 1, 10).hits[0].session.id, "s2");
+  EXPECT_EQ(store_->search_transcripts("u1", "private", "relevance", 1, 10).total, 0) << "another user's transcript";
+  EXPECT_EQ(store_->search_transcripts("u1", "quarterly growth", "relevance", 1, 10).total, 1);
+  // Query syntax is data.
+  EXPECT_EQ(store_->search_transcripts("u1", "\"revenue\" OR * NEAR( -- ';", "relevance", 1, 10).total, 0);
+  EXPECT_EQ(store_->search_transcripts("u1", "", "relevance", 1, 10).total, 0);
+  // Re-saving replaces the text in the index too; deleting the session removes it.
+  save("s1", "u1", "nothing about money");
+  EXPECT_EQ(store_->search_transcripts("u1", "revenue", "relevance", 1, 10).total, 1);
+  EXPECT_TRUE(store_->delete_session("u1", "s2"));
+  EXPECT_EQ(store_->search_transcripts("u1", "revenue", "relevance", 1, 10).total, 0);
+  ASSERT_TRUE(store_->find_transcript("u1", "s1"));
+  EXPECT_FALSE(store_->find_transcript("u2", "s1"));
+}
+
+TEST_P(StorageTest, JobsAreClaimedOnceAndRecoveredWhenTheirWorkerStops) {
+  user("u1", "a@example.com");
+  session("s1", "u1", 1000);
+  session("s2", "u1", 2000);
+  store_->enqueue_job("s1", "transcript", 10);
+  store_->enqueue_job("s2", "transcript", 20);
+  // Concurrent workers never take the same job.
+  std::vector<std::string> claimed;
+  std::mutex m;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&, w] {
+      if (auto j = store_->claim_job("worker-" + std::to_string(w), 100)) {
+        std::lock_guard lock(m);
+        claimed.push_back(j->session_id);
+      }
+    });
+  for (auto& t : workers) t.join();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_NE(claimed[0], claimed[1]);
+  EXPECT_FALSE(store_->claim_job("late", 100));
+  // A worker that stopped beating: queued again, then failed after the limit.
+  EXPECT_EQ(store_->recover_stale_jobs(50, 2, 200), 0) << "claimed at 100: not stale before 50";
+  EXPECT_EQ(store_->recover_stale_jobs(150, 2, 200), 2);
+  auto again = store_->claim_job("w", 300);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 2);
+  store_->heartbeat_job(again->id, 400);
+  EXPECT_EQ(store_->recover_stale_jobs(350, 2, 500), 0) << "its heartbeat keeps it";
+  EXPECT_EQ(store_->recover_stale_jobs(450, 2, 500), 1);
+  const auto failed = store_->latest_job("u1", again->session_id, "transcript");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, "failed");
+  EXPECT_NE(failed->error.value_or("").find("gave up after 2 attempts"), std::string::npos);
+  store_->complete_job(store_->claim_job("w", 600)->id, "done", std::nullopt, 700);
+  EXPECT_FALSE(store_->latest_job("u2", "s1", "transcript")) << "scoped by user";
+}
 
 TEST(WorkerPool, BoundedQueueRefusesAndDrainsOnStop) {
   std::atomic<int> ran{0};
