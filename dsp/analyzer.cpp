@@ -164,6 +164,26 @@ std::optional<double> StreamAnalyzer::trailing_wpm() const {
   return sps * 60.0 * kWordsPerSyllable;
 }
 
+void StreamAnalyzer::note_word(double start, double end, bool hesitation) {
+  words_[words_next_] = {start, end, hesitation};
+  words_next_ = (words_next_ + 1) % kWordRing;
+  words_seen_ = true;
+}
+
+std::optional<double> StreamAnalyzer::trailing_fillers_per_min(double t) const {
+  if (!words_seen_) return std::nullopt;
+  constexpr double kWindow = 45.0, kMinSpeech = 15.0;
+  double speech = 0;
+  int fillers = 0;
+  for (const auto& w : words_) {
+    if (w.end < 0 || w.end < t - kWindow || w.start > t) continue;
+    speech += w.end - w.start;
+    fillers += w.hesitation ? 1 : 0;
+  }
+  if (speech < kMinSpeech) return std::nullopt;
+  return fillers * 60.0 / speech;
+}
+
 void StreamAnalyzer::tick_nudges(std::int64_t frame) {
   for (auto* w : {&speaking_window_, &syllable_window_, &pitch_window_}) w->advance_to(frame);
   speech_db_window_.advance_to(frame);
@@ -178,6 +198,7 @@ void StreamAnalyzer::tick_nudges(std::int64_t frame) {
   in.wpm = trailing_wpm();
   if (pitch_window_.count() >= kMinPitchFrames) in.pitch_std_st = pitch_window_.stddev();
   in.silence_s = speech_.silence_since_speech(frame);
+  in.fillers_per_min = trailing_fillers_per_min(in.t);
   report_.set_pace_at_second_end(in.wpm);
   if (auto n = nudges_.update(in)) {
     report_.add_nudge(static_cast<int>(n->code));

@@ -88,11 +88,17 @@ class StreamAnalyzer {
   // what a checkpoint stores. Copies the report state; not for every frame.
   [[nodiscard]] Assessment snapshot() const;
 
+  // A word the recogniser finalised (stream seconds): hesitations feed the
+  // filler_words nudge. Words arrive after their audio; any order is fine.
+  void note_word(double start, double end, bool hesitation);
+
   double received_seconds() const { return static_cast<double>(received_) / config_.input_rate; }
   const AnalyzerConfig& config() const { return config_; }
 
  private:
   struct RawFrame { bool vad = false; double mean_square = 0; float peak = 0; double clip_fraction = 0; float f0 = 0; };
+  struct WordMark { double start = 0, end = -1; bool hesitation = false; };
+  static constexpr std::size_t kWordRing = 256;  // more than a 45 s window holds at any pace
   static constexpr std::size_t kRing = 64;
   static constexpr std::size_t kMaxIntervalF0 = 256;
   static constexpr std::size_t kMaxIntervalPauses = 16;
@@ -104,6 +110,7 @@ class StreamAnalyzer {
   void on_segment_event(const SegmentEvent& e);
   void tick_nudges(std::int64_t frame);
   std::optional<double> trailing_wpm() const;
+  std::optional<double> trailing_fillers_per_min(double t) const;
   void emit_metrics();
   RawFrame& raw(std::int64_t frame) { return raw_[static_cast<std::size_t>(frame) % kRing]; }
 
@@ -140,6 +147,11 @@ class StreamAnalyzer {
   TrailingStats<20> clip_window_{10};       // clipped fraction, 2 s
   TrailingStats<100> speaking_window_{10};  // confirmed speech frames, 10 s
   TrailingStats<100> syllable_window_{10};  // syllable nuclei, 10 s
+
+  // Recognised words (only when a recogniser runs), newest overwrite oldest.
+  std::array<WordMark, kWordRing> words_{};
+  std::size_t words_next_ = 0;
+  bool words_seen_ = false;
 
   // Interval accumulators.
   double iv_ms_sum_ = 0;

@@ -37,6 +37,18 @@ struct FeedbackItem {
   std::string target;     // human-readable target range
 };
 
+// What the recogniser adds when it ran (speech/ computes it): word-based pace
+// and hesitations. Plain numbers, so scoring stays here without speech/.
+struct WordEvidence {
+  int words = 0;                 // every recognised word, fillers included
+  int lexical_words = 0;
+  int filler_count = 0;
+  double filler_ratio = 0;       // filler_count / words
+  int repetitions = 0;
+  std::optional<double> wpm;                // lexical words per minute of speaking time
+  std::optional<double> articulation_rate;  // syllables per second inside words
+};
+
 struct Scores {
   int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
 };
@@ -47,8 +59,9 @@ struct Assessment {
   double duration = 0;          // seconds of audio received
   double speaking_time = 0;     // seconds inside speech segments
   int syllable_count = 0;
-  std::optional<double> wpm;
+  std::optional<double> wpm;                 // from words when `words` is set, else from syllables
   std::optional<double> syllables_per_sec;
+  std::optional<WordEvidence> words;
   std::optional<SummaryStat> pitch;          // Hz
   std::optional<double> pitch_std_semitones;
   std::optional<SummaryStat> volume;         // linear RMS of speech frames
@@ -68,5 +81,8 @@ struct Assessment {
 
 // Fills scores and feedback from the measurements (docs/scoring.md).
 void score_assessment(Assessment& a);
+// Adds the recogniser's evidence: word-based pace replaces the syllable
+// estimate, and scores and feedback are made again with fillers counted.
+void rescore_with_words(Assessment& a, const WordEvidence& words);
 
 }  // namespace orator::dsp

@@ -47,6 +47,7 @@ NudgeThresholds thresholds_for(Mode mode) {
       t.fast_wpm = 190; t.fast_release_wpm = 175; t.slow_wpm = 90; t.slow_release_wpm = 102;
       t.monotone_st = 1.2f; t.monotone_release_st = 1.8f; t.long_pause_s = 6.0f;
       t.cooldown_s = 45; t.global_gap_s = 15;
+      t.filler_per_min = 9.0f; t.filler_release_per_min = 5.0f;  // conversation tolerates more
       break;
     case Mode::pronunciation:
       // Careful, slow reading of single sentences: pace and intonation cues would nag.
@@ -80,6 +81,7 @@ std::optional<Nudge> NudgeEngine::update(const NudgeInputs& in) {
   const double wpm = in.wpm.value_or(0.0);
   const double pitch_st = in.pitch_std_st.value_or(0.0);
   const double silence = in.silence_s.value_or(0.0);
+  const double fillers = in.fillers_per_min.value_or(0.0);
   // Order is priority when several are due at once: clipping and audibility first.
   const Check checks[] = {
       {NudgeCode::too_loud, in.clip_ratio > th_.clip_ratio, in.clip_ratio <= th_.clip_release_ratio, in.clip_ratio, hold},
@@ -92,6 +94,9 @@ std::optional<Nudge> NudgeEngine::update(const NudgeInputs& in) {
        in.wpm && wpm > th_.slow_release_wpm, wpm, hold},
       {NudgeCode::monotone, th_.monotone_enabled && in.pitch_std_st && pitch_st < th_.monotone_st,
        in.pitch_std_st && pitch_st > th_.monotone_release_st, pitch_st, hold},
+      // The rate already spans ~45 s: no further sustain.
+      {NudgeCode::filler_words, th_.filler_enabled && in.fillers_per_min && fillers > th_.filler_per_min,
+       in.fillers_per_min && fillers < th_.filler_release_per_min, fillers, 0.0},
   };
   std::optional<Nudge> fired;
   for (const auto& c : checks) {

@@ -25,7 +25,9 @@ struct NudgeThresholds {
   float slow_wpm = 100.0f, slow_release_wpm = 112.0f;
   float monotone_st = 1.5f, monotone_release_st = 2.2f;   // F0 std in semitones, trailing 10 s
   float long_pause_s = 4.0f;                              // a pause in progress
+  float filler_per_min = 6.0f, filler_release_per_min = 3.0f;  // hesitations per minute of speech, trailing ~45 s
   bool fast_enabled = true, slow_enabled = true, monotone_enabled = true, long_pause_enabled = true;
+  bool filler_enabled = true;
   float sustain_s = 2.0f;      // a condition must hold this long
   float cooldown_s = 30.0f;    // per code
   float global_gap_s = 10.0f;  // between any two nudges
@@ -43,6 +45,7 @@ struct NudgeInputs {
   std::optional<double> wpm;             // only once enough speech is in the window
   std::optional<double> pitch_std_st;    // only once enough voiced frames are in the window
   std::optional<double> silence_s;       // current pause length, after some speech
+  std::optional<double> fillers_per_min; // only while words are recognised, after enough speech
 };
 
 struct Nudge {

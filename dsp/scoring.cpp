@@ -16,18 +16,19 @@ struct ModeTargets {
   double pitch_std_st;           // pitch variation that scores 100
   double long_pause_s;           // a pause this long counts as long
   double w_clarity, w_pace, w_engagement, w_confidence;
+  double filler_ratio_max;       // hesitations per word before confidence suffers
 };
 
 ModeTargets targets_for(Mode mode) {
   switch (mode) {
-    case Mode::presentation: return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20};
-    case Mode::speech: return {110, 150, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20};
-    case Mode::interview: return {130, 165, 3.0, 5.0, 0.25, 0.25, 0.20, 0.30};
-    case Mode::conversation: return {120, 180, 3.0, 6.0, 0.25, 0.25, 0.25, 0.25};
-    case Mode::pronunciation: return {80, 140, 2.5, 6.0, 0.50, 0.20, 0.10, 0.20};
-    case Mode::dictation: return {70, 120, 2.0, 8.0, 0.50, 0.30, 0.05, 0.15};
+    case Mode::presentation: return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
+    case Mode::speech: return {110, 150, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20, 0.02};
+    case Mode::interview: return {130, 165, 3.0, 5.0, 0.25, 0.25, 0.20, 0.30, 0.03};
+    case Mode::conversation: return {120, 180, 3.0, 6.0, 0.25, 0.25, 0.25, 0.25, 0.06};
+    case Mode::pronunciation: return {80, 140, 2.5, 6.0, 0.50, 0.20, 0.10, 0.20, 0.05};
+    case Mode::dictation: return {70, 120, 2.0, 8.0, 0.50, 0.30, 0.05, 0.15, 0.05};
   }
-  return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20};
+  return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
 }
 
 double clamp100(double v) { return std::clamp(v, 0.0, 100.0); }
@@ -101,7 +102,11 @@ void score_assessment(Assessment& a) {
   // 30 dB/min): the trend counts only after kTrendMinSpeechSeconds of speech.
   const bool falling = a.volume && a.speaking_time >= kTrendMinSpeechSeconds && a.volume->slope_per_min < -3.0;
   const double trailing_off = falling ? std::min(20.0, -a.volume->slope_per_min * 2.0) : 0.0;
-  const double hesitation = clamp100(100.0 - 10.0 * long_pauses - std::max(0.0, a.pause_ratio - 0.3) * 150.0);
+  // Hesitation fillers beyond the mode's allowance cost confidence (up to 30).
+  const double filler_excess = a.words ? std::max(0.0, a.words->filler_ratio - t.filler_ratio_max) : 0.0;
+  const double filler_penalty = std::min(30.0, filler_excess * 300.0);
+  const double hesitation =
+      clamp100(100.0 - 10.0 * long_pauses - std::max(0.0, a.pause_ratio - 0.3) * 150.0 - filler_penalty);
   const double confidence = clamp100(0.4 * level + 0.3 * steadiness + 0.3 * hesitation - trailing_off);
 
   const double overall = t.w_clarity * clarity + t.w_pace * pace + t.w_engagement * engagement + t.w_confidence * confidence;
@@ -161,6 +166,22 @@ void score_assessment(Assessment& a) {
     add("no_pauses", "pace", "suggestion",
         "You spoke for " + fmt("%.0f", a.speaking_time) + " s without a pause of 250 ms or more. Short pauses give listeners time to follow.",
         "pause_count", 0, ">= 1 per 30 s");
+  if (a.words && a.words->words >= 10) {
+    const auto& w = *a.words;
+    const std::string target = "<= " + fmt("%.0f", t.filler_ratio_max * 100.0) + "% of words";
+    if (w.filler_ratio > t.filler_ratio_max)
+      add("filler_words", "confidence", "suggestion",
+          std::to_string(w.filler_count) + " of your " + std::to_string(w.words) + " words were fillers such as um or uh (" +
+              fmt("%.1f", w.filler_ratio * 100.0) + "%). Replace them with a short silent pause.",
+          "filler_ratio", w.filler_ratio, target);
+    else if (w.words >= 30)
+      add("few_fillers", "confidence", "positive",
+          "Only " + fmt("%.1f", w.filler_ratio * 100.0) + "% of your words were fillers.", "filler_ratio", w.filler_ratio, target);
+    if (w.repetitions >= 3 && w.repetitions * 100 > 2 * w.words)
+      add("repetitions", "confidence", "suggestion",
+          "You repeated words " + std::to_string(w.repetitions) + " times (such as \"I I think\"). Finish the thought before you start the next phrase.",
+          "repetitions", w.repetitions, "<= 2 per 100 words");
+  }
   if (a.volume_std_db && *a.volume_std_db > 6.0)
     add("volume_unsteady", "confidence", "suggestion",
         "Your loudness varied by " + fmt("%.1f", *a.volume_std_db) + " dB from second to second. Aim for a steady, supported voice.",
@@ -169,6 +190,13 @@ void score_assessment(Assessment& a) {
     add("trailing_off", "confidence", "suggestion",
         "Your volume fell by " + fmt("%.1f", -a.volume->slope_per_min) + " dB per minute. Keep energy up to the end.",
         "volume_slope_db_per_min", a.volume->slope_per_min, ">= -3 dB/min");
+}
+
+void rescore_with_words(Assessment& a, const WordEvidence& words) {
+  a.words = words;
+  if (words.wpm) a.wpm = words.wpm;
+  a.feedback.clear();
+  score_assessment(a);
 }
 
 }  // namespace orator::dsp

@@ -83,6 +83,10 @@ std::optional<ProtocolError> apply_param(StreamParams& p, std::string_view key, 
         !all_of(value, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
       return invalid(key, "must be a BCP 47 tag such as en-US");
     p.lang = value;
+  } else if (key == "transcript") {
+    if (value != "true" && value != "false" && value != "1" && value != "0") return invalid(key, "must be true or false");
+    p.transcript = value == "true" || value == "1";
+    p.transcript_given = true;
   } else if (key == "target_text") {
     if (value.size() > kMaxTargetText) return invalid(key, "longer than 4096 bytes");
     p.target_text = value;
@@ -134,9 +138,10 @@ ClientMessage parse_client_message(std::string_view text, const StreamParams& cu
     if (value.is_string()) text_value = value.as_string();
     else if (value.is_int64()) text_value = std::to_string(value.as_int64());
     else if (value.is_uint64()) text_value = std::to_string(value.as_uint64());
+    else if (value.is_bool() && key == "transcript") text_value = value.as_bool() ? "true" : "false";
     else if (value.is_null()) continue;
     else if (key == "codec" || key == "sample_rate" || key == "channels" || key == "interval_ms" || key == "mode" ||
-             key == "session_id" || key == "lang" || key == "target_text") {
+             key == "session_id" || key == "lang" || key == "target_text" || key == "transcript") {
       msg.error = invalid(key, "has the wrong type");
       return msg;
     } else {
@@ -151,7 +156,16 @@ ClientMessage parse_client_message(std::string_view text, const StreamParams& cu
   return msg;
 }
 
-std::string ready_json(const StreamParams& p) {
+std::string_view delivery_name(TranscriptDelivery d) {
+  switch (d) {
+    case TranscriptDelivery::live: return "live";
+    case TranscriptDelivery::deferred: return "deferred";
+    case TranscriptDelivery::off: break;
+  }
+  return "off";
+}
+
+std::string ready_json(const StreamParams& p, TranscriptDelivery transcript) {
   return to_json(json::object{{"type", "ready"},
                                       {"protocol", kProtocolVersion},
                                       {"session_id", p.session_id},
@@ -160,7 +174,8 @@ std::string ready_json(const StreamParams& p) {
                                       {"channels", p.format.channels},
                                       {"interval_ms", p.interval_ms},
                                       {"mode", dsp::mode_name(p.mode)},
-                                      {"lang", p.lang}});
+                                      {"lang", p.lang},
+                                      {"transcript", delivery_name(transcript)}});
 }
 
 std::string metrics_json(const dsp::IntervalMetrics& m) {
@@ -193,7 +208,7 @@ std::string nudge_json(const dsp::Nudge& n, const dsp::NudgeInputs& in) {
     case dsp::NudgeCode::too_slow: data["wpm"] = std::lround(n.value); break;
     case dsp::NudgeCode::monotone: data["pitch_std_semitones"] = r(n.value, 2); break;
     case dsp::NudgeCode::long_pause: data["pause_duration"] = r(n.value, 2); break;
-    case dsp::NudgeCode::filler_words: data["count"] = n.value; break;
+    case dsp::NudgeCode::filler_words: data["fillers_per_min"] = r(n.value, 1); break;
   }
   return to_json(json::object{{"type", "nudge"},
                                       {"code", dsp::nudge_code_name(n.code)},
@@ -210,7 +225,52 @@ std::string error_json(std::string_view code, std::string_view message) {
   return to_json(json::object{{"type", "error"}, {"code", code}, {"message", message}});
 }
 
-std::string assessment_json(const std::string& session_id, const dsp::Assessment& a) {
+json::array words_json(std::span<const speech::Word> words) {
+  json::array out;
+  out.reserve(words.size());
+  for (const auto& w : words)
+    out.push_back(json::object{{"word", w.text}, {"start", r(w.start, 2)}, {"end", r(w.end, 2)},
+                               {"conf", r(w.confidence, 3)}, {"filler", w.filler}, {"marker", w.marker}});
+  return out;
+}
+
+json::object fluency_json(const speech::FluencyReport& f) {
+  auto tallies = [](const std::vector<speech::FillerTally>& list) {
+    json::array out;
+    for (const auto& t : list) {
+      json::array times;
+      for (double x : t.times) times.push_back(r(x, 2));
+      out.push_back(json::object{{"word", t.word}, {"count", t.count}, {"times", std::move(times)}});
+    }
+    return out;
+  };
+  json::array repetitions;
+  for (const auto& rep : f.repetitions) repetitions.push_back(json::object{{"text", rep.text}, {"t", r(rep.t, 2)}});
+  return {{"recognizer", true},
+          {"words", f.words},
+          {"lexical_words", f.lexical_words},
+          {"filler_count", f.filler_count},
+          {"filler_ratio", r(f.filler_ratio, 4)},
+          {"filler_words", tallies(f.filler_words)},
+          {"discourse_marker_count", f.marker_count},
+          {"discourse_markers", tallies(f.discourse_markers)},
+          {"repetitions", std::move(repetitions)},
+          {"speaking_time", r(f.speaking_time, 2)},
+          {"wpm", opt(f.wpm, 1)},
+          {"articulation_rate", opt(f.articulation_rate, 2)}};
+}
+
+std::string transcript_json(std::span<const speech::Word> words, bool final) {
+  std::string text;
+  for (const auto& w : words) text += (text.empty() ? "" : " ") + w.text;
+  return to_json(json::object{{"type", "transcript"}, {"final", final}, {"text", std::move(text)}, {"words", words_json(words)}});
+}
+
+std::string processing_json(std::string_view stage, std::string_view status) {
+  return to_json(json::object{{"type", "processing"}, {"stage", stage}, {"status", status}});
+}
+
+std::string assessment_json(const std::string& session_id, const dsp::Assessment& a, const speech::FluencyReport* fluency) {
   json::object pitch = a.pitch ? stat_json(*a.pitch, 1) : json::object{};
   if (a.pitch_std_semitones) pitch["std_semitones"] = r(*a.pitch_std_semitones, 2);
   json::object volume = a.volume ? stat_json(*a.volume, 5) : json::object{};
@@ -237,6 +297,7 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
     if (a.nudges[i] > 0) nudges[dsp::nudge_code_name(static_cast<dsp::NudgeCode>(i))] = a.nudges[i];
 
   json::object metrics{{"wpm", opt(a.wpm, 1)},
+                       {"wpm_source", a.words && a.words->wpm ? "words" : "syllables"},
                        {"syllables_per_sec", opt(a.syllables_per_sec, 2)},
                        {"syllable_count", a.syllable_count},
                        {"pitch", a.pitch ? json::value(std::move(pitch)) : json::value(nullptr)},
@@ -255,8 +316,8 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
       {"metrics", std::move(metrics)},
       {"scores", json::object{{"overall", a.scores.overall}, {"clarity", a.scores.clarity}, {"pace", a.scores.pace},
                               {"engagement", a.scores.engagement}, {"confidence", a.scores.confidence}}},
-      // Filler words need the recogniser, which is not part of this build yet.
-      {"fluency", json::object{{"recognizer", false}, {"filler_words", json::array{}}, {"filler_count", nullptr}}},
+      {"fluency", fluency ? json::value(fluency_json(*fluency))
+                          : json::value(json::object{{"recognizer", false}, {"filler_words", json::array{}}, {"filler_count", nullptr}})},
       {"nudges", std::move(nudges)},
       {"timeline", std::move(timeline)},
       {"feedback", std::move(feedback)}};

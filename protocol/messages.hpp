@@ -10,6 +10,12 @@
 #include "dsp/mode.hpp"
 #include "dsp/nudge_engine.hpp"
 #include "protocol/audio_decoder.hpp"
+#include "speech/fluency.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <span>
 
 namespace orator::protocol {
 
@@ -23,7 +29,13 @@ struct StreamParams {
   std::string lang = "en-US";
   std::string target_text;
   int interval_ms = 250;
+  bool transcript = false;        // the client asks for recognition
+  bool transcript_given = false;  // ... explicitly (query or start)
 };
+
+// What a stream that asked for a transcript gets (ready's "transcript").
+enum class TranscriptDelivery { off, live, deferred };
+[[nodiscard]] std::string_view delivery_name(TranscriptDelivery delivery);
 
 struct ProtocolError {
   std::string code;     // e.g. INVALID_JSON, UNSUPPORTED_CODEC
@@ -44,11 +56,19 @@ struct ClientMessage {
 [[nodiscard]] ClientMessage parse_client_message(std::string_view text, const StreamParams& current);
 
 // Server messages, serialised as compact JSON text.
-[[nodiscard]] std::string ready_json(const StreamParams& params);
+[[nodiscard]] std::string ready_json(const StreamParams& params, TranscriptDelivery transcript = TranscriptDelivery::off);
 [[nodiscard]] std::string metrics_json(const dsp::IntervalMetrics& m);
 [[nodiscard]] std::string nudge_json(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs);
 [[nodiscard]] std::string vad_json(bool speech_start, double t);
 [[nodiscard]] std::string error_json(std::string_view code, std::string_view message);
-[[nodiscard]] std::string assessment_json(const std::string& session_id, const dsp::Assessment& a);
+// `fluency`: the recogniser's report, when it ran (else recognizer: false).
+[[nodiscard]] std::string assessment_json(const std::string& session_id, const dsp::Assessment& a,
+                                          const speech::FluencyReport* fluency = nullptr);
+// Words in the wire shape {word, start, end, conf, filler, marker}.
+[[nodiscard]] boost::json::array words_json(std::span<const speech::Word> words);
+[[nodiscard]] boost::json::object fluency_json(const speech::FluencyReport& fluency);
+[[nodiscard]] std::string transcript_json(std::span<const speech::Word> words, bool final);
+// {"type":"processing","stage":"transcript","status":...}
+[[nodiscard]] std::string processing_json(std::string_view stage, std::string_view status);
 
 }  // namespace orator::protocol

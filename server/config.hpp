@@ -42,6 +42,13 @@ struct ServerConfig {
   std::size_t max_queued_uploads = 16;          // waiting for analysis; more get 503
   double max_record_seconds = 3600;             // audio kept per session created with record: true
 
+  // Speech recognition (PocketSphinx): decoders shared by live streams and
+  // background transcription jobs.
+  int asr_threads = -1;                         // -1: one per core; 0: recognition off
+  std::string asr_model_dir;                    // empty: the Debian package's
+  int asr_job_attempts = 3;                     // a job whose process died is retried this often
+  double asr_job_stale_seconds = 120;           // running jobs unheard of this long are retried
+
   // TLS (https:// and wss://): both set, or neither.
   std::string tls_cert_file;                    // PEM certificate chain
   std::string tls_key_file;                     // PEM private key

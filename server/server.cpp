@@ -16,6 +16,10 @@
 #include <vector>
 
 #include "server/api/api.hpp"
+#include "server/sessions/session_events.hpp"
+#include "server/transcription/decoder_pool.hpp"
+#include "server/transcription/transcription_jobs.hpp"
+#include "speech/recognizer.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/http_session.hpp"
 #include "server/server_context.hpp"
@@ -149,9 +153,38 @@ int run_server(const ServerConfig& config) {
     keep_running.push_back(net::make_work_guard(*loops.back()));
   }
   net::io_context& ioc = *loops.front();
+
+  // Recognition: decoders shared by live streams and background jobs. They
+  // outlive the worker pools below, whose tasks may queue jobs.
+  sessions::SessionEvents events;
+  events.subscribe([](const sessions::SessionEvent& e) {
+    spdlog::debug("session {}: {}{}{}", e.session_id, sessions::event_name(e.kind), e.detail.empty() ? "" : ": ", e.detail);
+  });
+  ctx.events = &events;
+  std::unique_ptr<transcription::DecoderPool> decoders;
+  std::unique_ptr<transcription::TranscriptionJobs> jobs;
+  if (config.asr_threads != 0) {
+    speech::RecognizerOptions options;
+    options.model_dir = config.asr_model_dir;
+    std::string error;
+    if (auto models = speech::RecognizerModels::load(options, error, config.data_dir + "/asr")) {
+      const auto n = config.asr_threads > 0 ? static_cast<std::size_t>(config.asr_threads)
+                                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+      decoders = std::make_unique<transcription::DecoderPool>(std::move(models), n);
+      jobs = std::make_unique<transcription::TranscriptionJobs>(*store, *decoders, events, ctx.config);
+      ctx.decoders = decoders.get();
+      ctx.jobs = jobs.get();
+      spdlog::info("speech recognition: {} decoders (PocketSphinx en-US)", n);
+    } else {
+      spdlog::warn("speech recognition off: {}", error);
+    }
+  } else {
+    spdlog::info("speech recognition off (--asr-threads 0)");
+  }
+
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
-  rest->attach_processing(processing, ctx.analysis);
+  rest->attach_processing(processing, ctx.analysis, jobs.get());
   ctx.store = store.get();
   ctx.workers = &workers;
   ctx.api = rest.get();

@@ -28,6 +28,13 @@ namespace orator::server {
 namespace api {
 class Api;
 }
+namespace sessions {
+class SessionEvents;
+}
+namespace transcription {
+class DecoderPool;
+class TranscriptionJobs;
+}  // namespace transcription
 namespace auth {
 class JwtSigner;
 }
@@ -60,6 +67,7 @@ struct StreamIdentity {
   // The type of a session created before the stream: it governs the stream,
   // and a stream naming another mode is refused (SESSION_MISMATCH).
   std::optional<dsp::Mode> session_mode;
+  std::optional<bool> session_transcript;  // the session's settings.transcript, when it has one
   bool persistent() const { return !session_id.empty(); }
 };
 
@@ -70,6 +78,11 @@ struct ServerContext {
   storage::Store* store = nullptr;
   storage::WorkerPool* workers = nullptr;
   api::Api* api = nullptr;
+  // Null when recognition is off (--asr-threads 0, or no models).
+  transcription::DecoderPool* decoders = nullptr;
+  // Null without storage: deferred transcripts need kept audio and a job row.
+  transcription::TranscriptionJobs* jobs = nullptr;
+  sessions::SessionEvents* events = nullptr;
   // Set when the server speaks TLS (--tls-cert/--tls-key): every connection is https/wss.
   boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;

@@ -13,6 +13,10 @@
 #include <mutex>
 
 #include "dsp/constants.hpp"
+#include "server/sessions/session_events.hpp"
+#include "server/transcription/decoder_pool.hpp"
+#include "server/transcription/transcription_jobs.hpp"
+#include "server/transcription/transcript_result.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "storage/store.hpp"
@@ -22,6 +26,10 @@ namespace orator::server {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
+
+// How long the assessment waits for a live recogniser's last words (plus
+// time for any backlog); past it the transcript is made after the stream.
+constexpr double kAsrFinishSeconds = 10;
 
 // Recording chunks are written by the worker pool, possibly out of order; the
 // final report waits for them, so a completed session has all its audio.
@@ -97,7 +105,7 @@ void StreamSession<NextLayer>::on_accept(beast::error_code ec) {
     return;
   }
   if (query_error_) reject(query_error_->code, query_error_->message + " (from the query string; send a valid start message)");
-  else send(protocol::ready_json(params_));
+  else send_ready();
   arm_idle_timer();
   do_read();
 }
@@ -111,6 +119,15 @@ void StreamSession<NextLayer>::shutdown() {
 
 template <class NextLayer>
 std::optional<protocol::ProtocolError> StreamSession<NextLayer>::apply_session_settings(protocol::StreamParams& params) const {
+  if (const auto wanted = identity_.session_transcript) {
+    if (params.transcript_given && params.transcript != *wanted) {
+      params.transcript = *wanted;
+      params.transcript_given = false;
+      return protocol::ProtocolError{"SESSION_MISMATCH", std::string("this session's settings have transcript: ") +
+                                                             (*wanted ? "true" : "false") + "; a stream into it cannot change that"};
+    }
+    params.transcript = *wanted;
+  }
   if (!identity_.session_mode) return std::nullopt;
   const auto session_mode = *identity_.session_mode;
   if (params.mode_given && params.mode != session_mode) {
@@ -122,6 +139,59 @@ std::optional<protocol::ProtocolError> StreamSession<NextLayer>::apply_session_s
   }
   params.mode = session_mode;
   return std::nullopt;
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::send_ready() {
+  decide_transcript();
+  send(protocol::ready_json(params_, delivery_));
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::decide_transcript() {
+  live_asr_.reset();
+  delivery_ = protocol::TranscriptDelivery::off;
+  if (!params_.transcript) return;
+  if (!speech::RecognizerModels::supports_language(params_.lang)) {
+    reject("UNSUPPORTED_LANGUAGE", "recognition speaks English (lang en, en-US, en-GB, ...), not '" + params_.lang +
+                                       "': this stream is analysed without a transcript");
+    return;
+  }
+  if (ctx_.decoders) {
+    if (auto lease = ctx_.decoders->try_acquire()) {
+      // Updates come from the decoder's thread: back to this strand, and
+      // only while the session lives.
+      auto weak = this->weak_from_this();
+      auto executor = ws_.get_executor();
+      live_asr_ = std::make_unique<transcription::LiveTranscription>(
+          std::move(lease), [weak, executor](speech::RecognizerUpdate update) {
+            net::post(executor, [weak, update = std::move(update)]() mutable {
+              if (auto self = weak.lock()) self->on_transcript_update(std::move(update));
+            });
+          });
+      delivery_ = protocol::TranscriptDelivery::live;
+      return;
+    }
+  }
+  // Every decoder is busy (or recognition is off): keep the audio and
+  // transcribe it after the stream, when there is somewhere to keep it.
+  if (identity_.persistent() && ctx_.jobs && ctx_.workers) delivery_ = protocol::TranscriptDelivery::deferred;
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::on_transcript_update(speech::RecognizerUpdate update) {
+  if (assessment_done_) return;
+  if (analyzer_)
+    for (const auto& w : update.finals) analyzer_->note_word(w.start, w.end, w.filler);
+  if (!update.finals.empty()) send(protocol::transcript_json(update.finals, true));
+  if (update.partial_changed) send(protocol::transcript_json(update.partial, false));
+}
+
+template <class NextLayer>
+bool StreamSession<NextLayer>::keeps_audio() const {
+  // A transcript request keeps the audio too, so the transcript can be made
+  // (or made again) from it after the stream.
+  return identity_.record || (identity_.persistent() && params_.transcript && delivery_ != protocol::TranscriptDelivery::off);
 }
 
 template <class NextLayer>
@@ -192,7 +262,7 @@ void StreamSession<NextLayer>::handle_text(std::string_view text) {
         params_ = params;
       }
       format_valid_ = true;
-      send(protocol::ready_json(params_));
+      send_ready();
       return;
     case protocol::ClientMessage::Kind::invalid:
       // A rejected start leaves the stream waiting for a valid one.
@@ -233,7 +303,7 @@ bool StreamSession<NextLayer>::ensure_analyzer() {
   dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
   analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
   audio_started_ = true;
-  if (identity_.record && ctx_.workers) {
+  if (keeps_audio() && ctx_.workers) {
     recording_writes_ = std::make_shared<RecordingWrites>();
     recording_.emplace(dsp::kAnalysisRate, ctx_.config.max_record_seconds, api::kRecordingChunkSeconds,
                        [this](protocol::PcmChunk&& chunk) { store_recording_chunk(std::move(chunk)); });
@@ -265,13 +335,59 @@ void StreamSession<NextLayer>::finalise(bool completed) {
     analyzer_ = std::make_unique<dsp::StreamAnalyzer>(
         ctx_.analysis, dsp::AnalyzerConfig{params_.mode, decoder_ ? decoder_->output_rate() : 16000, params_.interval_ms}, sink());
   }
-  const dsp::Assessment a = analyzer_->finish(completed);
+  if (live_asr_ && !asr_lagging_) {
+    // The recogniser still holds the last utterance: wait for its words, at
+    // most kAsrFinishSeconds (then the transcript is made after the stream).
+    assessment_pending_ = true;
+    auto weak = this->weak_from_this();
+    auto executor = ws_.get_executor();
+    live_asr_->finish([weak, executor, completed](std::vector<speech::Word> words, bool ok) {
+      net::post(executor, [weak, completed, ok, words = std::move(words)]() mutable {
+        if (auto self = weak.lock()) self->complete_finalise(completed, ok ? std::optional(std::move(words)) : std::nullopt);
+      });
+    });
+    // Audio still queued for the decoder gets time too (a client may send
+    // faster than real time), at a pessimistic two seconds per second.
+    const double wait = kAsrFinishSeconds + 2.0 * live_asr_->backlog_seconds();
+    idle_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(wait)));
+    idle_timer_.async_wait([self = this->shared_from_this(), completed](beast::error_code ec) {
+      if (!ec) self->complete_finalise(completed, std::nullopt);  // holds the session until then
+    });
+    return;
+  }
+  complete_finalise(completed, std::nullopt);
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::complete_finalise(bool completed, std::optional<std::vector<speech::Word>> words) {
+  if (assessment_done_) return;
+  assessment_done_ = true;
+  assessment_pending_ = false;
+  idle_timer_.cancel();
+  dsp::Assessment a = analyzer_->finish(completed);
   if (recording_) recording_->flush();
-  spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}", params_.session_id,
-               completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall);
-  std::string report = protocol::assessment_json(params_.session_id, a);
-  if (identity_.persistent()) store_final(a, report);
-  if (!dead_) send(std::move(report), /*final_message=*/true);
+  std::optional<transcription::TranscriptResult> transcript;
+  if (words) {
+    transcript = transcription::make_transcript(*words, params_.session_id, identity_.user_id, params_.lang, "live",
+                                                api::Api::now_ms());
+    dsp::rescore_with_words(a, transcript->evidence);
+  }
+  // Asked for, not made live, and the audio is kept: a background job makes it.
+  const bool queue_transcription = params_.transcript && !words && recording_ && ctx_.jobs;
+  spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}{}", params_.session_id,
+               completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall,
+               transcript ? fmt::format(", {} words", transcript->fluency.words) : std::string());
+  std::string report = protocol::assessment_json(params_.session_id, a, transcript ? &transcript->fluency : nullptr);
+  if (identity_.persistent())
+    store_final(a, report, transcript ? std::optional(transcript->record) : std::nullopt, queue_transcription);
+  if (ctx_.events && identity_.persistent())
+    ctx_.events->publish({completed ? sessions::SessionEventKind::finished : sessions::SessionEventKind::interrupted,
+                          identity_.session_id, identity_.user_id, {}});
+  live_asr_.reset();
+  if (dead_) return;
+  send(std::move(report), /*final_message=*/true);
+  if (queue_transcription) send(protocol::processing_json("transcript", "queued"), /*final_message=*/true);
+  if (close_after_writes_ && !writing_) do_close();
 }
 
 template <class NextLayer>
@@ -286,17 +402,25 @@ void StreamSession<NextLayer>::store_checkpoint() {
 }
 
 template <class NextLayer>
-void StreamSession<NextLayer>::store_final(const dsp::Assessment& a, const std::string& report_json) {
+void StreamSession<NextLayer>::store_final(const dsp::Assessment& a, const std::string& report_json,
+                                           std::optional<storage::TranscriptRecord> transcript, bool queue_transcription) {
   if (!ctx_.workers) return;
   storage::Store* store = ctx_.store;
   const std::string id = identity_.session_id;
   storage::SessionOutcome outcome{a.completed ? "completed" : "interrupted", a.duration, a.speaking_time,
                                   a.scores.overall, a.scores.clarity, a.scores.pace, a.scores.engagement,
                                   a.scores.confidence, report_json, 0, std::string(dsp::mode_name(a.mode))};
-  if (!ctx_.workers->submit([store, id, outcome, writes = recording_writes_]() mutable {
+  auto* jobs = ctx_.jobs;
+  if (!ctx_.workers->submit([store, id, outcome, writes = recording_writes_, transcript = std::move(transcript), jobs,
+                             queue_transcription]() mutable {
         if (writes) writes->wait_idle();
         outcome.ended_at = api::Api::now_ms();
         store->finish_session(id, outcome);
+        if (transcript) store->save_transcript(*transcript);
+        if (queue_transcription) {
+          store->enqueue_job(id, "deferred", api::Api::now_ms());
+          jobs->wake();
+        }
       }))
     spdlog::error("stream {}: database queue full; the report was not stored (its last checkpoint stays)", id);
 }
@@ -326,11 +450,9 @@ void StreamSession<NextLayer>::store_recording_chunk(protocol::PcmChunk&& chunk)
 template <class NextLayer>
 void StreamSession<NextLayer>::finish(bool completed, CloseCode code, std::string_view reason) {
   if (finished_) return;
-  finalise(completed);
-  if (dead_) return;
-  close_after_writes_ = code;
+  close_after_writes_ = code;  // before finalise: a finalise that completes at once closes
   close_reason_ = reason;
-  if (!writing_) do_close();
+  finalise(completed);
 }
 
 template <class NextLayer>
@@ -388,7 +510,7 @@ void StreamSession<NextLayer>::on_write(beast::error_code ec, std::size_t) {
   queue_.pop_front();
   if (dead_) return;  // abandoned while this write was in flight
   if (!queue_.empty()) do_write();
-  else if (close_after_writes_) do_close();
+  else if (close_after_writes_ && !assessment_pending_) do_close();
 }
 
 template <class NextLayer>
@@ -403,7 +525,7 @@ void StreamSession<NextLayer>::discard_queue() {
 
 template <class NextLayer>
 void StreamSession<NextLayer>::do_close() {
-  if (dead_ || !close_after_writes_) return;
+  if (dead_ || !close_after_writes_ || assessment_pending_) return;
   const websocket::close_reason reason(*close_after_writes_, close_reason_);
   close_after_writes_.reset();
   dead_ = true;
@@ -433,6 +555,11 @@ void StreamSession<NextLayer>::on_metrics(const dsp::IntervalMetrics& metrics) {
 template <class NextLayer>
 void StreamSession<NextLayer>::on_analysis_audio(std::span<const float> samples16k) {
   if (recording_) recording_->append(samples16k);
+  if (live_asr_ && !asr_lagging_ && !live_asr_->push(samples16k)) {
+    asr_lagging_ = true;
+    spdlog::warn("stream {}: the recogniser fell behind; the transcript will be made after the stream", params_.session_id);
+    send(protocol::processing_json("transcript", recording_ ? "queued" : "failed"));
+  }
 }
 
 template class StreamSession<PlainStream>;

@@ -26,7 +26,9 @@
 #include "server/http_handler.hpp"
 #include "server/server_context.hpp"
 #include "server/stream_route.hpp"
+#include "server/transcription/live_transcription.hpp"
 #include "server/transport.hpp"
+#include "storage/store.hpp"
 
 namespace orator::server {
 
@@ -63,11 +65,20 @@ class StreamSession final : public LiveStream,
   void finish(bool completed, CloseCode code, std::string_view reason);
   // Ends the stream without sending anything (the peer is gone).
   void abandon(std::string_view why);
+  // Finalising waits for a live recogniser to finish its words (bounded),
+  // then complete_finalise makes, stores and sends the assessment once.
   void finalise(bool completed);
+  void complete_finalise(bool completed, std::optional<std::vector<speech::Word>> words);
+  // Decides what a stream that asks for a transcript gets (ready's "transcript").
+  void decide_transcript();
+  void send_ready();
+  void on_transcript_update(speech::RecognizerUpdate update);
+  [[nodiscard]] bool keeps_audio() const;
   void reject(std::string_view code, std::string_view message);  // counts toward the error limit
   // Persistence, on the database worker pool (never blocking the strand).
   void store_checkpoint();
-  void store_final(const dsp::Assessment& assessment, const std::string& report_json);
+  void store_final(const dsp::Assessment& assessment, const std::string& report_json,
+                   std::optional<storage::TranscriptRecord> transcript, bool queue_transcription);
   void store_recording_chunk(protocol::PcmChunk&& chunk);
 
   void send(std::string message, bool final_message = false);
@@ -101,6 +112,13 @@ class StreamSession final : public LiveStream,
   int errors_ = 0;
   std::optional<protocol::RecordingBuffer> recording_;  // record: true sessions
   std::shared_ptr<RecordingWrites> recording_writes_;
+
+  // Recognition (docs/protocol.md, "transcript").
+  protocol::TranscriptDelivery delivery_ = protocol::TranscriptDelivery::off;
+  std::unique_ptr<transcription::LiveTranscription> live_asr_;
+  bool asr_lagging_ = false;          // the recogniser fell behind: transcribed after the stream instead
+  bool assessment_pending_ = false;   // finalised, waiting for the recogniser's last words
+  bool assessment_done_ = false;
 
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;

@@ -2,6 +2,8 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/ckd_alloc.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 #include <sphinxbase/err.h>
 
 #include <algorithm>
@@ -133,6 +135,7 @@ struct StreamRecognizer::Impl {
   std::int64_t next_partial = 0;
 
   RecognizerUpdate pending;
+  std::vector<mfcc_t> initial_cmn;
 
   explicit Impl(std::shared_ptr<const RecognizerModels> m) : models(std::move(m)) {
     std::vector<char*> argv;
@@ -146,6 +149,11 @@ struct StreamRecognizer::Impl {
       throw std::runtime_error("speech decoder could not be created (model files unreadable?)");
     }
     mix_in_hesitations();
+    // The live cepstral mean adapts to each speaker and would carry over to
+    // the decoder's next stream: keep its start value to restore on reset.
+    cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
+    initial_cmn.resize(static_cast<std::size_t>(cmn->veclen));
+    cmn_live_get(cmn, initial_cmn.data());
   }
 
   void mix_in_hesitations() {
@@ -292,6 +300,7 @@ void StreamRecognizer::reset() {
     ps_end_utt(m.ps);
     m.in_utterance = false;
   }
+  cmn_live_set(ps_get_feat(m.ps)->cmn_struct, m.initial_cmn.data());
   m.frame_fill = 0;
   m.frames_seen = 0;
   m.preroll.clear();

@@ -30,7 +30,7 @@ struct RecognizerOptions {
   // Weight of a uniform model of hesitations (um, uh, er, ah, hmm, mm)
   // interpolated with the language model, so they may stand anywhere rather
   // than only where the model expects them (measured in docs/performance.md).
-  double hesitation_probability = 0.002;
+  double hesitation_probability = 0.0005;
   double silence_probability = 0.005;
   double word_insertion_penalty = 0.65;
   double language_weight = 6.5;
@@ -80,9 +80,10 @@ class StreamRecognizer {
   void push(std::span<const float> samples16k);
   // Ends the running utterance (end of stream). push() may follow (a new utterance).
   void finish();
-  // Forgets the stream (any running utterance is dropped): the decoder is
-  // ready for another stream whose time starts at 0. Loading a decoder costs
-  // about a second; resetting one costs nothing.
+  // Forgets the stream (any running utterance is dropped, the speaker
+  // adaptation of the cepstral mean is undone): the decoder is ready for
+  // another stream whose time starts at 0, and decodes it as a new decoder
+  // would. Loading a decoder costs about a second; resetting one, nothing.
   void reset();
   // What changed since the last call.
   [[nodiscard]] RecognizerUpdate take_update();

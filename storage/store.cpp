@@ -130,6 +130,13 @@ std::optional<SessionRecord> Store::find_session(const std::string& user_id, con
   return session_from(rows[0]);
 }
 
+std::optional<SessionRecord> Store::find_session_for_job(const std::string& id) {
+  const SqlValue p[] = {id};
+  const auto rows = pool_->acquire()->query(sql({"SELECT ", kSessionColumns, " FROM sessions WHERE id = $1"}), p);
+  if (rows.empty()) return std::nullopt;
+  return session_from(rows[0]);
+}
+
 SessionPage Store::list_sessions(const std::string& user_id, const SessionFilter& f, int page, int limit) {
   page = std::max(page, 1);
   limit = std::clamp(limit, 1, 100);
@@ -382,7 +389,7 @@ std::optional<Job> Store::latest_job(const std::string& user_id, const std::stri
   const SqlValue p[] = {session_id, user_id, kind};
   const auto rows = pool_->acquire()->query(
       "SELECT j.id, j.session_id, j.kind, j.status, j.attempts, j.error, j.created_at, j.updated_at FROM jobs j "
-      "JOIN sessions s ON s.id = j.session_id WHERE j.session_id = $1 AND s.user_id = $2 AND j.kind = $3 "
+      "JOIN sessions s ON s.id = j.session_id WHERE j.session_id = $1 AND s.user_id = $2 AND ($3 = '' OR j.kind = $3) "
       "ORDER BY j.created_at DESC, j.id DESC LIMIT 1", p);
   if (rows.empty()) return std::nullopt;
   return job_from(rows[0]);

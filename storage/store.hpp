@@ -117,6 +117,9 @@ class Store {
 
   // Sessions.
   SessionRecord create_session(const SessionRecord& session);
+  // Not scoped by user: for background jobs that carry a session id, never
+  // for anything a request names.
+  std::optional<SessionRecord> find_session_for_job(const std::string& id);
   std::optional<SessionRecord> find_session(const std::string& user_id, const std::string& id);
   SessionPage list_sessions(const std::string& user_id, const SessionFilter& filter, int page, int limit);
   bool delete_session(const std::string& user_id, const std::string& id);
@@ -158,6 +161,7 @@ class Store {
   // Running jobs not heard from since `stale_before`: queued again, or failed
   // with a reason once they have had `max_attempts`. Returns how many.
   int recover_stale_jobs(std::int64_t stale_before, int max_attempts, std::int64_t now);
+  // The newest job of `kind` (empty: of any kind) for a session of the user's.
   std::optional<Job> latest_job(const std::string& user_id, const std::string& session_id, const std::string& kind);
 
   // Refresh tokens (stored hashed).

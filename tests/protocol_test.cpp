@@ -101,6 +101,8 @@ TEST(Messages, StartOverridesAndValidates) {
                        Bad{R"({"type":"start","mode":"karaoke"})", "INVALID_PARAMETER"},
                        Bad{R"({"type":"start","session_id":"a b'; DROP TABLE x;--"})", "INVALID_PARAMETER"},
                        Bad{R"({"type":"start","codec":true})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","transcript":"maybe"})", "INVALID_PARAMETER"},
+                       Bad{R"({"type":"start","transcript":[true]})", "INVALID_PARAMETER"},
                        Bad{R"({"type":"nope"})", "UNKNOWN_MESSAGE_TYPE"},
                        Bad{R"({"codec":"f32"})", "INVALID_MESSAGE"},
                        Bad{R"("start")", "INVALID_MESSAGE"},
@@ -109,6 +111,10 @@ TEST(Messages, StartOverridesAndValidates) {
     EXPECT_EQ(r.kind, protocol::ClientMessage::Kind::invalid) << b.text;
     EXPECT_EQ(r.error.code, b.code) << b.text;
   }
+  const auto asks = protocol::parse_client_message(R"({"type":"start","transcript":true})", base);
+  EXPECT_TRUE(asks.params.transcript && asks.params.transcript_given);
+  EXPECT_FALSE(protocol::parse_client_message(R"({"type":"start","transcript":"false"})", base).params.transcript);
+  EXPECT_FALSE(base.transcript_given);
   EXPECT_EQ(protocol::parse_client_message(R"({"type":"stop"})", base).kind, protocol::ClientMessage::Kind::stop);
   EXPECT_EQ(protocol::parse_client_message(R"({"eof":1})", base).kind, protocol::ClientMessage::Kind::stop);
 }

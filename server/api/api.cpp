@@ -23,6 +23,7 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
   add_analytics_routes();
   add_upload_routes();
   add_recording_routes();
+  add_transcript_routes();
 }
 
 std::int64_t Api::now_ms() {

@@ -19,6 +19,10 @@
 #include "storage/store.hpp"
 #include "storage/worker_pool.hpp"
 
+namespace orator::server::transcription {
+class TranscriptionJobs;
+}
+
 namespace orator::server::api {
 
 class Api {
@@ -26,10 +30,13 @@ class Api {
   Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config,
       auth::ScryptParams password_params = {});
 
-  // Uploads are analysed on `pool` (not the database workers) with `analysis`.
-  void attach_processing(storage::WorkerPool& pool, std::shared_ptr<const dsp::AnalysisContext> analysis) {
+  // Uploads are analysed on `pool` (not the database workers) with `analysis`;
+  // with `jobs` (recognition on) their audio is kept and transcribed too.
+  void attach_processing(storage::WorkerPool& pool, std::shared_ptr<const dsp::AnalysisContext> analysis,
+                         transcription::TranscriptionJobs* jobs = nullptr) {
     processing_ = &pool;
     analysis_ = std::move(analysis);
+    jobs_ = jobs;
   }
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
@@ -51,6 +58,8 @@ class Api {
   void add_analytics_routes();
   void add_upload_routes();
   void add_recording_routes();
+  void add_transcript_routes();
+  storage::TranscriptRecord transcript_or_explain(const std::string& user_id, const std::string& session_id);
 
   storage::Store& store_;
   const auth::JwtSigner& signer_;
@@ -60,6 +69,7 @@ class Api {
   RateLimiter user_limiter_, credential_limiter_;
   Router router_;
   storage::WorkerPool* processing_ = nullptr;
+  transcription::TranscriptionJobs* jobs_ = nullptr;
   std::shared_ptr<const dsp::AnalysisContext> analysis_;
 };
 

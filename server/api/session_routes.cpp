@@ -70,6 +70,26 @@ void Api::add_session_routes() {
   router_.add("GET", "/v1/sessions", user, [this](ApiRequest& req) {
     const int page = req.int_param("page", 1, 1, 1000000);
     const int limit = req.int_param("limit", 20, 1, 100);
+    if (auto q = req.query_value("q")) {
+      // Full-text search over the user's transcripts.
+      if (q->empty() || q->size() > 200) throw validation_error("q must be 1-200 characters", {{"field", "q"}});
+      const std::string sort = req.query_value("sort").value_or("relevance");
+      if (sort != "relevance" && sort != "date" && sort != "score")
+        throw validation_error("sort must be relevance, date or score", {{"field", "sort"}});
+      const auto found = store_.search_transcripts(req.user_id, *q, sort, page, limit);
+      json::array data;
+      for (const auto& hit : found.hits) {
+        auto s = session_json(hit.session, req);
+        s["snippet"] = hit.snippet;
+        s["rank"] = hit.rank;
+        data.push_back(std::move(s));
+      }
+      ApiResponse r;
+      r.body = json::object{{"data", std::move(data)},
+                            {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", found.total},
+                                                        {"pages", (found.total + limit - 1) / limit}}}};
+      return r;
+    }
     storage::SessionFilter f;
     if (auto v = req.query_value("status")) {
       if (*v != "created" && *v != "live" && *v != "completed" && *v != "interrupted" && *v != "processing" && *v != "failed")

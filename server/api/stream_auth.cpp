@@ -4,6 +4,8 @@
 #include "server/api/stream_auth.hpp"
 #include "server/server_context.hpp"
 
+#include <boost/json.hpp>
+
 #include "dsp/mode.hpp"
 
 namespace orator::server::api {
@@ -47,6 +49,10 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     out.identity.session_id = s->id;
     out.identity.record = s->record;
     out.identity.session_mode = dsp::parse_mode(s->mode);
+    boost::system::error_code ec;
+    const auto settings = boost::json::parse(s->settings, ec);
+    if (const auto* t = !ec && settings.is_object() ? settings.as_object().if_contains("transcript") : nullptr; t && t->is_bool())
+      out.identity.session_transcript = t->as_bool();
   } else {
     storage::SessionRecord s;
     s.id = random_id();

@@ -10,6 +10,7 @@
 #include "dsp/constants.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
+#include "server/transcription/transcription_jobs.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -28,7 +29,7 @@ struct UploadSink final : dsp::AnalysisSink {
 
 void analyse_recording(storage::Store& store, const std::shared_ptr<const dsp::AnalysisContext>& analysis,
                        const std::string& id, dsp::Mode mode, const std::string& body, double max_seconds,
-                       std::optional<double> record_seconds) {
+                       std::optional<double> record_seconds, transcription::TranscriptionJobs* jobs) {
   const auto audio = protocol::decode_audio_file(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), max_seconds);
   if (!audio.ok()) {
@@ -47,6 +48,10 @@ void analyse_recording(storage::Store& store, const std::shared_ptr<const dsp::A
   store.finish_session(id, {"completed", a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
                             a.scores.engagement, a.scores.confidence, protocol::assessment_json(id, a), Api::now_ms(), {}});
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", id, a.duration, a.scores.overall);
+  if (jobs && sink.recording) {  // words come from the durable queue, like a deferred stream's
+    store.enqueue_job(id, "upload", Api::now_ms());
+    jobs->wake();
+  }
 }
 
 }  // namespace
@@ -65,11 +70,14 @@ void Api::add_upload_routes() {
     storage::Store* store = &store_;
     const auto analysis = analysis_;
     const double max_seconds = config_.max_stream_seconds;
-    const auto record_seconds = s->record ? std::optional<double>(config_.max_record_seconds) : std::nullopt;
+    // The audio is kept when asked, and for transcription when recognition is on.
+    const auto record_seconds =
+        s->record || jobs_ ? std::optional<double>(config_.max_record_seconds) : std::nullopt;
+    auto* jobs = jobs_;
     const std::string id = s->id;
-    const bool queued = processing_->submit([store, analysis, id, mode, body, max_seconds, record_seconds] {
+    const bool queued = processing_->submit([store, analysis, id, mode, body, max_seconds, record_seconds, jobs] {
       try {
-        analyse_recording(*store, analysis, id, mode, *body, max_seconds, record_seconds);
+        analyse_recording(*store, analysis, id, mode, *body, max_seconds, record_seconds, jobs);
       } catch (const std::exception& e) {
         spdlog::error("upload {}: {}", id, e.what());
         store->set_session_status(id, "failed", std::string("internal error while analysing the recording"));

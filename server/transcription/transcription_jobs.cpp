@@ -1,0 +1,106 @@
+#include "server/transcription/transcription_jobs.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "protocol/audio_file.hpp"
+#include "server/api/api.hpp"
+#include "server/api/recordings.hpp"
+#include "server/server_context.hpp"
+#include "server/transcription/transcript_result.hpp"
+
+namespace orator::server::transcription {
+namespace {
+constexpr auto kPoll = std::chrono::seconds(1);
+constexpr std::int64_t kRecoverEveryMs = 30'000;
+constexpr auto kHeartbeat = std::chrono::seconds(20);
+}  // namespace
+
+TranscriptionJobs::TranscriptionJobs(storage::Store& store, DecoderPool& decoders, const sessions::SessionEvents& events,
+                                     const ServerConfig& config)
+    : store_(store), decoders_(decoders), events_(events), config_(config), worker_id_("instance-" + random_id()) {
+  thread_ = std::thread([this] { run(); });
+}
+
+TranscriptionJobs::~TranscriptionJobs() {
+  stopping_ = true;
+  wake();
+  thread_.join();
+}
+
+void TranscriptionJobs::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void TranscriptionJobs::run() {
+  std::int64_t next_recovery = 0;
+  while (!stopping_) {
+    try {
+      const std::int64_t now = api::Api::now_ms();
+      if (now >= next_recovery) {
+        const auto stale_before = now - static_cast<std::int64_t>(config_.asr_job_stale_seconds * 1000);
+        if (const int n = store_.recover_stale_jobs(stale_before, config_.asr_job_attempts, now); n > 0)
+          spdlog::warn("{} transcription jobs lost their worker: queued again or failed", n);
+        next_recovery = now + kRecoverEveryMs;
+      }
+      std::optional<storage::Job> job;
+      auto lease = decoders_.acquire_for(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll));
+      if (lease) job = store_.claim_job(worker_id_, api::Api::now_ms());
+      if (lease && job) {
+        process(*job, *lease);
+        continue;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("transcription jobs: {}", e.what());
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, kPoll, [this] { return woken_ || stopping_.load(); });
+    woken_ = false;
+  }
+}
+
+void TranscriptionJobs::process(const storage::Job& job, DecoderLease& lease) {
+  auto fail = [&](const std::string& why) {
+    spdlog::warn("transcription of session {} failed: {}", job.session_id, why);
+    store_.complete_job(job.id, "failed", why, api::Api::now_ms());
+  };
+  const auto session = store_.find_session_for_job(job.session_id);
+  if (!session) return fail("the session was deleted");
+  const auto chunks = store_.recording_chunks(session->user_id, session->id);
+  if (chunks.empty()) return fail("no audio was kept for this session");
+  const auto wav = api::wav_from_chunks(chunks);
+  if (!wav) return fail("the kept audio is corrupt");
+  const auto audio = protocol::decode_audio_file(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wav->data()), wav->size()), 24 * 3600.0);
+  if (!audio.ok()) return fail("the kept audio could not be read: " + audio.error);
+
+  auto words = std::make_shared<std::promise<std::optional<std::vector<speech::Word>>>>();
+  auto result = words->get_future();
+  const bool queued = lease.post([samples = audio.samples, words](speech::StreamRecognizer* rec) {
+    if (!rec) return words->set_value(std::nullopt);
+    rec->reset();
+    rec->push(samples);
+    rec->finish();
+    words->set_value(std::move(rec->take_update().finals));
+  });
+  if (!queued) return fail("the server is stopping");
+  while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
+  auto got = result.get();
+  if (!got) return fail("the speech decoder could not be loaded");
+
+  auto t = make_transcript(*got, session->id, session->user_id, "en-US", job.kind, api::Api::now_ms());
+  store_.save_transcript(t.record);
+  if (const auto& report = session->report ? session->report : session->checkpoint) {
+    if (auto merged = report_with_fluency(*report, t.fluency)) store_.update_report(session->id, *merged);
+  }
+  store_.complete_job(job.id, "done", std::nullopt, api::Api::now_ms());
+  spdlog::info("session {} transcribed ({}): {} words, {} fillers", session->id, job.kind, t.fluency.words, t.fluency.filler_count);
+  events_.publish({sessions::SessionEventKind::transcript_ready, session->id, session->user_id, job.kind});
+}
+
+}  // namespace orator::server::transcription

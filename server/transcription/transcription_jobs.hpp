@@ -1,0 +1,49 @@
+#pragma once
+// Durable background transcription: sessions whose transcript could not be
+// made live (every decoder busy, an upload, POST /transcribe) have their
+// audio kept and a job row queued. One runner thread per instance claims
+// jobs from the shared database (several instances on one PostgreSQL share
+// the queue), borrows a decoder slot, transcribes the kept audio, stores the
+// transcript, joins its fluency to the stored report and announces
+// transcript_ready. A job whose process died is retried (--asr-job-attempts),
+// then failed with a reason. Thread-safe.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server/config.hpp"
+#include "server/sessions/session_events.hpp"
+#include "server/transcription/decoder_pool.hpp"
+#include "storage/store.hpp"
+
+namespace orator::server::transcription {
+
+class TranscriptionJobs {
+ public:
+  TranscriptionJobs(storage::Store& store, DecoderPool& decoders, const sessions::SessionEvents& events, const ServerConfig& config);
+  ~TranscriptionJobs();  // stops after the job in hand
+  TranscriptionJobs(const TranscriptionJobs&) = delete;
+  TranscriptionJobs& operator=(const TranscriptionJobs&) = delete;
+
+  // A job was queued by this instance: look now rather than at the next poll.
+  void wake();
+
+ private:
+  void run();
+  void process(const storage::Job& job, DecoderLease& lease);
+
+  storage::Store& store_;
+  DecoderPool& decoders_;
+  const sessions::SessionEvents& events_;
+  const ServerConfig& config_;
+  std::string worker_id_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace orator::server::transcription
