@@ -59,6 +59,26 @@ async function authenticate(create) {
 let stream = null;
 let live = null;  // per-stream view state
 
+// Words as text, with hesitations and discourse markers marked.
+function wordNodes(words) {
+  const nodes = [];
+  for (const w of words) {
+    if (nodes.length) nodes.push(' ');
+    nodes.push(w.filler || w.marker ? el('mark', { className: w.filler ? 'filler' : 'marker', textContent: w.word,
+                                                   title: w.filler ? 'filler word' : 'discourse marker used as a filler' })
+                                   : w.word);
+  }
+  return nodes;
+}
+
+function showTranscriptState(delivery) {
+  const box = $('live-transcript');
+  box.hidden = !delivery || delivery === 'off';
+  box.dataset.delivery = delivery || 'off';
+  $('transcript-state').textContent = delivery === 'deferred'
+    ? 'Every recogniser is busy: your transcript will be made after you stop.' : '';
+}
+
 function resetLive() {
   live = { pitch: [], metrics: 0, started: performance.now(), assessment: null, speakingSeen: false };
   $('live').dataset.metrics = '0';
@@ -66,6 +86,9 @@ function resetLive() {
   $('speaking').dataset.on = 'false';
   $('volume-bar').style.width = '0';
   for (const id of ['pitch', 'wpm', 'volume-db']) $(id).textContent = '–';
+  $('transcript-final').replaceChildren();
+  $('transcript-partial').replaceChildren();
+  showTranscriptState('off');
   drawPitchTrace(0);
 }
 
@@ -98,6 +121,20 @@ function onStreamMessage(msg) {
     case 'ready':
       $('codec').textContent = `${msg.codec} · ${msg.sample_rate} Hz`;
       $('live').dataset.codec = msg.codec;
+      showTranscriptState(msg.transcript);
+      break;
+    case 'transcript':
+      if (msg.final) {
+        $('transcript-final').append(...wordNodes(msg.words), ' ');
+        $('transcript-partial').replaceChildren();
+      } else {
+        $('transcript-partial').replaceChildren(...wordNodes(msg.words));
+      }
+      break;
+    case 'processing':
+      $('transcript-state').textContent = msg.status === 'queued'
+        ? 'The transcript will be ready in a moment: it is being made after the stream.'
+        : `Transcript: ${msg.status}`;
       break;
     case 'metrics': {
       const m = msg.data;
@@ -137,7 +174,8 @@ async function startPractice() {
   $('status').textContent = 'Starting…';
   resetLive();
   stream = new LiveStream(
-    { mode: $('mode').value, codec: $('use-opus').checked ? 'opus' : 'f32', record: $('record').checked, title: 'Practice' },
+    { mode: $('mode').value, codec: $('use-opus').checked ? 'opus' : 'f32', record: $('record').checked, title: 'Practice',
+      transcript: $('transcript').checked },
     {
       onMessage: onStreamMessage,
       onDropped: (n) => { $('status').textContent = `Network is slow: ${n} audio frames dropped`; },
@@ -214,6 +252,39 @@ function renderReport(a, session) {
   $('feedback').replaceChildren(...a.feedback.map((f) => el('li', { className: f.severity, textContent: f.message })));
   $('recording').hidden = !session.record;
   if (session.record) loadRecording(session.id);
+  renderFluency(a.fluency);
+  loadTranscript(session.id);
+}
+
+function renderFluency(f) {
+  $('fluency').hidden = !f || !f.recognizer;
+  if ($('fluency').hidden) return;
+  const stat = (label, value, id) => el('div', {}, [el('div', { className: 'label', textContent: label }),
+                                                     el('div', { className: 'big', textContent: value, id })]);
+  $('fluency-stats').replaceChildren(
+    stat('Words', String(f.words), 'stat-words'),
+    stat('Fillers', `${f.filler_count} (${(f.filler_ratio * 100).toFixed(1)}%)`, 'stat-fillers'),
+    stat('Repetitions', String(f.repetitions.length), 'stat-repetitions'),
+    stat('Articulation', f.articulation_rate === null ? '–' : `${f.articulation_rate.toFixed(1)} syl/s`, 'stat-articulation'));
+  const tally = (list) => list.map((t) => `"${t.word}" ×${t.count} (at ${t.times.map((x) => x.toFixed(1) + ' s').join(', ')})`);
+  const lines = [...tally(f.filler_words).map((s) => 'Filler ' + s),
+                 ...tally(f.discourse_markers).map((s) => 'Used as a filler: ' + s),
+                 ...f.repetitions.map((r) => `Repeated "${r.text}" at ${r.t.toFixed(1)} s`)];
+  $('fluency-details').replaceChildren(...(lines.length ? lines : ['No fillers or repetitions.']).map((t) => el('li', { textContent: t })));
+}
+
+// The stored transcript (made live, or after the stream: then it may still be on its way).
+async function loadTranscript(id, attempt = 0) {
+  $('transcript-section').hidden = true;
+  try {
+    const t = await call('GET', `/v1/sessions/${id}/transcript`);
+    if (shownReport !== id) return;
+    $('report-transcript').replaceChildren(...wordNodes(t.words));
+    $('transcript-section').hidden = false;
+  } catch (e) {
+    // 409: still being made; look again shortly (a minute at most).
+    if (e.status === 409 && attempt < 30 && shownReport === id) setTimeout(() => loadTranscript(id, attempt + 1), 2000);
+  }
 }
 
 async function loadRecording(id) {

@@ -20,8 +20,8 @@ function opusConfig(sampleRate) {
 
 export class LiveStream {
   // handlers: onMessage(msg), onClose({code, reason}), onDropped(count)
-  constructor({ mode, codec, record, title }, handlers) {
-    this.options = { mode, codec, record, title };
+  constructor({ mode, codec, record, title, transcript }, handlers) {
+    this.options = { mode, codec, record, title, transcript };
     this.handlers = handlers;
     this.dropped = 0;
     this.stopping = false;
@@ -43,7 +43,8 @@ export class LiveStream {
     this.session = await call('POST', '/v1/sessions', { type: mode, record, title });
     const token = await streamToken();
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const query = new URLSearchParams({ access_token: token, codec: this.codec, sample_rate: String(rate), channels: '1', mode });
+    const query = new URLSearchParams({ access_token: token, codec: this.codec, sample_rate: String(rate), channels: '1', mode,
+                                        transcript: String(Boolean(this.options.transcript)) });
     this.ws = new WebSocket(`${scheme}//${location.host}/v1/sessions/${this.session.id}/stream?${query}`);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onmessage = (e) => {

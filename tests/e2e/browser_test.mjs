@@ -127,8 +127,13 @@ async function practise(page, expectedCodec, metrics) {
   await page.click('#start');
   await page.waitForFunction((n) => Number(document.getElementById('live').dataset.metrics) >= n, metrics,
                              { timeout: 30000 });
+  // The live transcript (asked for by default) shows words while speaking.
+  await page.waitForFunction(() => document.getElementById('transcript-final').textContent.trim() ||
+                                   document.getElementById('transcript-partial').textContent.trim(), null, { timeout: 30000 });
   await page.screenshot({ path: join(outDir, `live-${expectedCodec}.png`), fullPage: true });
   const live = await page.evaluate(() => ({
+    delivery: document.getElementById('live-transcript').dataset.delivery,
+    transcriptShown: !document.getElementById('live-transcript').hidden,
     codec: document.getElementById('live').dataset.codec,
     speakingSeen: document.getElementById('live').dataset.speakingSeen,
     pitch: document.getElementById('pitch').textContent,
@@ -142,6 +147,7 @@ async function practise(page, expectedCodec, metrics) {
   check(pitch >= 60 && pitch <= 400, `live pitch is a voice pitch (${live.pitch})`);
   check(volume > -60 && volume < 0, `live volume is plausible (${live.volume})`);
   check(live.tracePoints >= 5, 'the pitch trace is drawn');
+  check(live.delivery === 'live' && live.transcriptShown, `the live transcript is shown (${live.delivery})`);
 
   await page.click('#stop');
   await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
@@ -155,6 +161,16 @@ async function practise(page, expectedCodec, metrics) {
     feedback: document.querySelectorAll('#feedback li').length,
     title: document.getElementById('report-title').textContent,
   }));
+  // Fluency from the recogniser, and the stored transcript with its fillers marked.
+  await page.waitForSelector('#transcript-section:not([hidden])', { timeout: 20000 });
+  const fluency = await page.evaluate(() => ({
+    shown: !document.getElementById('fluency').hidden,
+    words: Number(document.getElementById('stat-words')?.textContent),
+    transcriptWords: document.getElementById('report-transcript').textContent.trim().split(/\s+/).length,
+  }));
+  console.log(`  transcript: ${fluency.words} words in the fluency section, ${fluency.transcriptWords} in the transcript`);
+  check(fluency.shown && fluency.words > 0, 'the report has a fluency section');
+  check(fluency.transcriptWords === fluency.words, 'the report shows the transcript');
   const [m, s] = report.speaking.split(':').map(Number);
   const duration = await page.evaluate(async (id) => {
     const token = JSON.parse(localStorage.getItem('orator.tokens')).access_token;
