@@ -111,6 +111,14 @@ const std::vector<Option>& options() {
       {"--asr-job-stale-seconds", "ORATOR_ASR_JOB_STALE_SECONDS",
        "a running transcription job unheard of this long lost its process and is retried (default 120)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.asr_job_stale_seconds, 30, 24 * 3600); }},
+      {"--transcription-provider", "ORATOR_TRANSCRIPTION_PROVIDER",
+       "OpenAI-compatible .../v1/audio/transcriptions URL for background transcription (key: $ORATOR_TRANSCRIPTION_API_KEY)",
+       [](ServerConfig& c, const std::string& v) {
+         c.transcription_provider_url = v;
+         return v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+       }},
+      {"--transcription-model", "ORATOR_TRANSCRIPTION_MODEL", "model name sent to the provider (default whisper-1)",
+       [](ServerConfig& c, const std::string& v) { c.transcription_provider_model = v; return !v.empty(); }},
       {"--tls-cert", "ORATOR_TLS_CERT", "PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)",
        [](ServerConfig& c, const std::string& v) { c.tls_cert_file = v; return !v.empty(); }},
       {"--tls-key", "ORATOR_TLS_KEY", "PEM private key file for --tls-cert",

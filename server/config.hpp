@@ -48,6 +48,10 @@ struct ServerConfig {
   std::string asr_model_dir;                    // empty: the Debian package's
   int asr_job_attempts = 3;                     // a job whose process died is retried this often
   double asr_job_stale_seconds = 120;           // running jobs unheard of this long are retried
+  // An OpenAI-compatible /v1/audio/transcriptions endpoint for background
+  // transcription (its key comes from $ORATOR_TRANSCRIPTION_API_KEY only).
+  std::string transcription_provider_url;
+  std::string transcription_provider_model = "whisper-1";
 
   // TLS (https:// and wss://): both set, or neither.
   std::string tls_cert_file;                    // PEM certificate chain

@@ -171,15 +171,24 @@ int run_server(const ServerConfig& config) {
       const auto n = config.asr_threads > 0 ? static_cast<std::size_t>(config.asr_threads)
                                             : std::max<std::size_t>(1, std::thread::hardware_concurrency());
       decoders = std::make_unique<transcription::DecoderPool>(std::move(models), n);
-      jobs = std::make_unique<transcription::TranscriptionJobs>(*store, *decoders, events, ctx.config);
       ctx.decoders = decoders.get();
-      ctx.jobs = jobs.get();
       spdlog::info("speech recognition: {} decoders (PocketSphinx en-US)", n);
     } else {
       spdlog::warn("speech recognition off: {}", error);
     }
   } else {
     spdlog::info("speech recognition off (--asr-threads 0)");
+  }
+  std::optional<transcription::ProviderConfig> provider;
+  if (!config.transcription_provider_url.empty()) {
+    const char* key = std::getenv("ORATOR_TRANSCRIPTION_API_KEY");
+    provider = transcription::ProviderConfig{config.transcription_provider_url, key ? key : "",
+                                             config.transcription_provider_model, std::chrono::seconds(300)};
+    spdlog::info("background transcription: {} (model {})", config.transcription_provider_url, config.transcription_provider_model);
+  }
+  if (decoders || provider) {
+    jobs = std::make_unique<transcription::TranscriptionJobs>(*store, decoders.get(), provider, events, ctx.config);
+    ctx.jobs = jobs.get();
   }
 
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);

@@ -17,9 +17,10 @@ constexpr std::int64_t kRecoverEveryMs = 30'000;
 constexpr auto kHeartbeat = std::chrono::seconds(20);
 }  // namespace
 
-TranscriptionJobs::TranscriptionJobs(storage::Store& store, DecoderPool& decoders, const sessions::SessionEvents& events,
-                                     const ServerConfig& config)
-    : store_(store), decoders_(decoders), events_(events), config_(config), worker_id_("instance-" + random_id()) {
+TranscriptionJobs::TranscriptionJobs(storage::Store& store, DecoderPool* decoders, std::optional<ProviderConfig> provider,
+                                     const sessions::SessionEvents& events, const ServerConfig& config)
+    : store_(store), decoders_(decoders), provider_(std::move(provider)), events_(events), config_(config),
+      worker_id_("instance-" + random_id()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -48,12 +49,15 @@ void TranscriptionJobs::run() {
           spdlog::warn("{} transcription jobs lost their worker: queued again or failed", n);
         next_recovery = now + kRecoverEveryMs;
       }
-      std::optional<storage::Job> job;
-      auto lease = decoders_.acquire_for(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll));
-      if (lease) job = store_.claim_job(worker_id_, api::Api::now_ms());
-      if (lease && job) {
-        process(*job, *lease);
-        continue;
+      // A local decoder is leased before a job is claimed, so a claimed job
+      // never waits for one; a provider needs none.
+      std::unique_ptr<DecoderLease> lease;
+      if (!provider_) lease = decoders_->acquire_for(std::chrono::duration_cast<std::chrono::milliseconds>(kPoll));
+      if (provider_ || lease) {
+        if (auto job = store_.claim_job(worker_id_, api::Api::now_ms())) {
+          process(*job, lease.get());
+          continue;
+        }
       }
     } catch (const std::exception& e) {
       spdlog::error("transcription jobs: {}", e.what());
@@ -64,7 +68,42 @@ void TranscriptionJobs::run() {
   }
 }
 
-void TranscriptionJobs::process(const storage::Job& job, DecoderLease& lease) {
+std::optional<std::vector<speech::Word>> TranscriptionJobs::recognise(const storage::Job& job, const std::string& wav,
+                                                                      DecoderLease* lease, std::string& error) {
+  if (provider_) {
+    // The provider may take minutes: beat meanwhile so no instance takes the job over.
+    auto result = std::async(std::launch::async, [&] { return transcribe_with_provider(*provider_, wav, "en-US"); });
+    while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
+    auto r = result.get();
+    if (!r.words) error = r.error;
+    return r.words;
+  }
+  const auto audio = protocol::decode_audio_file(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wav.data()), wav.size()), 24 * 3600.0);
+  if (!audio.ok()) {
+    error = "the kept audio could not be read: " + audio.error;
+    return std::nullopt;
+  }
+  auto words = std::make_shared<std::promise<std::optional<std::vector<speech::Word>>>>();
+  auto result = words->get_future();
+  const bool queued = lease->post([samples = audio.samples, words](speech::StreamRecognizer* rec) {
+    if (!rec) return words->set_value(std::nullopt);
+    rec->reset();
+    rec->push(samples);
+    rec->finish();
+    words->set_value(std::move(rec->take_update().finals));
+  });
+  if (!queued) {
+    error = "the server is stopping";
+    return std::nullopt;
+  }
+  while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
+  auto got = result.get();
+  if (!got) error = "the speech decoder could not be loaded";
+  return got;
+}
+
+void TranscriptionJobs::process(const storage::Job& job, DecoderLease* lease) {
   auto fail = [&](const std::string& why) {
     spdlog::warn("transcription of session {} failed: {}", job.session_id, why);
     store_.complete_job(job.id, "failed", why, api::Api::now_ms());
@@ -75,25 +114,11 @@ void TranscriptionJobs::process(const storage::Job& job, DecoderLease& lease) {
   if (chunks.empty()) return fail("no audio was kept for this session");
   const auto wav = api::wav_from_chunks(chunks);
   if (!wav) return fail("the kept audio is corrupt");
-  const auto audio = protocol::decode_audio_file(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wav->data()), wav->size()), 24 * 3600.0);
-  if (!audio.ok()) return fail("the kept audio could not be read: " + audio.error);
+  std::string error;
+  auto got = recognise(job, *wav, lease, error);
+  if (!got) return fail(error);
 
-  auto words = std::make_shared<std::promise<std::optional<std::vector<speech::Word>>>>();
-  auto result = words->get_future();
-  const bool queued = lease.post([samples = audio.samples, words](speech::StreamRecognizer* rec) {
-    if (!rec) return words->set_value(std::nullopt);
-    rec->reset();
-    rec->push(samples);
-    rec->finish();
-    words->set_value(std::move(rec->take_update().finals));
-  });
-  if (!queued) return fail("the server is stopping");
-  while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
-  auto got = result.get();
-  if (!got) return fail("the speech decoder could not be loaded");
-
-  auto t = make_transcript(*got, session->id, session->user_id, "en-US", job.kind, api::Api::now_ms());
+  auto t = make_transcript(*got, session->id, session->user_id, "en-US", provider_ ? "provider" : job.kind, api::Api::now_ms());
   store_.save_transcript(t.record);
   if (const auto& report = session->report ? session->report : session->checkpoint) {
     if (auto merged = report_with_fluency(*report, t.fluency)) store_.update_report(session->id, *merged);

@@ -6,7 +6,8 @@
 // the queue), borrows a decoder slot, transcribes the kept audio, stores the
 // transcript, joins its fluency to the stored report and announces
 // transcript_ready. A job whose process died is retried (--asr-job-attempts),
-// then failed with a reason. Thread-safe.
+// then failed with a reason. With a provider configured (an OpenAI-compatible
+// endpoint) jobs go to it instead of a local decoder. Thread-safe.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -16,13 +17,16 @@
 #include "server/config.hpp"
 #include "server/sessions/session_events.hpp"
 #include "server/transcription/decoder_pool.hpp"
+#include "server/transcription/openai_transcriber.hpp"
 #include "storage/store.hpp"
 
 namespace orator::server::transcription {
 
 class TranscriptionJobs {
  public:
-  TranscriptionJobs(storage::Store& store, DecoderPool& decoders, const sessions::SessionEvents& events, const ServerConfig& config);
+  // `decoders` may be null when `provider` is set.
+  TranscriptionJobs(storage::Store& store, DecoderPool* decoders, std::optional<ProviderConfig> provider,
+                    const sessions::SessionEvents& events, const ServerConfig& config);
   ~TranscriptionJobs();  // stops after the job in hand
   TranscriptionJobs(const TranscriptionJobs&) = delete;
   TranscriptionJobs& operator=(const TranscriptionJobs&) = delete;
@@ -32,10 +36,14 @@ class TranscriptionJobs {
 
  private:
   void run();
-  void process(const storage::Job& job, DecoderLease& lease);
+  void process(const storage::Job& job, DecoderLease* lease);
+  // The words of `wav`, from the provider or the leased decoder; nullopt with `error`.
+  std::optional<std::vector<speech::Word>> recognise(const storage::Job& job, const std::string& wav, DecoderLease* lease,
+                                                     std::string& error);
 
   storage::Store& store_;
-  DecoderPool& decoders_;
+  DecoderPool* decoders_;
+  std::optional<ProviderConfig> provider_;
   const sessions::SessionEvents& events_;
   const ServerConfig& config_;
   std::string worker_id_;
