@@ -23,6 +23,7 @@ struct LoadOptions {
   std::string token, api_key;   // credentials (none: the server must allow anonymous streams)
   int server_pid = 0;           // sample this process's CPU and memory from /proc
   std::string json_out;         // write the JSON report here too
+  bool transcript = false;      // ask each stream for a live transcript
 };
 
 // nullopt with `error` set (or help requested when error is empty).

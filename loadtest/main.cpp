@@ -76,6 +76,7 @@ std::optional<Payload> prepare(const LoadOptions& o, std::string& error) {
   }
   if (p.frames.empty()) return error = "recording shorter than one frame", std::nullopt;
   p.query += "&interval_ms=" + std::to_string(o.interval_ms);
+  if (o.transcript) p.query += "&transcript=true";
   return p;
 }
 

@@ -2,8 +2,6 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/ckd_alloc.h>
-#include <sphinxbase/cmn.h>
-#include <sphinxbase/feat.h>
 #include <sphinxbase/err.h>
 
 #include <algorithm>
@@ -109,7 +107,7 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
   std::vector<std::string> args = {
       "-hmm", hmm.string(), "-lm", lm.string(), "-dict", dict.string(),
       "-mmap", "yes", "-remove_silence", "no", "-logfn", "/dev/null",
-      "-silprob", fmt_double(o.silence_probability),
+      "-silprob", fmt_double(o.silence_probability), "-fillprob", fmt_double(o.noise_probability),
       "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),
   };
   return std::make_shared<const RecognizerModels>(std::move(o), std::move(args), hesitation_lm.string());
@@ -135,7 +133,6 @@ struct StreamRecognizer::Impl {
   std::int64_t next_partial = 0;
 
   RecognizerUpdate pending;
-  std::vector<mfcc_t> initial_cmn;
 
   explicit Impl(std::shared_ptr<const RecognizerModels> m) : models(std::move(m)) {
     std::vector<char*> argv;
@@ -149,11 +146,6 @@ struct StreamRecognizer::Impl {
       throw std::runtime_error("speech decoder could not be created (model files unreadable?)");
     }
     mix_in_hesitations();
-    // The live cepstral mean adapts to each speaker and would carry over to
-    // the decoder's next stream: keep its start value to restore on reset.
-    cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
-    initial_cmn.resize(static_cast<std::size_t>(cmn->veclen));
-    cmn_live_get(cmn, initial_cmn.data());
   }
 
   void mix_in_hesitations() {
@@ -168,6 +160,9 @@ struct StreamRecognizer::Impl {
     if (!mixed || ps_set_lm(ps, "mixed", mixed) < 0 || ps_set_search(ps, "mixed") < 0)
       throw std::runtime_error("hesitation language model could not be mixed in");
     ngram_model_free(mixed);  // the search holds its own reference
+    // The plain search built its own lexicon tree (~60 MB): drop it. Its
+    // language model lives on inside the mixed one.
+    ps_unset_search(ps, "_default");
   }
   ~Impl() {
     if (ps) ps_free(ps);
@@ -300,7 +295,6 @@ void StreamRecognizer::reset() {
     ps_end_utt(m.ps);
     m.in_utterance = false;
   }
-  cmn_live_set(ps_get_feat(m.ps)->cmn_struct, m.initial_cmn.data());
   m.frame_fill = 0;
   m.frames_seen = 0;
   m.preroll.clear();

@@ -89,11 +89,15 @@ std::vector<std::string> texts(const std::vector<speech::Word>& words) {
   return out;
 }
 
-// PocketSphinx's own continuous decoder over the whole file, same models.
-std::optional<std::string> batch_decode(const fs::path& wav) {
+// PocketSphinx's own continuous decoder over the whole file: the same models
+// and search settings as `options`, its own segmentation and silence removal.
+std::optional<std::string> batch_decode(const fs::path& wav, const speech::RecognizerOptions& options) {
   const std::string dir = speech::RecognizerModels::default_model_dir();
   const std::string cmd = "pocketsphinx_continuous -hmm " + dir + "/en-us -lm " + dir + "/en-us.lm.bin -dict " + dir +
-                          "/cmudict-en-us.dict -logfn /dev/null -infile '" + wav.string() + "' 2>/dev/null";
+                          "/cmudict-en-us.dict -fillprob " + std::to_string(options.noise_probability) + " -silprob " +
+                          std::to_string(options.silence_probability) + " -wip " + std::to_string(options.word_insertion_penalty) +
+                          " -lw " + std::to_string(options.language_weight) + " -logfn /dev/null -infile '" + wav.string() +
+                          "' 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return std::nullopt;
   std::string out;
@@ -152,7 +156,7 @@ TEST_F(CorpusAsrTest, StreamingWerMatchesBatchDecoding) {
     const auto ref = speech::tokenize(it.transcript);
     const auto stream = speech::word_error_rate(ref, texts(recognise(plain, it.wav)));
     product_errors += speech::word_error_rate(ref, texts(recognise(*recognizer_, it.wav))).errors();
-    const auto batch_text = batch_decode(it.wav);
+    const auto batch_text = batch_decode(it.wav, plain_options);
     ASSERT_TRUE(batch_text);
     const auto batch = speech::word_error_rate(ref, speech::tokenize(*batch_text));
     stream_errors += stream.errors();
