@@ -30,6 +30,9 @@ namespace net = boost::asio;
 // How long the assessment waits for a live recogniser's last words (plus
 // time for any backlog); past it the transcript is made after the stream.
 constexpr double kAsrFinishSeconds = 10;
+// How long a deferred stream stays open after its assessment, reporting the
+// transcription job's progress; the client may close sooner and poll REST.
+constexpr int kProcessingWaitSeconds = 120;
 
 // Recording chunks are written by the worker pool, possibly out of order; the
 // final report waits for them, so a completed session has all its audio.
@@ -113,7 +116,13 @@ void StreamSession<NextLayer>::on_accept(beast::error_code ec) {
 template <class NextLayer>
 void StreamSession<NextLayer>::shutdown() {
   net::dispatch(ws_.get_executor(), [self = this->shared_from_this()] {
-    if (!self->finished_) self->finish(false, CloseCode::going_away, "server shutting down");
+    if (!self->finished_) {
+      self->finish(false, CloseCode::going_away, "server shutting down");
+    } else if (self->awaiting_job_) {  // the job outlives this process; the client can poll REST
+      self->awaiting_job_ = false;
+      self->idle_timer_.cancel();
+      if (self->close_after_writes_ && !self->writing_) self->do_close();
+    }
   });
 }
 
@@ -386,7 +395,43 @@ void StreamSession<NextLayer>::complete_finalise(bool completed, std::optional<s
   live_asr_.reset();
   if (dead_) return;
   send(std::move(report), /*final_message=*/true);
-  if (queue_transcription) send(protocol::processing_json("transcript", "queued"), /*final_message=*/true);
+  if (queue_transcription) {
+    send(protocol::processing_json("transcript", "queued"), /*final_message=*/true);
+    awaiting_job_ = true;
+    job_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(kProcessingWaitSeconds);
+    poll_transcription_job();
+  }
+  if (close_after_writes_ && !writing_) do_close();
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::poll_transcription_job() {
+  idle_timer_.expires_after(std::chrono::seconds(1));
+  idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+    if (ec || self->dead_ || !self->awaiting_job_) return;
+    storage::Store* store = self->ctx_.store;
+    const bool queued = self->ctx_.workers->submit([self, store] {
+      std::string status = "queued";  // the job row may not be written yet
+      try {
+        if (auto job = store->latest_job(self->identity_.user_id, self->identity_.session_id, "")) status = job->status;
+      } catch (const std::exception&) {
+      }
+      net::post(self->ws_.get_executor(), [self, status] { self->on_job_status(status); });
+    });
+    if (!queued) self->on_job_status(self->job_status_);
+  });
+}
+
+template <class NextLayer>
+void StreamSession<NextLayer>::on_job_status(const std::string& status) {
+  if (dead_ || !awaiting_job_) return;
+  if (status != job_status_) {
+    job_status_ = status;
+    send(protocol::processing_json("transcript", status), /*final_message=*/true);
+  }
+  const bool over = status == "done" || status == "failed" || std::chrono::steady_clock::now() >= job_deadline_;
+  if (!over) return poll_transcription_job();
+  awaiting_job_ = false;
   if (close_after_writes_ && !writing_) do_close();
 }
 
@@ -414,13 +459,13 @@ void StreamSession<NextLayer>::store_final(const dsp::Assessment& a, const std::
   if (!ctx_.workers->submit([store, id, outcome, writes = recording_writes_, transcript = std::move(transcript), jobs,
                              queue_transcription]() mutable {
         if (writes) writes->wait_idle();
+        // Words first: once the session reads as ended, its transcript (or
+        // its job) is there. A job is claimed only once its session has ended.
+        if (transcript) store->save_transcript(*transcript);
+        if (queue_transcription) store->enqueue_job(id, "deferred", api::Api::now_ms());
         outcome.ended_at = api::Api::now_ms();
         store->finish_session(id, outcome);
-        if (transcript) store->save_transcript(*transcript);
-        if (queue_transcription) {
-          store->enqueue_job(id, "deferred", api::Api::now_ms());
-          jobs->wake();
-        }
+        if (queue_transcription) jobs->wake();
       }))
     spdlog::error("stream {}: database queue full; the report was not stored (its last checkpoint stays)", id);
 }
@@ -510,7 +555,7 @@ void StreamSession<NextLayer>::on_write(beast::error_code ec, std::size_t) {
   queue_.pop_front();
   if (dead_) return;  // abandoned while this write was in flight
   if (!queue_.empty()) do_write();
-  else if (close_after_writes_ && !assessment_pending_) do_close();
+  else if (close_after_writes_ && !assessment_pending_ && !awaiting_job_) do_close();
 }
 
 template <class NextLayer>
@@ -525,7 +570,7 @@ void StreamSession<NextLayer>::discard_queue() {
 
 template <class NextLayer>
 void StreamSession<NextLayer>::do_close() {
-  if (dead_ || !close_after_writes_ || assessment_pending_) return;
+  if (dead_ || !close_after_writes_ || assessment_pending_ || awaiting_job_) return;
   const websocket::close_reason reason(*close_after_writes_, close_reason_);
   close_after_writes_.reset();
   dead_ = true;

@@ -74,6 +74,10 @@ class StreamSession final : public LiveStream,
   void send_ready();
   void on_transcript_update(speech::RecognizerUpdate update);
   [[nodiscard]] bool keeps_audio() const;
+  // After the assessment of a deferred stream: report the transcription job's
+  // status (processing messages) until it is done or failed, bounded, then close.
+  void poll_transcription_job();
+  void on_job_status(const std::string& status);
   void reject(std::string_view code, std::string_view message);  // counts toward the error limit
   // Persistence, on the database worker pool (never blocking the strand).
   void store_checkpoint();
@@ -119,6 +123,9 @@ class StreamSession final : public LiveStream,
   bool asr_lagging_ = false;          // the recogniser fell behind: transcribed after the stream instead
   bool assessment_pending_ = false;   // finalised, waiting for the recogniser's last words
   bool assessment_done_ = false;
+  bool awaiting_job_ = false;         // the close waits for the transcription job's outcome
+  std::string job_status_ = "queued";
+  std::chrono::steady_clock::time_point job_deadline_;
 
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;

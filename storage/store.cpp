@@ -354,8 +354,9 @@ std::optional<Job> Store::claim_job(const std::string& worker, std::int64_t now)
   // serialises writers, so the sub-select cannot race there.
   const auto rows = lease->query(
       sql({"UPDATE jobs SET status = 'running', attempts = attempts + 1, claimed_by = $1, claimed_at = $2, updated_at = $2 "
-           "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1",
-           pg ? " FOR UPDATE SKIP LOCKED" : "", ") AND status = 'queued' RETURNING ", kJobColumns}), p);
+           "WHERE id = (SELECT j.id FROM jobs j JOIN sessions s ON s.id = j.session_id WHERE j.status = 'queued'"
+           " AND s.status IN ('completed', 'interrupted', 'failed') ORDER BY j.created_at, j.id LIMIT 1",
+           pg ? " FOR UPDATE OF j SKIP LOCKED" : "", ") AND status = 'queued' RETURNING ", kJobColumns}), p);
   if (rows.empty()) return std::nullopt;
   return job_from(rows[0]);
 }

@@ -152,8 +152,9 @@ class Store {
   // The stored report, replaced whole (the transcript's fluency joins it).
   void update_report(const std::string& session_id, const std::string& report_json);
 
-  // Durable jobs. claim_job takes the oldest queued job for `worker` (PostgreSQL:
-  // FOR UPDATE SKIP LOCKED, so instances sharing a database never take the same one).
+  // Durable jobs. claim_job takes the oldest queued job whose session has
+  // ended for `worker` (PostgreSQL: FOR UPDATE SKIP LOCKED, so instances
+  // sharing a database never take the same one).
   Job enqueue_job(const std::string& session_id, const std::string& kind, std::int64_t now);
   std::optional<Job> claim_job(const std::string& worker, std::int64_t now);
   void heartbeat_job(const std::string& id, std::int64_t now);

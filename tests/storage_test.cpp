@@ -251,6 +251,9 @@ TEST_P(StorageTest, JobsAreClaimedOnceAndRecoveredWhenTheirWorkerStops) {
   session("s2", "u1", 2000);
   store_->enqueue_job("s1", "transcript", 10);
   store_->enqueue_job("s2", "transcript", 20);
+  // Jobs wait for their session to end (its stream is still storing its report).
+  EXPECT_FALSE(store_->claim_job("early", 50));
+  for (const char* id : {"s1", "s2"}) store_->finish_session(id, {"completed", 1, 1, 1, 1, 1, 1, 1, "{}", 60, {}});
   // Concurrent workers never take the same job.
   std::vector<std::string> claimed;
   std::mutex m;

@@ -195,23 +195,30 @@ TEST_P(TranscriptTest, DeferredWhenEveryDecoderIsBusy) {
   const std::string query = "/stream?transcript=true&sample_rate=" + std::to_string(rate_) + "&access_token=" + token;
   WsClient live(port(), "/v1/sessions/" + a + query);
   EXPECT_EQ(live.read()->json().at("transcript").as_string(), "live");
-  std::vector<WsMessage> deferred_messages;
-  {
-    WsClient ws(port(), "/v1/sessions/" + b + query);
-    EXPECT_EQ(ws.read()->json().at("transcript").as_string(), "deferred");
-    send_f32_frames(ws, speech_, rate_, 1, 20);
-    deferred_messages = stop_and_collect(ws);
+  WsClient deferred(port(), "/v1/sessions/" + b + query);
+  EXPECT_EQ(deferred.read()->json().at("transcript").as_string(), "deferred");
+  send_f32_frames(deferred, speech_, rate_, 1, 20);
+  deferred.send_text(R"({"type":"stop"})");
+  // The deferred stream gets its assessment, then stays open reporting the job.
+  std::optional<WsMessage> m;
+  while ((m = deferred.read()) && m->type() != "processing") {
+    if (m->type() == "assessment") {
+      EXPECT_FALSE(m->json().at_pointer("/fluency/recognizer").as_bool()) << "no words yet";
+    }
   }
-  const auto* assessment = first_of(deferred_messages, "assessment");
-  ASSERT_TRUE(assessment);
-  EXPECT_FALSE(assessment->json().at_pointer("/fluency/recognizer").as_bool()) << "no words yet";
-  const auto* processing = first_of(deferred_messages, "processing");
-  ASSERT_TRUE(processing) << "the client is told the transcript follows";
-  EXPECT_EQ(processing->json().at("status").as_string(), "queued");
+  ASSERT_TRUE(m) << "the client is told the transcript follows";
+  EXPECT_EQ(m->json().at("status").as_string(), "queued");
   // While the only decoder is leased, the transcript is still being made.
   EXPECT_EQ(call("GET", "/v1/sessions/" + b + "/transcript", "", token).status, 409);
   send_f32_frames(live, speech_, rate_, 1, 20);
   (void)stop_and_collect(live);
+  // The decoder is free: the job runs, and the open stream hears how it went.
+  std::vector<std::string> statuses;
+  for (const auto& msg : deferred.read_all(90))
+    if (msg.type() == "processing") statuses.push_back(std::string(msg.json().at("status").as_string()));
+  ASSERT_FALSE(statuses.empty());
+  EXPECT_EQ(statuses.back(), "done");
+  EXPECT_EQ(deferred.close_code(), 1000);
   const auto t = wait_for("/v1/sessions/" + b + "/transcript", token, 90);
   ASSERT_EQ(t.status, 200) << t.body;
   EXPECT_EQ(t.json().at("source").as_string(), "deferred");
