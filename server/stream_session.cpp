@@ -102,6 +102,8 @@ void StreamSession<NextLayer>::on_accept(beast::error_code ec) {
   registered_ = true;
   ctx_.streams.add(this->shared_from_this());
   ++ctx_.streams_started;
+  if (ctx_.events && identity_.persistent())
+    ctx_.events->publish({sessions::SessionEventKind::started, identity_.session_id, identity_.user_id, {}});
   spdlog::info("stream {} opened", params_.session_id);
   if (ctx_.stopping) {
     finish(false, CloseCode::going_away, "server shutting down");
@@ -410,13 +412,14 @@ void StreamSession<NextLayer>::poll_transcription_job() {
   idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || self->dead_ || !self->awaiting_job_) return;
     storage::Store* store = self->ctx_.store;
-    const bool queued = self->ctx_.workers->submit([self, store] {
+    auto executor = self->ws_.get_executor();  // read here, on the strand
+    const bool queued = self->ctx_.workers->submit([self, store, executor] {
       std::string status = "queued";  // the job row may not be written yet
       try {
         if (auto job = store->latest_job(self->identity_.user_id, self->identity_.session_id, "")) status = job->status;
       } catch (const std::exception&) {
       }
-      net::post(self->ws_.get_executor(), [self, status] { self->on_job_status(status); });
+      net::post(executor, [self, status] { self->on_job_status(status); });
     });
     if (!queued) self->on_job_status(self->job_status_);
   });

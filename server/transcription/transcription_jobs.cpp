@@ -104,11 +104,12 @@ std::optional<std::vector<speech::Word>> TranscriptionJobs::recognise(const stor
 }
 
 void TranscriptionJobs::process(const storage::Job& job, DecoderLease* lease) {
+  const auto session = store_.find_session_for_job(job.session_id);
   auto fail = [&](const std::string& why) {
     spdlog::warn("transcription of session {} failed: {}", job.session_id, why);
     store_.complete_job(job.id, "failed", why, api::Api::now_ms());
+    if (session) events_.publish({sessions::SessionEventKind::failed, session->id, session->user_id, "transcript: " + why});
   };
-  const auto session = store_.find_session_for_job(job.session_id);
   if (!session) return fail("the session was deleted");
   const auto chunks = store_.recording_chunks(session->user_id, session->id);
   if (chunks.empty()) return fail("no audio was kept for this session");
