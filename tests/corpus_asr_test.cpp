@@ -93,11 +93,15 @@ std::vector<std::string> texts(const std::vector<speech::Word>& words) {
 // and search settings as `options`, its own segmentation and silence removal.
 std::optional<std::string> batch_decode(const fs::path& wav, const speech::RecognizerOptions& options) {
   const std::string dir = speech::RecognizerModels::default_model_dir();
+  auto g = [](double v) {  // %g: std::to_string would print 1e-8 as 0.000000
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
   const std::string cmd = "pocketsphinx_continuous -hmm " + dir + "/en-us -lm " + dir + "/en-us.lm.bin -dict " + dir +
-                          "/cmudict-en-us.dict -fillprob " + std::to_string(options.noise_probability) + " -silprob " +
-                          std::to_string(options.silence_probability) + " -wip " + std::to_string(options.word_insertion_penalty) +
-                          " -lw " + std::to_string(options.language_weight) + " -logfn /dev/null -infile '" + wav.string() +
-                          "' 2>/dev/null";
+                          "/cmudict-en-us.dict -fillprob " + g(options.noise_probability) + " -silprob " +
+                          g(options.silence_probability) + " -wip " + g(options.word_insertion_penalty) + " -lw " +
+                          g(options.language_weight) + " -logfn /dev/null -infile '" + wav.string() + "' 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return std::nullopt;
   std::string out;
