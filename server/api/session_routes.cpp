@@ -41,6 +41,15 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
           {"websocketUrl", std::string(secure ? "wss://" : "ws://") + host + "/v1/sessions/" + s.id + "/stream"}};
 }
 
+// One page of a listing, in the shape every listing answers with.
+ApiResponse page_response(json::array data, int page, int limit, std::int64_t total) {
+  ApiResponse r;
+  r.body = json::object{{"data", std::move(data)},
+                        {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", total},
+                                                    {"pages", (total + limit - 1) / limit}}}};
+  return r;
+}
+
 }  // namespace
 
 void Api::add_session_routes() {
@@ -84,11 +93,7 @@ void Api::add_session_routes() {
         s["rank"] = hit.rank;
         data.push_back(std::move(s));
       }
-      ApiResponse r;
-      r.body = json::object{{"data", std::move(data)},
-                            {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", found.total},
-                                                        {"pages", (found.total + limit - 1) / limit}}}};
-      return r;
+      return page_response(std::move(data), page, limit, found.total);
     }
     storage::SessionFilter f;
     if (auto v = req.query_value("status")) {
@@ -114,11 +119,7 @@ void Api::add_session_routes() {
     const auto result = store_.list_sessions(req.user_id, f, page, limit);
     json::array data;
     for (const auto& s : result.sessions) data.push_back(session_json(s, req));
-    ApiResponse r;
-    r.body = json::object{{"data", std::move(data)},
-                          {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", result.total},
-                                                      {"pages", (result.total + limit - 1) / limit}}}};
-    return r;
+    return page_response(std::move(data), page, limit, result.total);
   });
 
   router_.add("GET", "/v1/sessions/{id}", user, [this](ApiRequest& req) {
