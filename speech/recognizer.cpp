@@ -109,6 +109,7 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
       "-mmap", "yes", "-remove_silence", "no", "-logfn", "/dev/null",
       "-silprob", fmt_double(o.silence_probability), "-fillprob", fmt_double(o.noise_probability),
       "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),
+      "-maxhmmpf", std::to_string(o.max_hmms_per_frame), "-maxwpf", std::to_string(o.max_words_per_frame),
   };
   return std::make_shared<const RecognizerModels>(std::move(o), std::move(args), hesitation_lm.string());
 }

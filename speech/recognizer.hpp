@@ -39,6 +39,11 @@ struct RecognizerOptions {
   double noise_probability = 1e-8;
   double word_insertion_penalty = 0.65;
   double language_weight = 6.5;
+  // Search pruning: HMMs and word exits kept per frame (-maxhmmpf, -maxwpf;
+  // PocketSphinx's defaults: 30000 and unlimited). The cost lever, measured
+  // in docs/performance.md.
+  int max_hmms_per_frame = 30000;
+  int max_words_per_frame = -1;
   double endpoint_silence_seconds = 0.5;   // a pause this long ends an utterance
   double max_utterance_seconds = 30;       // longer speech is cut (bounds decoder cost)
   double partial_interval_seconds = 0.25;  // partial hypotheses this often while speaking

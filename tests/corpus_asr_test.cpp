@@ -101,13 +101,21 @@ std::optional<std::string> batch_decode(const fs::path& wav, const speech::Recog
   const std::string cmd = "pocketsphinx_continuous -hmm " + dir + "/en-us -lm " + dir + "/en-us.lm.bin -dict " + dir +
                           "/cmudict-en-us.dict -fillprob " + g(options.noise_probability) + " -silprob " +
                           g(options.silence_probability) + " -wip " + g(options.word_insertion_penalty) + " -lw " +
-                          g(options.language_weight) + " -logfn /dev/null -infile '" + wav.string() + "' 2>/dev/null";
+                          g(options.language_weight) + " -maxhmmpf " + std::to_string(options.max_hmms_per_frame) +
+                          " -maxwpf " + std::to_string(options.max_words_per_frame) + " -logfn /dev/null -infile '" + wav.string() + "' 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return std::nullopt;
   std::string out;
   std::array<char, 4096> buf{};
   while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe.get())) out += buf.data(), out += ' ';
   return out;
+}
+
+// Tuning runs override the defaults: ORATOR_HESITATION_P, ORATOR_ASR_MAXHMMPF, ORATOR_ASR_MAXWPF.
+void tune_from_environment(speech::RecognizerOptions& options) {
+  if (const char* p = std::getenv("ORATOR_HESITATION_P")) options.hesitation_probability = std::atof(p);
+  if (const char* p = std::getenv("ORATOR_ASR_MAXHMMPF")) options.max_hmms_per_frame = std::atoi(p);
+  if (const char* p = std::getenv("ORATOR_ASR_MAXWPF")) options.max_words_per_frame = std::atoi(p);
 }
 
 bool have_batch_decoder() { return std::system("command -v pocketsphinx_continuous > /dev/null 2>&1") == 0; }
@@ -126,7 +134,7 @@ class CorpusAsrTest : public ::testing::Test {
     if (!corpus_) GTEST_SKIP() << "shared corpus absent (../shared/corpus or $ORATOR_CORPUS): recognition accuracy not measured";
     std::string error;
     speech::RecognizerOptions options;
-    if (const char* p = std::getenv("ORATOR_HESITATION_P")) options.hesitation_probability = std::atof(p);  // tuning
+    tune_from_environment(options);
     models_ = speech::RecognizerModels::load(options, error);
     ASSERT_TRUE(models_) << error;
     recognizer_ = std::make_unique<speech::StreamRecognizer>(models_);
@@ -151,6 +159,7 @@ TEST_F(CorpusAsrTest, StreamingWerMatchesBatchDecoding) {
   // itself costs. The product's configuration is printed beside it.
   std::string error;
   speech::RecognizerOptions plain_options;
+  tune_from_environment(plain_options);
   plain_options.hesitation_probability = 0;
   const auto plain_models = speech::RecognizerModels::load(plain_options, error);
   ASSERT_TRUE(plain_models) << error;
