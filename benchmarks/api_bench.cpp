@@ -15,6 +15,7 @@
 #include "server/api/api.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/api/recordings.hpp"
+#include "server/sessions/session_service.hpp"
 #include "storage/store.hpp"
 #include "support/postgres_server.hpp"
 #include "support/signals.hpp"
@@ -48,9 +49,9 @@ std::unique_ptr<storage::Store> open_store(const std::string& backend, benchmark
   return store;
 }
 
-storage::SessionRecord session_of_u(std::string id, std::string status, std::int64_t created_at) {
+storage::SessionRecord session_of_u(std::string id, storage::SessionStatus status, std::int64_t created_at) {
   storage::SessionRecord s;
-  s.id = std::move(id); s.user_id = "u"; s.title = "Talk"; s.mode = "presentation"; s.status = std::move(status);
+  s.id = std::move(id); s.user_id = "u"; s.title = "Talk"; s.mode = storage::Mode::presentation; s.status = status;
   s.created_at = created_at;
   return s;
 }
@@ -91,8 +92,10 @@ void BM_ListSessions(benchmark::State& state, const std::string& backend) {
   server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 3));
   server::ServerConfig config;
   config.rate_limit_per_minute = 1e9;
-  server::api::Api api(*store, signer, config, {10, 8, 1});
-  for (int i = 0; i < 200; ++i) store->create_session(session_of_u("s" + std::to_string(i), "completed", 1000 + i));
+  server::sessions::SessionEvents events;
+  server::sessions::SessionService sessions(*store, events, config);
+  server::api::Api api(*store, signer, config, sessions, {10, 8, 1});
+  for (int i = 0; i < 200; ++i) store->create_session(session_of_u("s" + std::to_string(i), storage::SessionStatus::completed, 1000 + i));
   const std::string token = signer.sign({"u", server::api::Api::now_ms() / 1000, server::api::Api::now_ms() / 1000 + 3600, "j", "user"});
   std::vector<double> ms;
   for (auto _ : state) {
@@ -121,11 +124,11 @@ void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
   int i = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    const auto s = store->create_session(session_of_u("a" + std::to_string(i), "live", i + 1));
+    const auto s = store->create_session(session_of_u("a" + std::to_string(i), storage::SessionStatus::live, i + 1));
     ++i;
     state.ResumeTiming();
     const auto t0 = std::chrono::steady_clock::now();
-    store->finish_session(s.id, {"completed", 600, 510, 80, 80, 80, 80, 80, report, 1, {}});
+    store->finish_session(s.id, {storage::SessionStatus::completed, 600, 510, 80, 80, 80, 80, 80, report, 1, {}});
     ms.push_back(ms_since(t0));
   }
   report_percentiles(state, ms);
@@ -138,7 +141,7 @@ BENCHMARK_CAPTURE(BM_StoreAssessment, postgresql, std::string("postgresql"))->It
 void BM_StoreRecordingChunk(benchmark::State& state, const std::string& backend) {
   auto store = open_store(backend, state);
   if (!store) return;
-  auto s = session_of_u("rec", "live", 1);
+  auto s = session_of_u("rec", storage::SessionStatus::live, 1);
   s.record = true;
   store->create_session(s);
   const auto audio = test_support::intoned_syllables(16000, server::api::kRecordingChunkSeconds, 150, 40, 0.1);

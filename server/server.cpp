@@ -17,6 +17,7 @@
 
 #include "server/api/api.hpp"
 #include "server/sessions/session_events.hpp"
+#include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
 #include "server/transcription/transcription_jobs.hpp"
 #include "speech/recognizer.hpp"
@@ -118,6 +119,13 @@ int run_server(const ServerConfig& config) {
 
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<auth::JwtSigner> signer;
+  // Events are announced by the session service and the transcription jobs:
+  // it outlives both.
+  sessions::SessionEvents events;
+  events.subscribe([](const sessions::SessionEvent& e) {
+    spdlog::debug("session {}: {}{}{}", e.session_id, sessions::event_name(e.kind), e.detail.empty() ? "" : ": ", e.detail);
+  });
+  std::unique_ptr<sessions::SessionService> session_service;
   std::unique_ptr<api::Api> rest;
   std::unique_ptr<net::ssl::context> tls;
   try {
@@ -129,19 +137,14 @@ int run_server(const ServerConfig& config) {
     store = storage::Store::open(config.database_url(), config.db_pool_size);
     signer = std::make_unique<auth::JwtSigner>(
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
-    rest = std::make_unique<api::Api>(*store, *signer, ctx.config);
+    session_service = std::make_unique<sessions::SessionService>(*store, events, ctx.config);
+    rest = std::make_unique<api::Api>(*store, *signer, ctx.config, *session_service);
+    // What a process that died left live or processing.
+    session_service->recover();
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
-  // Sessions still live belonged to a process that died: keep their last checkpoint.
-  if (const int recovered = store->recover_interrupted_sessions(api::Api::now_ms()); recovered > 0)
-    spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", recovered);
-  // Uploads being analysed then lost their analysis (the body is not kept).
-  if (const int failed = store->fail_orphaned_uploads(
-          "the server stopped while this recording was being analysed; upload it again");
-      failed > 0)
-    spdlog::warn("{} uploads were cut off by an unclean stop; marked failed", failed);
   spdlog::info("storage: {}", store->backend());
 
   // One event loop per thread: connections are spread across them, so the
@@ -156,11 +159,6 @@ int run_server(const ServerConfig& config) {
 
   // Recognition: decoders shared by live streams and background jobs. They
   // outlive the worker pools below, whose tasks may queue jobs.
-  sessions::SessionEvents events;
-  events.subscribe([](const sessions::SessionEvent& e) {
-    spdlog::debug("session {}: {}{}{}", e.session_id, sessions::event_name(e.kind), e.detail.empty() ? "" : ": ", e.detail);
-  });
-  ctx.events = &events;
   std::unique_ptr<transcription::DecoderPool> decoders;
   std::unique_ptr<transcription::TranscriptionJobs> jobs;
   if (config.asr_threads != 0) {
@@ -188,12 +186,12 @@ int run_server(const ServerConfig& config) {
   }
   if (decoders || provider) {
     jobs = std::make_unique<transcription::TranscriptionJobs>(*store, decoders.get(), provider, events, ctx.config);
-    ctx.jobs = jobs.get();
   }
 
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
-  rest->attach_processing(processing, ctx.analysis, jobs.get());
+  session_service->attach(workers, processing, ctx.analysis, jobs.get());
+  ctx.sessions = session_service.get();
   ctx.store = store.get();
   ctx.workers = &workers;
   ctx.api = rest.get();

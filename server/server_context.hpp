@@ -30,6 +30,7 @@ class Api;
 }
 namespace sessions {
 class SessionEvents;
+class SessionService;
 }
 namespace transcription {
 class DecoderPool;
@@ -80,9 +81,9 @@ struct ServerContext {
   api::Api* api = nullptr;
   // Null when recognition is off (--asr-threads 0, or no models).
   transcription::DecoderPool* decoders = nullptr;
-  // Null without storage: deferred transcripts need kept audio and a job row.
-  transcription::TranscriptionJobs* jobs = nullptr;
-  sessions::SessionEvents* events = nullptr;
+  // Owns every session's lifecycle; null without storage (unit tests of
+  // handle_request, anonymous-only streams).
+  sessions::SessionService* sessions = nullptr;
   // Set when the server speaks TLS (--tls-cert/--tls-key): every connection is https/wss.
   boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;

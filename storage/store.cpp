@@ -27,10 +27,24 @@ std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
   if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
   return std::nullopt;
 }
+// Rows hold only names this code wrote; anything else is a damaged row.
+Mode mode_from(const std::string& name) {
+  if (auto m = dsp::parse_mode(name)) return *m;
+  throw StorageError("a session row has an unknown mode '" + name + "'");
+}
+SessionStatus status_from(const std::string& name) {
+  if (auto s = parse_status(name)) return *s;
+  throw StorageError("a session row has an unknown status '" + name + "'");
+}
+std::string name_of(Mode m) { return std::string(dsp::mode_name(m)); }
+std::string name_of(SessionStatus s) { return std::string(status_name(s)); }
+template <class E>
+SqlValue opt_name(const std::optional<E>& v) { return v ? SqlValue{name_of(*v)} : SqlValue{nullptr}; }
+
 SessionRecord session_from(const SqlRow& r) {
   SessionRecord s;
   s.id = r.text(0); s.user_id = r.text(1); s.title = r.text(2); s.description = r.text(3);
-  s.mode = r.text(4); s.status = r.text(5); s.settings = r.text(6); s.created_at = r.integer(7);
+  s.mode = mode_from(r.text(4)); s.status = status_from(r.text(5)); s.settings = r.text(6); s.created_at = r.integer(7);
   s.started_at = r.optional_integer(8); s.ended_at = r.optional_integer(9); s.checkpoint_at = r.optional_integer(10);
   s.duration = r.optional_real(11); s.speaking_time = r.optional_real(12);
   s.overall_score = optional_int(r, 13);
@@ -115,7 +129,7 @@ bool Store::delete_user(const std::string& id) {
 }
 
 SessionRecord Store::create_session(const SessionRecord& s) {
-  const SqlValue p[] = {s.id, s.user_id, s.title, s.description, s.mode, s.status, s.settings, s.created_at,
+  const SqlValue p[] = {s.id, s.user_id, s.title, s.description, name_of(s.mode), name_of(s.status), s.settings, s.created_at,
                         std::int64_t{s.record ? 1 : 0}};
   const auto rows = pool_->acquire()->query(
       sql({"INSERT INTO sessions (id, user_id, title, description, mode, status, settings, created_at, record) "
@@ -146,7 +160,7 @@ SessionPage Store::list_sessions(const std::string& user_id, const SessionFilter
       " FROM sessions WHERE user_id = $1"
       " AND (CAST($2 AS TEXT) IS NULL OR status = $2) AND (CAST($3 AS TEXT) IS NULL OR mode = $3)"
       " AND (CAST($4 AS BIGINT) IS NULL OR created_at >= $4) AND (CAST($5 AS BIGINT) IS NULL OR created_at <= $5)";
-  const SqlValue p[] = {user_id, opt(f.status), opt(f.mode), opt(f.from), opt(f.to),
+  const SqlValue p[] = {user_id, opt_name(f.status), opt_name(f.mode), opt(f.from), opt(f.to),
                         std::int64_t{limit}, std::int64_t{static_cast<std::int64_t>(page - 1) * limit}};
   auto lease = pool_->acquire();
   SessionPage out;
@@ -172,17 +186,17 @@ void Store::save_checkpoint(const std::string& id, const std::string& checkpoint
 }
 
 void Store::finish_session(const std::string& id, const SessionOutcome& o) {
-  const SqlValue p[] = {id, o.status, o.duration, o.speaking_time, std::int64_t{o.overall}, std::int64_t{o.clarity},
+  const SqlValue p[] = {id, name_of(o.status), o.duration, o.speaking_time, std::int64_t{o.overall}, std::int64_t{o.clarity},
                         std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at,
-                        o.mode.empty() ? SqlValue{nullptr} : SqlValue{o.mode}};
+                        opt_name(o.mode)};
   pool_->acquire()->query(
       "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, clarity_score = $6,"
       " pace_score = $7, engagement_score = $8, confidence_score = $9, report = $10, ended_at = $11,"
       " mode = COALESCE(CAST($12 AS TEXT), mode), checkpoint = NULL, error = NULL WHERE id = $1", p);
 }
 
-void Store::set_session_status(const std::string& id, const std::string& status, const std::optional<std::string>& error) {
-  const SqlValue p[] = {id, status, opt(error)};
+void Store::set_session_status(const std::string& id, SessionStatus status, const std::optional<std::string>& error) {
+  const SqlValue p[] = {id, name_of(status), opt(error)};
   pool_->acquire()->query("UPDATE sessions SET status = $2, error = $3 WHERE id = $1", p);
 }
 
@@ -199,18 +213,22 @@ std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std
   return out;
 }
 
-int Store::recover_interrupted_sessions(std::int64_t now) {
+std::vector<SessionRef> Store::recover_interrupted_sessions(std::int64_t now) {
   const SqlValue p[] = {now};
-  return static_cast<int>(pool_->acquire()
-                              ->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
-                                      " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id", p)
-                              .size());
+  std::vector<SessionRef> out;
+  for (const auto& r : pool_->acquire()->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
+                                               " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id, user_id", p))
+    out.push_back({r.text(0), r.text(1)});
+  return out;
 }
 
-int Store::fail_orphaned_uploads(const std::string& reason) {
+std::vector<SessionRef> Store::fail_orphaned_uploads(const std::string& reason) {
   const SqlValue p[] = {reason};
-  return static_cast<int>(
-      pool_->acquire()->query("UPDATE sessions SET status = 'failed', error = $1 WHERE status = 'processing' RETURNING id", p).size());
+  std::vector<SessionRef> out;
+  for (const auto& r : pool_->acquire()->query(
+           "UPDATE sessions SET status = 'failed', error = $1 WHERE status = 'processing' RETURNING id, user_id", p))
+    out.push_back({r.text(0), r.text(1)});
+  return out;
 }
 
 void Store::append_recording_chunk(const std::string& session_id, const RecordingChunk& c) {

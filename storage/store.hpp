@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storage/connection_pool.hpp"
+#include "storage/session_types.hpp"
 
 namespace orator::storage {
 
@@ -19,7 +20,10 @@ struct User {
 };
 
 struct SessionRecord {
-  std::string id, user_id, title, description, mode, status, settings;  // settings: JSON text
+  std::string id, user_id, title, description;
+  Mode mode = Mode::presentation;
+  SessionStatus status = SessionStatus::created;
+  std::string settings;  // JSON text
   std::int64_t created_at = 0;
   std::optional<std::int64_t> started_at, ended_at, checkpoint_at;
   std::optional<double> duration, speaking_time;
@@ -41,16 +45,22 @@ struct RecordingChunk {
 
 // How a session ended: what finish_session stores.
 struct SessionOutcome {
-  std::string status;  // completed | interrupted | failed
+  SessionStatus status = SessionStatus::completed;  // completed | interrupted | failed
   double duration = 0, speaking_time = 0;
   int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
   std::string report_json;
   std::int64_t ended_at = 0;
-  std::string mode;    // the mode analysed with; empty keeps the session's
+  std::optional<Mode> mode;  // the mode analysed with; none keeps the session's
+};
+
+// Which session of whom: what recovery reports.
+struct SessionRef {
+  std::string id, user_id;
 };
 
 struct SessionFilter {
-  std::optional<std::string> status, mode;
+  std::optional<SessionStatus> status;
+  std::optional<Mode> mode;
   std::optional<std::int64_t> from, to;  // created_at range, epoch ms, inclusive
 };
 
@@ -128,16 +138,17 @@ class Store {
   void save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at);
   void finish_session(const std::string& id, const SessionOutcome& outcome);
   // Uploads: processing while the pipeline runs, failed with a reason.
-  void set_session_status(const std::string& id, const std::string& status, const std::optional<std::string>& error);
+  void set_session_status(const std::string& id, SessionStatus status, const std::optional<std::string>& error);
   // Ended sessions (completed or interrupted) of a user, oldest first, for statistics.
   std::vector<SessionRecord> ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
                                             std::optional<std::int64_t> to);
   // Start-up recovery: sessions still 'live' belonged to a process that died;
   // they become 'interrupted' with their last checkpoint as the report.
-  int recover_interrupted_sessions(std::int64_t now);
+  // Returns them (id and user).
+  std::vector<SessionRef> recover_interrupted_sessions(std::int64_t now);
   // Start-up recovery: uploads still 'processing' lost their analysis with the
-  // process (the upload body is not kept): 'failed' with `reason`.
-  int fail_orphaned_uploads(const std::string& reason);
+  // process (the upload body is not kept): 'failed' with `reason`. Returns them.
+  std::vector<SessionRef> fail_orphaned_uploads(const std::string& reason);
 
   // Recordings, appended chunk by chunk while the session runs; read back
   // (scoped by user) in order. Empty when nothing was kept.

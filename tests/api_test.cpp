@@ -276,7 +276,7 @@ TEST_P(ApiTest, UploadsCutOffByACrashAreFailedWithAReasonAtStart) {
   EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
   {
     auto store = orator::storage::Store::open(database_.empty() ? "sqlite:" + data_dir + "/orator.db" : database_, 1);
-    store->set_session_status(id, "processing", std::nullopt);
+    store->set_session_status(id, orator::storage::SessionStatus::processing, std::nullopt);
   }
   auto old = std::move(server_);
   std::vector<std::string> extra = {"--data-dir", data_dir};
@@ -451,12 +451,12 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   auto add = [&](std::int64_t local_day, int local_minute, int overall, const std::string& mode, const std::string& title) {
     orator::storage::SessionRecord s;
     s.id = std::string("fixture-") + std::to_string(++n);
-    s.user_id = user_id; s.title = title; s.mode = mode; s.status = "created";
+    s.user_id = user_id; s.title = title; s.mode = *orator::dsp::parse_mode(mode); s.status = orator::storage::SessionStatus::created;
     const std::int64_t start_ms = (local_day * 86400 + local_minute * 60 - offset) * 1000;
     s.created_at = start_ms;
     store->create_session(s);
     store->mark_session_live(s.id, start_ms);
-    store->finish_session(s.id, {"completed", 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
+    store->finish_session(s.id, {orator::storage::SessionStatus::completed, 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
   };
   // The last three days at 00:30 local (the previous day in UTC): a current streak of 3.
   for (int k = 1; k <= 3; ++k) add(today - k, 30, 80, "presentation", "=cmd|' /C calc'!A0");

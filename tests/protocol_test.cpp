@@ -12,6 +12,7 @@
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/recording.hpp"
+#include "protocol/stored_report.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -199,3 +200,46 @@ TEST(RecordingBuffer, ChunksAreContiguousWhateverTheBlockSizeAndStopAtTheBudget)
 }
 
 }  // namespace
+
+TEST(StoredReport, ReadsBackWhatTheAssessmentWrites) {
+  orator::dsp::Assessment a;
+  a.mode = orator::dsp::Mode::interview;
+  a.completed = false;
+  a.duration = 12.5;
+  a.speaking_time = 9.25;
+  a.scores = {81, 72, 63, 54, 45};
+  a.pauses = {{1.5, 2.25, 0.75}, {6.0, 7.5, 1.5}};
+  a.timeline = {{0, -30.5, 151.2, 0.75, std::nullopt}, {1, -28.0, std::nullopt, 0.5, 142.0}};
+  const std::string text = orator::protocol::assessment_json("s-1", a);
+  std::string error;
+  const auto r = orator::protocol::read_stored_report(text, error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->session_id, "s-1");
+  EXPECT_EQ(r->status, "interrupted");
+  EXPECT_EQ(r->mode, "interview");
+  EXPECT_DOUBLE_EQ(r->duration, 12.5);
+  EXPECT_DOUBLE_EQ(r->speaking_time, 9.25);
+  EXPECT_EQ(r->scores.overall, 81);
+  EXPECT_EQ(r->scores.confidence, 45);
+  ASSERT_EQ(r->pauses.size(), 2u);
+  EXPECT_DOUBLE_EQ(r->pauses[1].start, 6.0);
+  EXPECT_DOUBLE_EQ(r->pauses[1].duration, 1.5);
+  ASSERT_EQ(r->timeline.size(), 2u);
+  EXPECT_DOUBLE_EQ(*r->timeline[0].pitch, 151.2);
+  EXPECT_FALSE(r->timeline[0].wpm);
+  EXPECT_FALSE(r->timeline[1].pitch);
+  EXPECT_DOUBLE_EQ(*r->timeline[1].wpm, 142.0);
+}
+
+TEST(StoredReport, ADamagedReportSaysWhatIsWrong) {
+  std::string error;
+  EXPECT_FALSE(orator::protocol::read_stored_report("[1, 2]", error));
+  EXPECT_NE(error.find("not a JSON object"), std::string::npos) << error;
+  orator::dsp::Assessment a;
+  auto doc = boost::json::parse(orator::protocol::assessment_json("s", a)).as_object();
+  doc["scores"].as_object()["pace"] = "fast";
+  EXPECT_FALSE(orator::protocol::read_stored_report(boost::json::serialize(doc), error));
+  EXPECT_NE(error.find("scores.pace is not a number"), std::string::npos) << error;
+  doc.erase("timeline");
+  EXPECT_FALSE(orator::protocol::read_stored_report(boost::json::serialize(doc), error));
+}

@@ -94,6 +94,7 @@ TEST(HandleRequest, HealthNotFoundAndUpgradeRequired) {
 #include <set>
 
 #include "server/api/api.hpp"
+#include "server/sessions/session_service.hpp"
 #include "storage/store.hpp"
 
 namespace {
@@ -118,7 +119,9 @@ TEST(OpenApi, DocumentAndRoutesAgree) {
     auto store = orator::storage::Store::open("sqlite:" + (dir / "db").string(), 1);
     orator::server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 1));
     ServerConfig config;
-    orator::server::api::Api api(*store, signer, config, {10, 8, 1});
+    orator::server::sessions::SessionEvents events;
+    orator::server::sessions::SessionService sessions(*store, events, config);
+    orator::server::api::Api api(*store, signer, config, sessions, {10, 8, 1});
     for (const auto& r : api.router().routes()) routed.emplace(r.method, r.pattern);
   }
   std::filesystem::remove_all(dir);

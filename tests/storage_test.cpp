@@ -43,9 +43,9 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   User user(const std::string& id, const std::string& email) {
     return store_->create_user({id, email, "Name " + id, "hash-" + id, "Europe/Paris", 1000, 1000});
   }
-  SessionRecord session(const std::string& id, const std::string& user_id, std::int64_t created, const std::string& mode = "presentation") {
+  SessionRecord session(const std::string& id, const std::string& user_id, std::int64_t created, Mode mode = Mode::presentation) {
     SessionRecord s;
-    s.id = id; s.user_id = user_id; s.title = "Talk " + id; s.mode = mode; s.status = "created"; s.created_at = created;
+    s.id = id; s.user_id = user_id; s.title = "Talk " + id; s.mode = mode; s.status = SessionStatus::created; s.created_at = created;
     return store_->create_session(s);
   }
 
@@ -93,7 +93,7 @@ TEST_P(StorageTest, SqlMetacharactersAreData) {
   user("u1", evil);
   EXPECT_EQ(store_->find_user_by_email(evil)->email, evil);
   SessionRecord s;
-  s.id = "s1"; s.user_id = "u1"; s.title = evil; s.description = evil; s.mode = "presentation"; s.status = "created";
+  s.id = "s1"; s.user_id = "u1"; s.title = evil; s.description = evil; s.mode = Mode::presentation; s.status = SessionStatus::created;
   s.settings = R"({"k":"' OR 1=1 --"})";
   s.created_at = 5;
   store_->create_session(s);
@@ -118,7 +118,7 @@ TEST_P(StorageTest, SessionsAreScopedToTheirOwner) {
 
 TEST_P(StorageTest, ListingFiltersAndPaginates) {
   user("u", "u@example.com");
-  for (int i = 0; i < 25; ++i) session(std::string("s") + std::to_string(i), "u", 1000 + i, i % 2 ? "interview" : "presentation");
+  for (int i = 0; i < 25; ++i) session(std::string("s") + std::to_string(i), "u", 1000 + i, i % 2 ? Mode::interview : Mode::presentation);
   auto page = store_->list_sessions("u", {}, 1, 10);
   EXPECT_EQ(page.total, 25);
   ASSERT_EQ(page.sessions.size(), 10u);
@@ -127,13 +127,13 @@ TEST_P(StorageTest, ListingFiltersAndPaginates) {
   ASSERT_EQ(page.sessions.size(), 5u);
   EXPECT_EQ(page.sessions.back().id, "s0");
   SessionFilter f;
-  f.mode = "interview";
+  f.mode = Mode::interview;
   f.from = 1010;
   f.to = 1019;
   page = store_->list_sessions("u", f, 1, 100);
   EXPECT_EQ(page.total, 5);  // 1011, 1013, 1015, 1017, 1019
   f = {};
-  f.status = "completed";
+  f.status = SessionStatus::completed;
   EXPECT_EQ(store_->list_sessions("u", f, 1, 100).total, 0);
   EXPECT_EQ(store_->list_sessions("u", {}, 1, 1000).sessions.size(), 25u);  // limit is capped at 100, not refused
 }
@@ -145,22 +145,25 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   store_->mark_session_live("done", 10);
   store_->mark_session_live("crashed", 11);
   store_->save_checkpoint("done", R"({"duration":3})", 20);
-  store_->finish_session("done", {"completed", 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30, {}});
+  store_->finish_session("done", {SessionStatus::completed, 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30, {}});
   store_->save_checkpoint("crashed", R"({"status":"interrupted","duration":4})", 25);
   // A new process starts: whatever is still live was cut off.
-  EXPECT_EQ(store_->recover_interrupted_sessions(99), 1);
+  const auto recovered = store_->recover_interrupted_sessions(99);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].id, "crashed");
+  EXPECT_EQ(recovered[0].user_id, "u");
   const auto done = store_->find_session("u", "done");
-  EXPECT_EQ(done->status, "completed");
+  EXPECT_EQ(done->status, SessionStatus::completed);
   EXPECT_EQ(done->overall_score, 87);
   EXPECT_EQ(done->engagement_score, 70);
   EXPECT_DOUBLE_EQ(*done->duration, 9.5);
   EXPECT_EQ(*done->report, R"({"status":"completed"})");
   EXPECT_FALSE(done->checkpoint);
   const auto crashed = store_->find_session("u", "crashed");
-  EXPECT_EQ(crashed->status, "interrupted");
+  EXPECT_EQ(crashed->status, SessionStatus::interrupted);
   EXPECT_EQ(*crashed->report, R"({"status":"interrupted","duration":4})");
   EXPECT_EQ(*crashed->ended_at, 25);
-  EXPECT_EQ(store_->recover_interrupted_sessions(100), 0);
+  EXPECT_TRUE(store_->recover_interrupted_sessions(100).empty());
 }
 
 TEST_P(StorageTest, RefreshTokensAreSingleUseAndFamiliesRevoke) {
@@ -253,7 +256,7 @@ TEST_P(StorageTest, JobsAreClaimedOnceAndRecoveredWhenTheirWorkerStops) {
   store_->enqueue_job("s2", "transcript", 20);
   // Jobs wait for their session to end (its stream is still storing its report).
   EXPECT_FALSE(store_->claim_job("early", 50));
-  for (const char* id : {"s1", "s2"}) store_->finish_session(id, {"completed", 1, 1, 1, 1, 1, 1, 1, "{}", 60, {}});
+  for (const char* id : {"s1", "s2"}) store_->finish_session(id, {SessionStatus::completed, 1, 1, 1, 1, 1, 1, 1, "{}", 60, {}});
   // Concurrent workers never take the same job.
   std::vector<std::string> claimed;
   std::mutex m;

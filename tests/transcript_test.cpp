@@ -216,7 +216,7 @@ TEST_P(TranscriptTest, DeferredWhenEveryDecoderIsBusy) {
   std::vector<std::string> statuses;
   for (const auto& msg : deferred.read_all(90))
     if (msg.type() == "processing") statuses.push_back(std::string(msg.json().at("status").as_string()));
-  ASSERT_FALSE(statuses.empty());
+  ASSERT_FALSE(statuses.empty()) << server_->log();
   EXPECT_EQ(statuses.back(), "done");
   EXPECT_EQ(deferred.close_code(), 1000);
   const auto t = wait_for("/v1/sessions/" + b + "/transcript", token, 90);

@@ -148,8 +148,8 @@ void Api::add_analytics_routes() {
     std::set<std::int64_t> practice_days;
     for (const auto& s : store_.ended_sessions(req.user_id, std::nullopt, std::nullopt)) {
       all.add(s);
-      ++by_mode[s.mode];
-      ++by_status[s.status];
+      ++by_mode[std::string(dsp::mode_name(s.mode))];
+      ++by_status[std::string(storage::status_name(s.status))];
       if (s.overall_score) best = std::max(best.value_or(0), *s.overall_score);
       last = start_of(s);
       if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(start_of(s)));
@@ -218,7 +218,8 @@ void Api::add_analytics_routes() {
         char dur[64], speak[64];
         std::snprintf(dur, sizeof dur, "%.2f", s.duration.value_or(0));
         std::snprintf(speak, sizeof speak, "%.2f", s.speaking_time.value_or(0));
-        csv += s.id + "," + format_time(start_of(s)) + "," + s.mode + "," + s.status + "," + csv_field(s.title) + "," + dur + "," +
+        csv += s.id + "," + format_time(start_of(s)) + "," + std::string(dsp::mode_name(s.mode)) + "," +
+             std::string(storage::status_name(s.status)) + "," + csv_field(s.title) + "," + dur + "," +
                speak + "," + num(s.overall_score) + "," + num(s.clarity_score) + "," + num(s.pace_score) + "," +
                num(s.engagement_score) + "," + num(s.confidence_score) + "\r\n";
       }
@@ -230,7 +231,7 @@ void Api::add_analytics_routes() {
     json::array data;
     for (const auto& s : sessions) {
       auto score = [](const std::optional<int>& v) { return v ? json::value(*v) : json::value(nullptr); };
-      data.push_back(json::object{{"id", s.id}, {"started_at", format_time(start_of(s))}, {"type", s.mode}, {"status", s.status},
+      data.push_back(json::object{{"id", s.id}, {"started_at", format_time(start_of(s))}, {"type", dsp::mode_name(s.mode)}, {"status", storage::status_name(s.status)},
                                   {"title", s.title}, {"duration", opt(s.duration)}, {"speaking_time", opt(s.speaking_time)},
                                   {"scores", json::object{{"overall", score(s.overall_score)}, {"clarity", score(s.clarity_score)},
                                                           {"pace", score(s.pace_score)}, {"engagement", score(s.engagement_score)},

@@ -9,14 +9,16 @@
 namespace orator::server::api {
 namespace json = boost::json;
 
-Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, auth::ScryptParams password_params)
+Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, sessions::SessionService& sessions,
+         auth::ScryptParams password_params)
     : store_(store),
       signer_(signer),
       config_(config),
       password_params_(password_params),
       dummy_hash_(auth::hash_password(auth::random_token(), password_params)),
       user_limiter_(config.rate_limit_per_minute),
-      credential_limiter_(config.auth_rate_limit_per_minute) {
+      credential_limiter_(config.auth_rate_limit_per_minute),
+      sessions_(sessions) {
   add_auth_routes();
   add_user_routes();
   add_session_routes();

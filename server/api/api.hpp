@@ -15,29 +15,20 @@
 #include "server/auth/crypto.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/config.hpp"
-#include "dsp/analyzer.hpp"
 #include "storage/store.hpp"
-#include "storage/worker_pool.hpp"
 
-namespace orator::server::transcription {
-class TranscriptionJobs;
+namespace orator::server::sessions {
+class SessionService;
 }
 
 namespace orator::server::api {
 
 class Api {
  public:
-  Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config,
+  // Sessions are created, uploaded into and transcribed through `sessions`,
+  // which owns their lifecycle; the API reads the store directly.
+  Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, sessions::SessionService& sessions,
       auth::ScryptParams password_params = {});
-
-  // Uploads are analysed on `pool` (not the database workers) with `analysis`;
-  // with `jobs` (recognition on) their audio is kept and transcribed too.
-  void attach_processing(storage::WorkerPool& pool, std::shared_ptr<const dsp::AnalysisContext> analysis,
-                         transcription::TranscriptionJobs* jobs = nullptr) {
-    processing_ = &pool;
-    analysis_ = std::move(analysis);
-    jobs_ = jobs;
-  }
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
   // Who is calling (Bearer token, access_token query parameter, or X-API-Key):
@@ -45,6 +36,7 @@ class Api {
   [[nodiscard]] std::optional<std::string> authenticate(const ApiRequest& request, std::string& error);
   [[nodiscard]] const Router& router() const { return router_; }
   [[nodiscard]] storage::Store& store() { return store_; }
+  [[nodiscard]] sessions::SessionService& sessions() { return sessions_; }
 
   // Shared by the route files.
   [[nodiscard]] boost::json::object issue_tokens(const storage::User& user, const std::string& family_id = {});
@@ -68,9 +60,7 @@ class Api {
   std::string dummy_hash_;  // verified against when the user does not exist (equal timing)
   RateLimiter user_limiter_, credential_limiter_;
   Router router_;
-  storage::WorkerPool* processing_ = nullptr;
-  transcription::TranscriptionJobs* jobs_ = nullptr;
-  std::shared_ptr<const dsp::AnalysisContext> analysis_;
+  sessions::SessionService& sessions_;
 };
 
 

@@ -6,10 +6,12 @@
 
 #include "dsp/mode.hpp"
 #include "protocol/json_writer.hpp"
+#include "protocol/stored_report.hpp"
 #include "server/api/api.hpp"
 #include "server/api/json_body.hpp"
 #include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
+#include "server/sessions/session_service.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -26,8 +28,8 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
   return {{"id", s.id},
           {"title", s.title},
           {"description", s.description},
-          {"type", s.mode},
-          {"status", s.status},
+          {"type", dsp::mode_name(s.mode)},
+          {"status", storage::status_name(s.status)},
           {"settings", s.settings.empty() ? json::value(json::object{}) : json::parse(s.settings, ec)},
           {"created_at", format_time(s.created_at)},
           {"started_at", s.started_at ? json::value(format_time(*s.started_at)) : json::value(nullptr)},
@@ -57,19 +59,16 @@ void Api::add_session_routes() {
 
   router_.add("POST", "/v1/sessions", user, [this](ApiRequest& req) {
     JsonBody body(req.body, {"title", "description", "type", "mode", "settings", "record"}, true);
-    storage::SessionRecord s;
-    s.id = random_id();
+    sessions::NewSession s;
     s.user_id = req.user_id;
     s.title = body.optional_string("title", 200).value_or("Practice session");
     s.description = body.optional_string("description", 2000).value_or("");
-    s.mode = body.optional_string("type", 32).value_or(body.optional_string("mode", 32).value_or("presentation"));
-    if (!dsp::parse_mode(s.mode))
-      throw validation_error("type must be one of " + std::string(dsp::mode_choices()), {{"field", "type"}});
+    const auto mode = dsp::parse_mode(body.optional_string("type", 32).value_or(body.optional_string("mode", 32).value_or("presentation")));
+    if (!mode) throw validation_error("type must be one of " + std::string(dsp::mode_choices()), {{"field", "type"}});
+    s.mode = *mode;
     s.settings = protocol::to_json(body.optional_object("settings", 16 * 1024).value_or(json::object{}));
     s.record = body.optional_bool("record").value_or(false);
-    s.status = "created";
-    s.created_at = now_ms();
-    const auto stored = store_.create_session(s);
+    const auto stored = sessions_.create(s);
     ApiResponse r;
     r.status = 201;
     r.body = session_json(stored, req);
@@ -97,13 +96,12 @@ void Api::add_session_routes() {
     }
     storage::SessionFilter f;
     if (auto v = req.query_value("status")) {
-      if (*v != "created" && *v != "live" && *v != "completed" && *v != "interrupted" && *v != "processing" && *v != "failed")
-        throw validation_error("status must be created, live, processing, completed, interrupted or failed", {{"field", "status"}});
-      f.status = *v;
+      f.status = storage::parse_status(*v);
+      if (!f.status) throw validation_error("status must be one of " + std::string(storage::status_choices()), {{"field", "status"}});
     }
     if (auto v = req.query_value("type")) {
-      if (!dsp::parse_mode(*v)) throw validation_error("unknown type", {{"field", "type"}});
-      f.mode = *v;
+      f.mode = dsp::parse_mode(*v);
+      if (!f.mode) throw validation_error("type must be one of " + std::string(dsp::mode_choices()), {{"field", "type"}});
     }
     const auto owner = store_.find_user(req.user_id);
     const auto zone = TimeZone::load(owner ? owner->timezone : "UTC");
@@ -138,37 +136,50 @@ void Api::add_session_routes() {
   });
 
   // The report and its views: from the final report, or the last checkpoint while live.
-  auto report_of = [this](ApiRequest& req) {
+  auto report_text_of = [this](ApiRequest& req) {
     const auto s = store_.find_session(req.user_id, req.params.at("id"));
     if (!s) throw not_found("session");
     const auto& text = s->report ? s->report : s->checkpoint;
-    if (!text) throw ApiError(409, "CONFLICT", "this session has no report yet", {{"status", s->status}});
-    boost::system::error_code ec;
-    auto v = json::parse(*text, ec);
-    if (ec || !v.is_object()) throw std::runtime_error("stored report is not a JSON object");
-    return std::move(v.as_object());
+    if (!text) throw ApiError(409, "CONFLICT", "this session has no report yet", {{"status", storage::status_name(s->status)}});
+    return *text;
+  };
+  auto report_of = [report_text_of](ApiRequest& req) {
+    std::string error;
+    auto report = protocol::read_stored_report(report_text_of(req), error);
+    if (!report) throw std::runtime_error(error);
+    return std::move(*report);
   };
 
-  router_.add("GET", "/v1/sessions/{id}/report", user, [report_of](ApiRequest& req) {
+  router_.add("GET", "/v1/sessions/{id}/report", user, [report_text_of](ApiRequest& req) {
+    boost::system::error_code ec;
+    auto v = json::parse(report_text_of(req), ec);
+    if (ec || !v.is_object()) throw std::runtime_error("stored report is not a JSON object");
     ApiResponse r;
-    r.body = report_of(req);
+    r.body = std::move(v);
     return r;
   });
 
   router_.add("GET", "/v1/sessions/{id}/scores", user, [report_of](ApiRequest& req) {
-    auto report = report_of(req);
+    const auto report = report_of(req);
+    const auto& s = report.scores;
     ApiResponse r;
-    r.body = json::object{{"session_id", report["session_id"]}, {"status", report["status"]}, {"scores", report["scores"]}};
+    r.body = json::object{{"session_id", report.session_id},
+                          {"status", report.status},
+                          {"scores", json::object{{"overall", s.overall}, {"clarity", s.clarity}, {"pace", s.pace},
+                                                  {"engagement", s.engagement}, {"confidence", s.confidence}}}};
     return r;
   });
 
   router_.add("GET", "/v1/sessions/{id}/timeline", user, [report_of](ApiRequest& req) {
-    auto report = report_of(req);
-    json::array events;
-    for (const auto& p : report["metrics"].as_object()["pauses"].as_array())
-      events.push_back(json::object{{"type", "pause"}, {"start", p.at("start")}, {"end", p.at("end")}, {"duration", p.at("duration")}});
+    const auto report = report_of(req);
+    json::array points, events;
+    for (const auto& p : report.timeline)
+      points.push_back(json::object{{"t", p.t}, {"volume_db", p.volume_db}, {"pitch", optional_number(p.pitch)},
+                                    {"speech_ratio", p.speech_ratio}, {"wpm", optional_number(p.wpm)}});
+    for (const auto& p : report.pauses)
+      events.push_back(json::object{{"type", "pause"}, {"start", p.start}, {"end", p.end}, {"duration", p.duration}});
     ApiResponse r;
-    r.body = json::object{{"session_id", report["session_id"]}, {"points", report["timeline"]}, {"events", std::move(events)}};
+    r.body = json::object{{"session_id", report.session_id}, {"points", std::move(points)}, {"events", std::move(events)}};
     return r;
   });
 
@@ -176,31 +187,31 @@ void Api::add_session_routes() {
     const std::string g = req.query_value("granularity").value_or("second");
     const int width = g == "second" ? 1 : g == "5second" ? 5 : g == "10second" ? 10 : g == "minute" ? 60 : 0;
     if (width == 0) throw validation_error("granularity must be second, 5second, 10second or minute", {{"field", "granularity"}});
-    auto report = report_of(req);
+    const auto report = report_of(req);
     // Re-bucket the per-second timeline: mean level (in power), mean voiced pitch,
     // mean speech ratio, last pace.
     json::array points;
-    const auto& timeline = report["timeline"].as_array();
+    const auto& timeline = report.timeline;
     for (std::size_t i = 0; i < timeline.size(); i += static_cast<std::size_t>(width)) {
       double power = 0, pitch = 0, speech = 0;
       int n = 0, voiced = 0;
-      json::value wpm = nullptr;
+      std::optional<double> wpm;
       for (std::size_t k = i; k < std::min(timeline.size(), i + static_cast<std::size_t>(width)); ++k) {
-        const auto& p = timeline[k].as_object();
-        power += std::pow(10.0, p.at("volume_db").to_number<double>() / 10.0);
-        speech += p.at("speech_ratio").to_number<double>();
-        if (!p.at("pitch").is_null()) { pitch += p.at("pitch").to_number<double>(); ++voiced; }
-        if (!p.at("wpm").is_null()) wpm = p.at("wpm");
+        const auto& p = timeline[k];
+        power += std::pow(10.0, p.volume_db / 10.0);
+        speech += p.speech_ratio;
+        if (p.pitch) { pitch += *p.pitch; ++voiced; }
+        if (p.wpm) wpm = p.wpm;
         ++n;
       }
       points.push_back(json::object{{"t", static_cast<std::int64_t>(i)},
                                     {"volume_db", std::round(100.0 * std::log10(std::max(power / n, 1e-12))) / 10.0},
                                     {"pitch", voiced ? json::value(std::round(10.0 * pitch / voiced) / 10.0) : json::value(nullptr)},
                                     {"speech_ratio", std::round(100.0 * speech / n) / 100.0},
-                                    {"wpm", wpm}});
+                                    {"wpm", optional_number(wpm)}});
     }
     ApiResponse r;
-    r.body = json::object{{"session_id", report["session_id"]}, {"granularity", g}, {"points", std::move(points)}};
+    r.body = json::object{{"session_id", report.session_id}, {"granularity", g}, {"points", std::move(points)}};
     return r;
   });
 }

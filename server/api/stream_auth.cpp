@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "dsp/mode.hpp"
+#include "server/sessions/session_service.hpp"
 
 namespace orator::server::api {
 
@@ -30,8 +31,8 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     return out;
   }
   auto& store = api.store();
+  auto& sessions = api.sessions();
   out.identity.user_id = *user;
-  const std::int64_t now = Api::now_ms();
   if (!requested_session.empty()) {
     const auto s = store.find_session(*user, requested_session);
     if (!s) {  // another user's session looks exactly like a missing one
@@ -40,39 +41,36 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
       out.message = "session not found";
       return out;
     }
-    if (s->status != "created") {
+    if (s->status != storage::SessionStatus::created) {
       out.status = 409;
       out.code = "CONFLICT";
-      out.message = "session already " + s->status + "; create a new session to stream again";
+      out.message = "session already " + std::string(storage::status_name(s->status)) + "; create a new session to stream again";
       return out;
     }
     out.identity.session_id = s->id;
     out.identity.record = s->record;
-    out.identity.session_mode = dsp::parse_mode(s->mode);
+    out.identity.session_mode = s->mode;
     boost::system::error_code ec;
     const auto settings = boost::json::parse(s->settings, ec);
     if (const auto* t = !ec && settings.is_object() ? settings.as_object().if_contains("transcript") : nullptr; t && t->is_bool())
       out.identity.session_transcript = t->as_bool();
   } else {
-    storage::SessionRecord s;
-    s.id = random_id();
+    sessions::NewSession s;
     s.user_id = *user;
     s.title = "Live session";
-    const auto mode = req.query_value("mode").value_or("presentation");
-    if (!dsp::parse_mode(mode)) {  // the same answer POST /v1/sessions gives
+    const auto mode = dsp::parse_mode(req.query_value("mode").value_or("presentation"));
+    if (!mode) {  // the same answer POST /v1/sessions gives
       out.status = 400;
       out.code = "VALIDATION_ERROR";
       out.message = "mode must be one of " + std::string(dsp::mode_choices());
       return out;
     }
-    s.mode = mode;
-    s.status = "created";
-    s.created_at = now;
+    s.mode = *mode;
     s.record = req.query_value("record").value_or("") == "true";
-    out.identity.session_id = store.create_session(s).id;
+    out.identity.session_id = sessions.create(s).id;
     out.identity.record = s.record;
   }
-  store.mark_session_live(out.identity.session_id, now);
+  sessions.begin_stream(out.identity.session_id);
   return out;
 }
 

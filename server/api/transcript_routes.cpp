@@ -5,7 +5,7 @@
 
 #include "server/api/api.hpp"
 #include "server/api/time_zone.hpp"
-#include "server/transcription/transcription_jobs.hpp"
+#include "server/sessions/session_service.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -56,9 +56,11 @@ storage::TranscriptRecord Api::transcript_or_explain(const std::string& user_id,
   const auto s = store_.find_session(user_id, session_id);
   if (!s) throw not_found("session");
   if (auto t = store_.find_transcript(user_id, session_id)) return *t;
-  if (s->status == "live" || s->status == "processing")
-    throw ApiError(409, "CONFLICT", "the session is still " + s->status + "; its transcript follows when it ends",
-                   {{"status", s->status}});
+  if (s->status == storage::SessionStatus::live || s->status == storage::SessionStatus::processing) {
+    const std::string status(storage::status_name(s->status));
+    throw ApiError(409, "CONFLICT", "the session is still " + status + "; its transcript follows when it ends",
+                   {{"status", status}});
+  }
   if (const auto job = store_.latest_job(user_id, session_id, /*any kind*/ ""); job) {
     if (job->status == "queued" || job->status == "running")
       throw ApiError(409, "CONFLICT", "the transcript is still being made (" + job->status + "); try again shortly",
@@ -102,16 +104,15 @@ void Api::add_transcript_routes() {
   router_.add("POST", "/v1/sessions/{id}/transcribe", user, [this](ApiRequest& req) {
     const auto s = store_.find_session(req.user_id, req.params.at("id"));
     if (!s) throw not_found("session");
-    if (!jobs_) throw ApiError(503, "UNAVAILABLE", "speech recognition is off on this server");
-    if (s->status != "completed" && s->status != "interrupted")
-      throw ApiError(409, "CONFLICT", "the session is " + s->status + "; transcribe it once it has ended", {{"status", s->status}});
+    if (!sessions_.transcribes()) throw ApiError(503, "UNAVAILABLE", "speech recognition is off on this server");
+    if (s->status != storage::SessionStatus::completed && s->status != storage::SessionStatus::interrupted) {
+      const std::string status(storage::status_name(s->status));
+      throw ApiError(409, "CONFLICT", "the session is " + status + "; transcribe it once it has ended", {{"status", status}});
+    }
     if (store_.recording_chunks(req.user_id, s->id).empty())
       throw ApiError(409, "CONFLICT", "no audio was kept for this session (create it with record: true or transcript: true)");
     auto job = store_.latest_job(req.user_id, s->id, /*any kind*/ "");
-    if (!job || (job->status != "queued" && job->status != "running")) {
-      job = store_.enqueue_job(s->id, "retranscribe", now_ms());
-      jobs_->wake();
-    }
+    if (!job || (job->status != "queued" && job->status != "running")) job = sessions_.queue_transcription(s->id, "retranscribe");
     ApiResponse r;
     r.status = 202;
     r.body = json::object{{"session_id", s->id},

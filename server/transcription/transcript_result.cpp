@@ -35,12 +35,4 @@ TranscriptResult make_transcript(std::vector<speech::Word>& words, const std::st
   return out;
 }
 
-std::optional<std::string> report_with_fluency(std::string_view report_json, const speech::FluencyReport& fluency) {
-  boost::system::error_code ec;
-  auto v = json::parse(report_json, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  v.as_object()["fluency"] = protocol::fluency_json(fluency);
-  return protocol::to_json(v);
-}
-
 }  // namespace orator::server::transcription

@@ -24,7 +24,4 @@ struct TranscriptResult {
                                                const std::string& user_id, const std::string& language,
                                                const std::string& source, std::int64_t now_ms);
 
-// The stored report (JSON text) with `fluency` replaced; nullopt if it is not a JSON object.
-[[nodiscard]] std::optional<std::string> report_with_fluency(std::string_view report_json, const speech::FluencyReport& fluency);
-
 }  // namespace orator::server::transcription

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "protocol/audio_file.hpp"
+#include "protocol/stored_report.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "server/server_context.hpp"
@@ -122,7 +123,7 @@ void TranscriptionJobs::process(const storage::Job& job, DecoderLease* lease) {
   auto t = make_transcript(*got, session->id, session->user_id, "en-US", provider_ ? "provider" : job.kind, api::Api::now_ms());
   store_.save_transcript(t.record);
   if (const auto& report = session->report ? session->report : session->checkpoint) {
-    if (auto merged = report_with_fluency(*report, t.fluency)) store_.update_report(session->id, *merged);
+    if (auto merged = protocol::report_with_fluency(*report, t.fluency)) store_.update_report(session->id, *merged);
   }
   store_.complete_job(job.id, "done", std::nullopt, api::Api::now_ms());
   spdlog::info("session {} transcribed ({}): {} words, {} fillers", session->id, job.kind, t.fluency.words, t.fluency.filler_count);

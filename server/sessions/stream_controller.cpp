@@ -1,0 +1,396 @@
+#include "server/sessions/stream_controller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "dsp/constants.hpp"
+#include "server/api/recordings.hpp"
+#include "server/sessions/session_service.hpp"
+#include "server/transcription/decoder_pool.hpp"
+#include "server/transcription/live_transcription.hpp"
+#include "server/transcription/transcript_result.hpp"
+
+namespace orator::server::sessions {
+namespace {
+
+// How long the assessment waits for a live recogniser's last words (plus
+// time for any backlog); past it the transcript is made after the stream.
+constexpr double kAsrFinishSeconds = 10;
+// How long a deferred stream stays open after its assessment, reporting the
+// transcription job's progress; the client may close sooner and poll REST.
+constexpr int kProcessingWaitSeconds = 120;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+StreamController::StreamController(ServerContext& context, StreamIdentity identity, StreamTransport& transport)
+    : ctx_(context), identity_(std::move(identity)), transport_(transport), next_checkpoint_(context.config.checkpoint_seconds) {}
+
+StreamController::~StreamController() = default;
+
+void StreamController::configure(const StreamRoute& route) {
+  // Parameters: query string first, then the path's session id.
+  for (const auto& [key, value] : route.query) {
+    if (auto err = protocol::apply_param(params_, key, value); err && !query_error_) query_error_ = err;
+  }
+  if (!route.path_session_id.empty()) {
+    if (auto err = protocol::apply_param(params_, "session_id", route.path_session_id); err && !query_error_) query_error_ = err;
+  }
+  if (identity_.persistent()) params_.session_id = identity_.session_id;  // authorised before the upgrade
+  if (params_.session_id.empty()) params_.session_id = random_id();
+  if (auto err = apply_session_settings(params_); err && !query_error_) query_error_ = err;
+  format_valid_ = !query_error_;
+}
+
+void StreamController::on_open() {
+  ++ctx_.streams_started;
+  if (ctx_.sessions && identity_.persistent()) ctx_.sessions->stream_opened(identity_.session_id, identity_.user_id);
+  spdlog::info("stream {} opened", params_.session_id);
+  if (ctx_.stopping) {
+    finish(false, CloseCode::going_away, "server shutting down");
+    return;
+  }
+  if (query_error_) reject(query_error_->code, query_error_->message + " (from the query string; send a valid start message)");
+  else send_ready();
+  arm_idle_timer();
+}
+
+template <class Handler>
+void StreamController::guarded(Handler&& handler) {
+  // A message arriving after the stream ended (idle, shutdown) is ignored:
+  // the assessment was the last message.
+  if (finished_) return;
+  try {
+    arm_idle_timer();
+    handler();
+  } catch (const std::exception& e) {
+    spdlog::error("stream {}: internal error: {}", params_.session_id, e.what());
+    send(protocol::error_json("INTERNAL_ERROR", "internal error while analysing the stream"));
+    finish(false, CloseCode::internal_error, "internal error");
+  }
+}
+
+void StreamController::on_text(std::string_view text) {
+  guarded([&] { handle_text(text); });
+}
+
+void StreamController::on_audio(std::span<const std::uint8_t> frame) {
+  guarded([&] { handle_audio(frame); });
+}
+
+void StreamController::on_disconnect(std::string_view why) {
+  disconnected_ = true;
+  if (finished_) return;
+  spdlog::info("stream {} ended abruptly: {}", params_.session_id, why);
+  finalise(false);
+}
+
+void StreamController::on_shutdown() {
+  if (!finished_) {
+    finish(false, CloseCode::going_away, "server shutting down");
+  } else if (awaiting_job_) {  // the job outlives this process; the client can poll REST
+    awaiting_job_ = false;
+    transport_.cancel_timer();
+    close_when_done();
+  }
+}
+
+std::optional<protocol::ProtocolError> StreamController::apply_session_settings(protocol::StreamParams& params) const {
+  if (const auto wanted = identity_.session_transcript) {
+    if (params.transcript_given && params.transcript != *wanted) {
+      params.transcript = *wanted;
+      params.transcript_given = false;
+      return protocol::ProtocolError{"SESSION_MISMATCH", std::string("this session's settings have transcript: ") +
+                                                             (*wanted ? "true" : "false") + "; a stream into it cannot change that"};
+    }
+    params.transcript = *wanted;
+  }
+  if (!identity_.session_mode) return std::nullopt;
+  const auto session_mode = *identity_.session_mode;
+  if (params.mode_given && params.mode != session_mode) {
+    params.mode = session_mode;
+    params.mode_given = false;
+    return protocol::ProtocolError{"SESSION_MISMATCH", "this session is of type '" + std::string(dsp::mode_name(session_mode)) +
+                                                           "'; a stream into it cannot use mode '" +
+                                                           std::string(dsp::mode_name(params.mode)) + "'"};
+  }
+  params.mode = session_mode;
+  return std::nullopt;
+}
+
+void StreamController::arm_idle_timer() {
+  transport_.arm_timer(ctx_.config.idle_timeout_seconds, [this] {
+    if (finished_) return;
+    send(protocol::error_json("IDLE_TIMEOUT", "no message from the client within the idle timeout"));
+    finish(false, CloseCode::policy, "idle timeout");
+  });
+}
+
+void StreamController::handle_text(std::string_view text) {
+  const auto msg = protocol::parse_client_message(text, params_);
+  switch (msg.kind) {
+    case protocol::ClientMessage::Kind::stop:
+      finish(true, CloseCode::normal, "stream complete");
+      return;
+    case protocol::ClientMessage::Kind::start:
+      if (audio_started_) {
+        reject("START_AFTER_AUDIO", "start must come before the first audio frame; this one was ignored");
+        return;
+      }
+      if (identity_.persistent() && msg.params.session_id != identity_.session_id) {
+        reject("INVALID_PARAMETER", "session_id is fixed when the stream opens (put it in the URL); this start was ignored");
+        return;
+      }
+      if (auto params = msg.params; auto err = apply_session_settings(params)) {
+        reject(err->code, err->message + "; this start was ignored");
+        return;
+      } else {
+        params_ = params;
+      }
+      format_valid_ = true;
+      send_ready();
+      return;
+    case protocol::ClientMessage::Kind::invalid:
+      // A rejected start leaves the stream waiting for a valid one.
+      if (!audio_started_ && (msg.error.code == "INVALID_PARAMETER" || msg.error.code == "UNSUPPORTED_CODEC"))
+        format_valid_ = false;
+      reject(msg.error.code, msg.error.message);
+      return;
+  }
+}
+
+void StreamController::handle_audio(std::span<const std::uint8_t> frame) {
+  if (!format_valid_) {
+    reject("AUDIO_BEFORE_START", "no valid audio format yet: send a valid start message before audio; the frame was dropped");
+    return;
+  }
+  if (!ensure_analyzer()) return;
+  if (const auto status = decoder_->decode(frame, pcm_); status != protocol::DecodeStatus::ok) {
+    reject("INVALID_AUDIO", std::string(protocol::describe(status)) + "; the frame was dropped");
+    return;
+  }
+  analyzer_->push(pcm_);
+  if (!finished_ && analyzer_->received_seconds() >= ctx_.config.max_stream_seconds) {
+    send(protocol::error_json("STREAM_LIMIT", "the stream reached max-stream-seconds of audio and was ended"));
+    finish(true, CloseCode::policy, "stream length limit");
+  }
+}
+
+bool StreamController::ensure_analyzer() {
+  if (analyzer_) return true;
+  decoder_ = protocol::AudioDecoder::create(params_.format);
+  if (!decoder_) {
+    reject("UNSUPPORTED_FORMAT", "the audio format could not be set up");
+    format_valid_ = false;
+    return false;
+  }
+  dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
+  analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
+  audio_started_ = true;
+  if (keeps_audio() && ctx_.sessions) recording_writer_ = ctx_.sessions->recording_writer(identity_.session_id);
+  if (recording_writer_)
+    recording_.emplace(dsp::kAnalysisRate, ctx_.config.max_record_seconds, api::kRecordingChunkSeconds,
+                       [this](protocol::PcmChunk&& chunk) { recording_writer_->append(std::move(chunk)); });
+  spdlog::info("stream {} audio: {} {} Hz {} ch, mode {}", params_.session_id, protocol::codec_name(params_.format.codec),
+               params_.format.sample_rate, params_.format.channels, dsp::mode_name(params_.mode));
+  return true;
+}
+
+void StreamController::reject(std::string_view code, std::string_view message) {
+  ++errors_;
+  send(protocol::error_json(code, message));
+  if (errors_ >= ctx_.config.max_errors_per_stream && !finished_) {
+    send(protocol::error_json("TOO_MANY_ERRORS", "too many rejected messages; the stream was ended"));
+    finish(false, CloseCode::policy, "too many errors");
+  }
+}
+
+void StreamController::send(std::string message, bool final_message) {
+  if (!disconnected_) transport_.send(std::move(message), final_message);
+}
+
+void StreamController::finish(bool completed, CloseCode code, std::string_view reason) {
+  if (finished_) return;
+  close_code_ = code;  // before finalise: a finalise that completes at once closes
+  close_reason_ = reason;
+  finalise(completed);
+}
+
+void StreamController::finalise(bool completed) {
+  if (finished_) return;
+  finished_ = true;
+  transport_.cancel_timer();
+  if (!analyzer_) {
+    // No audio: still a (empty) report, in the format the client asked for.
+    if (!format_valid_) params_.format = {};
+    decoder_ = protocol::AudioDecoder::create(params_.format);
+    analyzer_ = std::make_unique<dsp::StreamAnalyzer>(
+        ctx_.analysis, dsp::AnalyzerConfig{params_.mode, decoder_ ? decoder_->output_rate() : 16000, params_.interval_ms}, sink());
+  }
+  if (live_asr_ && !asr_lagging_) {
+    // The recogniser still holds the last utterance: wait for its words, at
+    // most kAsrFinishSeconds (then the transcript is made after the stream).
+    assessment_pending_ = true;
+    live_asr_->finish([post = transport_.poster(), this, completed](std::vector<speech::Word> words, bool ok) {
+      post([this, completed, ok, words = std::move(words)]() mutable {
+        complete_finalise(completed, ok ? std::optional(std::move(words)) : std::nullopt);
+      });
+    });
+    // Audio still queued for the decoder gets time too (a client may send
+    // faster than real time), at a pessimistic two seconds per second.
+    transport_.arm_timer(kAsrFinishSeconds + 2.0 * live_asr_->backlog_seconds(),
+                         [this, completed] { complete_finalise(completed, std::nullopt); });
+    return;
+  }
+  complete_finalise(completed, std::nullopt);
+}
+
+void StreamController::complete_finalise(bool completed, std::optional<std::vector<speech::Word>> words) {
+  if (assessment_done_) return;
+  assessment_done_ = true;
+  assessment_pending_ = false;
+  transport_.cancel_timer();
+  dsp::Assessment a = analyzer_->finish(completed);
+  if (recording_) recording_->flush();
+  std::optional<transcription::TranscriptResult> transcript;
+  if (words) {
+    transcript = transcription::make_transcript(*words, params_.session_id, identity_.user_id, params_.lang, "live", now_ms());
+    dsp::rescore_with_words(a, transcript->evidence);
+  }
+  // Asked for, not made live, and the audio is kept: a background job makes it.
+  const bool queue_transcription = params_.transcript && !words && recording_ && ctx_.sessions && ctx_.sessions->transcribes();
+  spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}{}", params_.session_id,
+               completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall,
+               transcript ? fmt::format(", {} words", transcript->fluency.words) : std::string());
+  std::string report = protocol::assessment_json(params_.session_id, a, transcript ? &transcript->fluency : nullptr);
+  if (identity_.persistent() && ctx_.sessions) {
+    StreamEnding ending{identity_.session_id, identity_.user_id,
+                        storage::SessionOutcome{a.completed ? storage::SessionStatus::completed : storage::SessionStatus::interrupted,
+                                                a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
+                                                a.scores.engagement, a.scores.confidence, report, 0, a.mode},
+                        transcript ? std::optional(transcript->record) : std::nullopt, queue_transcription};
+    ctx_.sessions->finish_stream(std::move(ending), std::move(recording_writer_));
+  }
+  live_asr_.reset();
+  if (disconnected_ || !transport_.connected()) return;
+  send(std::move(report), /*final_message=*/true);
+  if (queue_transcription) {
+    send(protocol::processing_json("transcript", "queued"), /*final_message=*/true);
+    awaiting_job_ = true;
+    job_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(kProcessingWaitSeconds);
+    poll_transcription_job();
+  }
+  close_when_done();
+}
+
+void StreamController::close_when_done() {
+  if (!close_code_ || assessment_pending_ || awaiting_job_ || disconnected_) return;
+  const auto code = *close_code_;
+  close_code_.reset();
+  transport_.close(code, close_reason_);
+}
+
+void StreamController::send_ready() {
+  decide_transcript();
+  send(protocol::ready_json(params_, delivery_));
+}
+
+void StreamController::decide_transcript() {
+  live_asr_.reset();
+  delivery_ = protocol::TranscriptDelivery::off;
+  if (!params_.transcript) return;
+  if (!speech::RecognizerModels::supports_language(params_.lang)) {
+    reject("UNSUPPORTED_LANGUAGE", "recognition speaks English (lang en, en-US, en-GB, ...), not '" + params_.lang +
+                                       "': this stream is analysed without a transcript");
+    return;
+  }
+  if (ctx_.decoders) {
+    if (auto lease = ctx_.decoders->try_acquire()) {
+      // Updates come from the decoder's thread: back to this strand, and
+      // only while the stream lives.
+      live_asr_ = std::make_unique<transcription::LiveTranscription>(
+          std::move(lease), [post = transport_.poster(), this](speech::RecognizerUpdate update) {
+            post([this, update = std::move(update)]() mutable { on_transcript_update(std::move(update)); });
+          });
+      delivery_ = protocol::TranscriptDelivery::live;
+      return;
+    }
+  }
+  // Every decoder is busy (or recognition is off): keep the audio and
+  // transcribe it after the stream, when there is somewhere to keep it.
+  if (identity_.persistent() && ctx_.sessions && ctx_.sessions->transcribes()) delivery_ = protocol::TranscriptDelivery::deferred;
+}
+
+void StreamController::on_transcript_update(speech::RecognizerUpdate update) {
+  if (assessment_done_) return;
+  if (analyzer_)
+    for (const auto& w : update.finals) analyzer_->note_word(w.start, w.end, w.filler);
+  if (!update.finals.empty()) send(protocol::transcript_json(update.finals, true));
+  if (update.partial_changed) send(protocol::transcript_json(update.partial, false));
+}
+
+bool StreamController::keeps_audio() const {
+  // A transcript request keeps the audio too, so the transcript can be made
+  // (or made again) from it after the stream.
+  return identity_.record || (identity_.persistent() && params_.transcript && delivery_ != protocol::TranscriptDelivery::off);
+}
+
+void StreamController::poll_transcription_job() {
+  // The timer is re-armed before each query: a pending timer is what keeps
+  // the stream alive while the query runs on a worker.
+  transport_.arm_timer(1.0, [this] {
+    if (disconnected_ || !awaiting_job_) return;
+    poll_transcription_job();
+    if (job_query_in_flight_) return;  // a slow database: one query at a time
+    job_query_in_flight_ = true;
+    ctx_.sessions->job_status(identity_.user_id, identity_.session_id, [post = transport_.poster(), this](std::string status) {
+      post([this, status = std::move(status)] { on_job_status(status); });
+    });
+  });
+}
+
+void StreamController::on_job_status(const std::string& status) {
+  job_query_in_flight_ = false;
+  if (disconnected_ || !awaiting_job_) return;
+  if (status != job_status_) {
+    job_status_ = status;
+    send(protocol::processing_json("transcript", status), /*final_message=*/true);
+  }
+  const bool over = status == "done" || status == "failed" || std::chrono::steady_clock::now() >= job_deadline_;
+  if (!over) return;
+  awaiting_job_ = false;
+  transport_.cancel_timer();
+  close_when_done();
+}
+
+void StreamController::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
+
+void StreamController::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
+  send(protocol::nudge_json(nudge, inputs));
+}
+
+void StreamController::on_metrics(const dsp::IntervalMetrics& metrics) {
+  send(protocol::metrics_json(metrics));
+  if (identity_.persistent() && ctx_.sessions && metrics.t >= next_checkpoint_) {
+    // A checkpoint is the whole report, which grows with the stream: spacing
+    // them by at least 1/60 of the stream so far keeps their cost per second
+    // of audio constant (5 s apart at first, a minute apart after an hour).
+    next_checkpoint_ = metrics.t + std::max(ctx_.config.checkpoint_seconds, metrics.t / 60.0);
+    ctx_.sessions->checkpoint(identity_.session_id, protocol::assessment_json(params_.session_id, analyzer_->snapshot()));
+  }
+}
+
+void StreamController::on_analysis_audio(std::span<const float> samples16k) {
+  if (recording_) recording_->append(samples16k);
+  if (live_asr_ && !asr_lagging_ && !live_asr_->push(samples16k)) {
+    asr_lagging_ = true;
+    spdlog::warn("stream {}: the recogniser fell behind; the transcript will be made after the stream", params_.session_id);
+    send(protocol::processing_json("transcript", recording_ ? "queued" : "failed"));
+  }
+}
+
+}  // namespace orator::server::sessions
