@@ -2,7 +2,13 @@
 // word-based pace on timed word sequences with known answers.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "speech/fluency.hpp"
+#include "speech/pronouncing_dictionary.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/wer.hpp"
 
@@ -130,4 +136,34 @@ TEST(Recognizer, MissingModelsAreAClearError) {
   o.model_dir = "/nonexistent/models";
   EXPECT_FALSE(RecognizerModels::load(o, error));
   EXPECT_NE(error.find("pocketsphinx-en-us"), std::string::npos) << error;
+}
+
+TEST(PronouncingDictionary, OneSyllablePerVowelPhoneOfTheFirstPronunciation) {
+  EXPECT_EQ(vowel_phones("HH AH0 L OW1"), 2);
+  EXPECT_EQ(vowel_phones("S T R EH NG K TH S"), 1);
+  EXPECT_EQ(vowel_phones(""), 0);
+  const auto path = std::filesystem::temp_directory_path() / ("orator-dict-" + std::to_string(::getpid()));
+  std::ofstream(path) << "hello HH AH L OW\nread R IY D\nread(2) R EH D\nbeautiful B Y UW T AH F AH L\n";
+  std::string error;
+  const auto dict = PronouncingDictionary::load(path.string(), error);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(dict) << error;
+  EXPECT_EQ(dict->syllables("beautiful"), 3);
+  EXPECT_EQ(dict->syllables("read"), 1);
+  EXPECT_FALSE(dict->syllables("zyzzyva"));
+  // Unknown words are counted from their spelling, and said to be.
+  const auto c = dict->count("Hello, beautiful make-believe!");
+  EXPECT_EQ(c.words, 3);
+  EXPECT_EQ(c.guessed, 1);
+  EXPECT_EQ(c.syllables, 2 + 3 + syllables_from_spelling("make-believe"));
+  EXPECT_FALSE(PronouncingDictionary::load("/nonexistent/dict", error));
+  EXPECT_NE(error.find("/nonexistent/dict"), std::string::npos);
+}
+
+TEST(PronouncingDictionary, SpellingGuessesCountVowelGroups) {
+  EXPECT_EQ(syllables_from_spelling("cat"), 1);
+  EXPECT_EQ(syllables_from_spelling("make"), 1);
+  EXPECT_EQ(syllables_from_spelling("rhythm"), 1);
+  EXPECT_EQ(syllables_from_spelling("banana"), 3);
+  EXPECT_EQ(syllables_from_spelling("zzz"), 1);
 }

@@ -29,9 +29,11 @@ struct RecordedAnalysis : dsp::AnalysisSink {
   }
 };
 
-// Analyses `audio` (mono at `rate`) pushed in blocks of `block` samples.
+// Analyses `audio` (mono at `rate`) pushed in blocks of `block` samples,
+// with the default analysis context unless `context` is given.
 [[nodiscard]] RecordedAnalysis analyse(const std::vector<float>& audio, int rate,
                                        dsp::Mode mode = dsp::Mode::presentation, int interval_ms = 250,
-                                       std::size_t block = 320);
+                                       std::size_t block = 320,
+                                       std::shared_ptr<const dsp::AnalysisContext> context = nullptr);
 
 }  // namespace orator::test_support
