@@ -31,7 +31,7 @@ struct PaceResult {
   std::string name;
   bool held_out = false;
   double seconds = 0, speaking = 0;
-  int true_syllables = 0, counted = 0, words = 0;
+  int true_syllables = 0, counted = 0, words = 0, guessed = 0;
   double true_wpm = 0, wpm = 0;
   double syllable_error() const { return (counted - true_syllables) / static_cast<double>(true_syllables); }
   double wpm_error() const { return (wpm - true_wpm) / true_wpm; }
@@ -92,6 +92,7 @@ class CorpusPaceTest : public ::testing::Test {
     out.true_syllables = truth.syllables;
     out.counted = r.assessment.syllable_count;
     out.words = truth.words;
+    out.guessed = truth.guessed;
     if (out.speaking <= 0 || !r.assessment.wpm) return out;
     out.true_wpm = truth.words / out.speaking * 60.0;
     out.wpm = *r.assessment.wpm;
@@ -110,7 +111,7 @@ TEST_F(CorpusPaceTest, SyllablesAndWordsPerMinuteOnRealSpeech) {
   for (const auto& p : items())
     if (auto r = measure(p); r && r->true_wpm > 0) results.push_back(*r);
   ASSERT_GE(results.size(), 30u);
-  int true_total = 0, counted_total = 0, words_total = 0;
+  int true_total = 0, counted_total = 0, words_total = 0, guessed_total = 0;
   for (const auto& r : results) {
     std::printf("  %-28s %s %5.1f s (%4.1f speaking): syllables %3d counted %3d (%+5.1f%%), wpm %5.1f measured %5.1f (%+5.1f%%)\n",
                 r.name.c_str(), r.held_out ? "held-out" : "tuning  ", r.seconds, r.speaking, r.true_syllables, r.counted,
@@ -118,6 +119,7 @@ TEST_F(CorpusPaceTest, SyllablesAndWordsPerMinuteOnRealSpeech) {
     true_total += r.true_syllables;
     counted_total += r.counted;
     words_total += r.words;
+    guessed_total += r.guessed;
   }
   for (const bool held_out : {false, true}) {
     std::vector<double> syllable_errors, wpm_errors;
@@ -135,7 +137,8 @@ TEST_F(CorpusPaceTest, SyllablesAndWordsPerMinuteOnRealSpeech) {
                 held_out ? "held out" : "tuning", n, within, 100 * median(syllable_errors), 100 * median(wpm_errors),
                 100 * worst_wpm);
   }
-  std::printf("pace on real speech: %d true syllables, %d counted (%+.1f%%); %.3f syllables per word in the transcripts\n",
+  std::printf("pace on real speech: %d true syllables, %d counted (%+.1f%%); %.3f syllables per word in the transcripts "
+              "(%d of %d words not in the dictionary, counted from their spelling)\n",
               true_total, counted_total, 100.0 * (counted_total - true_total) / true_total,
-              static_cast<double>(true_total) / words_total);
+              static_cast<double>(true_total) / words_total, guessed_total, words_total);
 }
