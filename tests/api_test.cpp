@@ -461,7 +461,7 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   // The last three days at 00:30 local (the previous day in UTC): a current streak of 3.
   for (int k = 1; k <= 3; ++k) add(today - k, 30, 80, "presentation", "=cmd|' /C calc'!A0");
   // Forty days ago, five days in a row: the longest streak, in the previous month.
-  for (int k = 40; k < 45; ++k) add(today - k, 600, 70, "interview", "Mock interview");
+  for (int k = 40; k < 45; ++k) add(today - k, 600, 70, "interview", k == 44 ? "\tTAB-led title" : "Mock interview");
 
   auto r = call("GET", "/v1/analytics/progress?period=month", "", token);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -509,6 +509,7 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   EXPECT_EQ(r.body.rfind("id,started_at,type,status,title", 0), 0u);
   EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 9);
   EXPECT_NE(r.body.find("\"'=cmd|' /C calc'!A0\""), std::string::npos) << "formula injection is neutralised";
+  EXPECT_NE(r.body.find("\"'\tTAB-led title\""), std::string::npos) << "a leading TAB is neutralised too";
   r = call("GET", "/v1/reports/sessions?format=json&startDate=" + std::string(expected), "", token);
   EXPECT_EQ(r.json().at("count").as_int64(), 1);
   EXPECT_EQ(call("GET", "/v1/reports/sessions?format=xml", "", token).status, 400);
@@ -517,6 +518,18 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   const std::string other = token_of(signup("other@example.com"));
   EXPECT_EQ(call("GET", "/v1/stats/summary", "", other).json().at("total_sessions").as_int64(), 0);
   EXPECT_EQ(call("GET", "/v1/reports/sessions", "", other).json().at("count").as_int64(), 0);
+}
+
+TEST_P(ApiTest, TokensInTheQueryStringOpenStreamsOnly) {
+  const std::string token = token_of(signup("ada@example.com"));
+  // REST: the header works, the same token in the URL does not (it would end up in logs and histories).
+  EXPECT_EQ(call("GET", "/v1/sessions", "", token).status, 200);
+  const auto r = http_request(port(), "GET", "/v1/sessions?access_token=" + token, "", {});
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.body.find("only when opening a stream"), std::string::npos) << r.body;
+  // A stream still takes it: browsers cannot set headers on a WebSocket upgrade.
+  WsClient ws(port(), "/v1/stream?access_token=" + token);
+  EXPECT_EQ(ws.read()->type(), "ready");
 }
 
 TEST_P(ApiTest, ExpiredTokensAndOtherUsersKeys) {

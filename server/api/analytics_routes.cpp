@@ -88,9 +88,11 @@ std::optional<std::int64_t> date_param(const ApiRequest& req, const std::string&
 
 
 std::string csv_field(const std::string& s) {
-  // Quote everything textual; a leading =,+,-,@ is prefixed so spreadsheets do not run it.
+  // Quote everything textual; a leading =, +, -, @, TAB or CR is prefixed so
+  // spreadsheets do not run it as a formula.
   std::string v = s;
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
+    v = "'" + v;
   std::string out = "\"";
   for (char c : v) {
     if (c == '"') out += "\"\"";

@@ -61,7 +61,7 @@ json::object Api::issue_tokens(const storage::User& user, const std::string& fam
           {"user", user_json(user)}};
 }
 
-std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string& error) {
+std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string& error, bool opening_stream) {
   if (auto key = req.header("x-api-key")) {
     const auto found = store_.find_api_key(auth::sha256_hex(*key));
     if (!found || found->revoked_at) {
@@ -78,6 +78,10 @@ std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string&
       return std::nullopt;
     }
   } else if (auto q = req.query_value("access_token")) {
+    if (!opening_stream) {
+      error = "access_token in the query string is accepted only when opening a stream; send 'Authorization: Bearer <token>'";
+      return std::nullopt;
+    }
     token = *q;
   }
   if (!token) {

@@ -31,9 +31,12 @@ class Api {
       auth::ScryptParams password_params = {});
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
-  // Who is calling (Bearer token, access_token query parameter, or X-API-Key):
-  // the user id, or nullopt with `error` set.
-  [[nodiscard]] std::optional<std::string> authenticate(const ApiRequest& request, std::string& error);
+  // Who is calling (Bearer token, X-API-Key, or, when `opening_stream`, an
+  // access_token query parameter: browsers cannot set headers on a WebSocket
+  // upgrade, and tokens in REST URLs end up in logs and histories): the user
+  // id, or nullopt with `error` set.
+  [[nodiscard]] std::optional<std::string> authenticate(const ApiRequest& request, std::string& error,
+                                                        bool opening_stream = false);
   [[nodiscard]] const Router& router() const { return router_; }
   [[nodiscard]] storage::Store& store() { return store_; }
   [[nodiscard]] sessions::SessionService& sessions() { return sessions_; }

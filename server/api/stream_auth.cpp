@@ -23,7 +23,7 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     return out;
   }
   std::string error;
-  const auto user = api.authenticate(req, error);
+  const auto user = api.authenticate(req, error, /*opening_stream=*/true);
   if (!user) {
     out.status = 401;
     out.code = "AUTHENTICATION_ERROR";
