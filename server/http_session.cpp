@@ -1,5 +1,7 @@
 #include "server/http_session.hpp"
 
+#include <type_traits>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -161,6 +163,8 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
 
 template <class Stream>
 void HttpSession<Stream>::send(HttpResponse response) {
+  // Over TLS, browsers are told to come back only over TLS (a year).
+  if constexpr (std::is_same_v<Stream, TlsStream>) response.set("Strict-Transport-Security", "max-age=31536000");
   response_ = std::make_shared<HttpResponse>(std::move(response));
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_, beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));

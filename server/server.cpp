@@ -101,6 +101,10 @@ std::unique_ptr<net::ssl::context> make_tls_context(const ServerConfig& config) 
   auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
   tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 | net::ssl::context::no_sslv3 |
                    net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  // Forward-secret suites only: ECDHE with AEAD ciphers for TLS 1.2 (TLS 1.3's
+  // suites all are). No static-RSA key exchange, no CBC.
+  if (SSL_CTX_set_cipher_list(tls->native_handle(), "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL") != 1)
+    throw std::runtime_error("the TLS cipher list was refused");
   tls->use_certificate_chain_file(config.tls_cert_file);
   tls->use_private_key_file(config.tls_key_file, net::ssl::context::pem);
   return tls;

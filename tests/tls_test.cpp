@@ -83,6 +83,7 @@ TEST_F(TlsTest, HttpsServesTheApiAndPlainHttpIsRefused) {
   http::read(stream, buffer, res);
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "ok");
+  EXPECT_EQ(res[beast::http::field::strict_transport_security], "max-age=31536000");
 
   // Plain HTTP on the TLS port gets no HTTP answer.
   int status = -1;
@@ -92,6 +93,30 @@ TEST_F(TlsTest, HttpsServesTheApiAndPlainHttpIsRefused) {
     status = 0;
   }
   EXPECT_NE(status, 200);
+  EXPECT_TRUE(server_->running());
+}
+
+TEST_F(TlsTest, OnlyForwardSecretSuitesAreOffered) {
+  // A TLS 1.2 client offering only static-RSA suites (AES128-SHA and kin) is refused.
+  ssl::context legacy{ssl::context::tls_client};
+  SSL_CTX_set_max_proto_version(legacy.native_handle(), TLS1_2_VERSION);
+  ASSERT_EQ(SSL_CTX_set_cipher_list(legacy.native_handle(), "AES128-SHA:AES256-SHA:AES128-GCM-SHA256"), 1);
+  {
+    beast::ssl_stream<tcp::socket> stream(ioc_, legacy);
+    beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())));
+    beast::error_code ec;
+    stream.handshake(ssl::stream_base::client, ec);
+    EXPECT_TRUE(ec) << "a non-forward-secret suite was accepted";
+  }
+  // TLS 1.2 with ECDHE is fine.
+  ssl::context modern{ssl::context::tls_client};
+  SSL_CTX_set_max_proto_version(modern.native_handle(), TLS1_2_VERSION);
+  ASSERT_EQ(SSL_CTX_set_cipher_list(modern.native_handle(), "ECDHE-RSA-AES128-GCM-SHA256"), 1);
+  beast::ssl_stream<tcp::socket> stream(ioc_, modern);
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())));
+  beast::error_code ec;
+  stream.handshake(ssl::stream_base::client, ec);
+  EXPECT_FALSE(ec) << ec.message();
   EXPECT_TRUE(server_->running());
 }
 
