@@ -138,6 +138,8 @@ int run_server(const ServerConfig& config) {
       ctx.tls = tls.get();
     }
     std::filesystem::create_directories(config.data_dir);
+    // The database and the signing secret live here: the owner's only.
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
     store = storage::Store::open(config.database_url(), config.db_pool_size);
     signer = std::make_unique<auth::JwtSigner>(
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));

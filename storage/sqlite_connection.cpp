@@ -1,5 +1,7 @@
 #include "storage/sqlite_connection.hpp"
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include <charconv>
@@ -17,6 +19,9 @@ class SqliteConnection final : public SqlConnection {
       sqlite3_close(db_);
       throw StorageError("cannot open SQLite database " + path + ": " + msg);
     }
+    // Readable by the owner only; SQLite gives its -wal and -shm files the
+    // same mode.
+    if (path != ":memory:") ::chmod(path.c_str(), 0600);
     sqlite3_busy_timeout(db_, 10000);
     execute_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
   }

@@ -2,6 +2,10 @@
 // on SQLite and on PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include <boost/json.hpp>
 
 #include <signal.h>
@@ -518,6 +522,24 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   const std::string other = token_of(signup("other@example.com"));
   EXPECT_EQ(call("GET", "/v1/stats/summary", "", other).json().at("total_sessions").as_int64(), 0);
   EXPECT_EQ(call("GET", "/v1/reports/sessions", "", other).json().at("count").as_int64(), 0);
+}
+
+TEST_P(ApiTest, DataFilesAreTheOwnersOnly) {
+  (void)signup("ada@example.com");  // the database has been written to
+  const std::string data_dir = server_->dir() + "/data";
+  auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+  };
+  EXPECT_EQ(mode_of(data_dir), 0700);
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(mode_of(entry.path().string()) & 0077, 0) << entry.path() << " is readable by others";
+    }
+  }
+  if (database_.empty()) {
+    EXPECT_EQ(mode_of(data_dir + "/orator.db"), 0600);
+  }
 }
 
 TEST_P(ApiTest, TokensInTheQueryStringOpenStreamsOnly) {
