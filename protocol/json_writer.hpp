@@ -4,9 +4,19 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace orator::protocol {
 
 [[nodiscard]] std::string to_json(const boost::json::value& value);
+
+// Whether `text` is well-formed UTF-8 (no overlongs, surrogates or code
+// points past U+10FFFF): text frames must be, so user-supplied strings are
+// checked before they are echoed.
+[[nodiscard]] bool is_valid_utf8(std::string_view text);
+
+// At most `max_bytes` of `text` safe to quote in an error message: printable
+// ASCII kept, anything else shown as '?'.
+[[nodiscard]] std::string quotable(std::string_view text, std::size_t max_bytes = 32);
 
 }  // namespace orator::protocol

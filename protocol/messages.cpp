@@ -54,7 +54,7 @@ json::object pause_json(const dsp::PauseRecord& p) {
 std::optional<ProtocolError> apply_param(StreamParams& p, std::string_view key, std::string_view value) {
   if (key == "codec") {
     const auto codec = parse_codec(value);
-    if (!codec) return ProtocolError{"UNSUPPORTED_CODEC", "codec must be one of f32, s16, opus; got '" + std::string(value.substr(0, 32)) + "'"};
+    if (!codec) return ProtocolError{"UNSUPPORTED_CODEC", "codec must be one of f32, s16, opus; got '" + quotable(value) + "'"};
     p.format.codec = *codec;
   } else if (key == "sample_rate") {
     const auto v = parse_int(value);
@@ -89,6 +89,7 @@ std::optional<ProtocolError> apply_param(StreamParams& p, std::string_view key, 
     p.transcript_given = true;
   } else if (key == "target_text") {
     if (value.size() > kMaxTargetText) return invalid(key, "longer than 4096 bytes");
+    if (!is_valid_utf8(value)) return invalid(key, "is not valid UTF-8");
     p.target_text = value;
   }
   return std::nullopt;

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "protocol/audio_decoder.hpp"
+#include "protocol/json_writer.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/recording.hpp"
 #include "protocol/stored_report.hpp"
@@ -242,4 +243,26 @@ TEST(StoredReport, ADamagedReportSaysWhatIsWrong) {
   EXPECT_NE(error.find("scores.pace is not a number"), std::string::npos) << error;
   doc.erase("timeline");
   EXPECT_FALSE(orator::protocol::read_stored_report(boost::json::serialize(doc), error));
+}
+
+TEST(Messages, UserStringsAreValidUtf8BeforeTheyAreEchoed) {
+  using orator::protocol::is_valid_utf8;
+  EXPECT_TRUE(is_valid_utf8("plain"));
+  EXPECT_TRUE(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xa4"));
+  EXPECT_FALSE(is_valid_utf8("\xff"));
+  EXPECT_FALSE(is_valid_utf8("\xc3"));               // truncated
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));           // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));       // a UTF-16 surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));   // past U+10FFFF
+  orator::protocol::StreamParams p;
+  // A codec from the query string is quoted back; half a multi-byte character must not be.
+  const std::string codec = std::string(31, 'x') + "\xc3\xa9";
+  const auto err = orator::protocol::apply_param(p, "codec", codec);
+  ASSERT_TRUE(err);
+  EXPECT_TRUE(is_valid_utf8(err->message)) << err->message;
+  const auto text = orator::protocol::apply_param(p, "target_text", "read \xff this");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->code, "INVALID_PARAMETER");
+  EXPECT_TRUE(p.target_text.empty());
+  EXPECT_FALSE(orator::protocol::apply_param(p, "target_text", "caf\xc3\xa9"));
 }
