@@ -4,8 +4,10 @@
 // Skips when the corpus or the models are absent.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -38,6 +40,9 @@ std::shared_ptr<const speech::RecognizerModels> models(bool mix_hesitations = tr
     std::string error;
     speech::RecognizerOptions o;
     o.hesitation_probability = p;
+    // Tuning runs: ORATOR_ASR_MAXHMMPF, ORATOR_ASR_MAXWPF (as corpus_asr_test reads them).
+    if (const char* v = std::getenv("ORATOR_ASR_MAXHMMPF")) o.max_hmms_per_frame = std::atoi(v);
+    if (const char* v = std::getenv("ORATOR_ASR_MAXWPF")) o.max_words_per_frame = std::atoi(v);
     return speech::RecognizerModels::load(o, error);
   };
   static const auto mixed = load(speech::RecognizerOptions{}.hesitation_probability);
@@ -84,6 +89,8 @@ void BM_RecognizerMemory(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
+    // Heap freed by earlier benchmarks would be reused unseen: hand it back first.
+    malloc_trim(0);
     const double before = rss_mb();
     auto first = std::make_unique<speech::StreamRecognizer>(m);
     const double one = rss_mb();

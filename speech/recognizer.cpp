@@ -9,24 +9,26 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <unistd.h>
 
-#include "dsp/webrtc_vad.hpp"
+#include "speech/fluency.hpp"
+#include "speech/pronouncing_dictionary.hpp"
+
 
 namespace orator::speech {
 namespace fs = std::filesystem;
 namespace {
 
 constexpr int kRate = 16000;
-constexpr std::size_t kFrame = 160;  // 10 ms, the VAD's frame and the decoder's frame rate
-constexpr double kFramesPerSecond = 100.0;
-constexpr std::size_t kPreRollFrames = 30;   // audio kept before detected speech
-constexpr int kStartFrames = 3;              // speech frames among the last 10 that start an utterance
+constexpr double kFramesPerSecond = 100.0;  // the decoder's frame rate
+// Audio goes to the decoder in blocks of this many samples, as
+// pocketsphinx_continuous feeds it: its voice activity state is read between
+// blocks, so the block size is part of how utterances are cut.
+constexpr std::size_t kBlock = 2048;
 
 // Hesitations the dictionary and language model know. A small unigram
 // model over them is interpolated with the main language model, so they may
@@ -43,21 +45,6 @@ std::string fmt_double(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
-}
-
-int vowel_count(const char* phones) {
-  static constexpr std::array<std::string_view, 15> kVowels = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER",
-                                                               "EY", "IH", "IY", "OW", "OY", "UH", "UW"};
-  int n = 0;
-  std::string_view s(phones ? phones : "");
-  while (!s.empty()) {
-    const auto sp = s.find(' ');
-    const auto phone = s.substr(0, sp);
-    if (std::find(kVowels.begin(), kVowels.end(), phone) != kVowels.end()) ++n;
-    if (sp == std::string_view::npos) break;
-    s.remove_prefix(sp + 1);
-  }
-  return n;
 }
 
 }  // namespace
@@ -106,7 +93,8 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
   }
   std::vector<std::string> args = {
       "-hmm", hmm.string(), "-lm", lm.string(), "-dict", dict.string(),
-      "-mmap", "yes", "-remove_silence", "no", "-logfn", "/dev/null",
+      "-mmap", "yes", "-logfn", "/dev/null",
+      "-vad_postspeech", std::to_string(std::lround(o.endpoint_silence_seconds * kFramesPerSecond)),
       "-silprob", fmt_double(o.silence_probability), "-fillprob", fmt_double(o.noise_probability),
       "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),
       "-maxhmmpf", std::to_string(o.max_hmms_per_frame), "-maxwpf", std::to_string(o.max_words_per_frame),
@@ -118,19 +106,12 @@ struct StreamRecognizer::Impl {
   std::shared_ptr<const RecognizerModels> models;
   ps_decoder_t* ps = nullptr;
   cmd_ln_t* config = nullptr;
-  dsp::WebRtcVad vad{2};
 
-  std::array<float, kFrame> frame{};
-  std::size_t frame_fill = 0;
-  std::int64_t frames_seen = 0;          // 10 ms frames received
-  std::deque<std::array<std::int16_t, kFrame>> preroll;
-  std::array<bool, 10> recent{};         // VAD of the last 10 frames
-  std::size_t recent_pos = 0;
-
-  bool in_utterance = false;
-  std::int64_t utt_first_frame = 0;      // stream frame of the utterance's first fed frame
-  std::int64_t utt_frames = 0;
-  std::int64_t silence_run = 0;
+  std::array<std::int16_t, kBlock> block{};
+  std::size_t block_fill = 0;
+  std::int64_t samples_seen = 0;         // given to the decoder since the stream began
+  bool in_speech = false;                // the decoder's voice activity, after the last block
+  std::int64_t speech_started = 0;       // samples_seen when the running utterance's speech began
   std::int64_t next_partial = 0;
 
   RecognizerUpdate pending;
@@ -147,6 +128,7 @@ struct StreamRecognizer::Impl {
       throw std::runtime_error("speech decoder could not be created (model files unreadable?)");
     }
     mix_in_hesitations();
+    begin_stream();
   }
 
   void mix_in_hesitations() {
@@ -171,52 +153,38 @@ struct StreamRecognizer::Impl {
   }
 
   double frames_to_seconds(std::int64_t frames) const { return static_cast<double>(frames) / kFramesPerSecond; }
+  std::int64_t seconds_to_samples(double seconds) const { return static_cast<std::int64_t>(seconds * kRate); }
 
-  void on_frame() {
-    std::array<std::int16_t, kFrame> pcm{};
-    for (std::size_t i = 0; i < kFrame; ++i)
-      pcm[i] = static_cast<std::int16_t>(std::lrint(std::clamp(frame[i], -1.0f, 1.0f) * 32767.0f));
-    const bool speech = vad.is_speech(frame);
-    recent[recent_pos] = speech;
-    recent_pos = (recent_pos + 1) % recent.size();
-    ++frames_seen;
+  // A new timeline at 0, and an utterance open for whatever comes. The
+  // decoder's own voice activity detection drops silence before it is
+  // searched, and word times count from the stream's start (5prealpha adds
+  // the stream offset to segment frames), as in pocketsphinx_continuous.
+  void begin_stream() {
+    ps_start_stream(ps);
+    ps_start_utt(ps);
+    samples_seen = 0;
+    in_speech = false;
+    block_fill = 0;
+  }
 
-    if (!in_utterance) {
-      preroll.push_back(pcm);
-      if (preroll.size() > kPreRollFrames) preroll.pop_front();
-      if (std::count(recent.begin(), recent.end(), true) >= kStartFrames) start_utterance();
+  void process_block() {
+    ps_process_raw(ps, block.data(), block_fill, FALSE, FALSE);
+    samples_seen += static_cast<std::int64_t>(block_fill);
+    block_fill = 0;
+    const bool speech = ps_get_in_speech(ps) != 0;
+    if (speech && !in_speech) {
+      in_speech = true;
+      speech_started = samples_seen;
+      next_partial = samples_seen + seconds_to_samples(models->options().partial_interval_seconds);
       return;
     }
-    feed(pcm);
-    silence_run = speech ? 0 : silence_run + 1;
-    const auto endpoint = static_cast<std::int64_t>(models->options().endpoint_silence_seconds * kFramesPerSecond);
-    const auto longest = static_cast<std::int64_t>(models->options().max_utterance_seconds * kFramesPerSecond);
-    if (silence_run >= endpoint || utt_frames >= longest) {
-      end_utterance();
-      return;
-    }
-    if (utt_frames >= next_partial) {
-      next_partial = utt_frames + static_cast<std::int64_t>(models->options().partial_interval_seconds * kFramesPerSecond);
+    if (!speech && in_speech) return end_utterance();
+    if (!speech) return;
+    if (samples_seen - speech_started >= seconds_to_samples(models->options().max_utterance_seconds)) return end_utterance();
+    if (samples_seen >= next_partial) {
+      next_partial = samples_seen + seconds_to_samples(models->options().partial_interval_seconds);
       update_partial();
     }
-  }
-
-  void start_utterance() {
-    // A fresh stream per utterance: 5prealpha otherwise carries frame counts over.
-    ps_start_stream(ps);
-    if (ps_start_utt(ps) < 0) return;
-    in_utterance = true;
-    utt_first_frame = frames_seen - static_cast<std::int64_t>(preroll.size());
-    utt_frames = 0;
-    silence_run = 0;
-    next_partial = static_cast<std::int64_t>(models->options().partial_interval_seconds * kFramesPerSecond);
-    for (const auto& f : preroll) feed(f);
-    preroll.clear();
-  }
-
-  void feed(const std::array<std::int16_t, kFrame>& pcm) {
-    ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, FALSE);
-    ++utt_frames;
   }
 
   std::vector<Word> segments(bool final) {
@@ -228,17 +196,17 @@ struct StreamRecognizer::Impl {
       std::string text(raw);
       if (auto paren = text.find('('); paren != std::string::npos) text.resize(paren);  // "read(2)"
       int sf = 0, ef = 0;
-      ps_seg_frames(seg, &sf, &ef);
+      ps_seg_frames(seg, &sf, &ef);  // stream frames
       Word w;
-      w.start = frames_to_seconds(utt_first_frame + sf);
-      w.end = frames_to_seconds(utt_first_frame + ef + 1);
+      w.start = frames_to_seconds(sf);
+      w.end = frames_to_seconds(ef + 1);
       if (final) {
         int32 ascr = 0, lscr = 0, lback = 0;
         w.confidence = static_cast<float>(std::clamp(logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback)), 0.0, 1.0));
       }
       w.filler = is_hesitation(text);
       if (char* phones = ps_lookup_word(ps, text.c_str())) {
-        w.syllables = vowel_count(phones);
+        w.syllables = vowel_phones(phones);
         ckd_free(phones);
       }
       w.text = std::move(text);
@@ -257,15 +225,18 @@ struct StreamRecognizer::Impl {
     pending.partial_changed = true;
   }
 
+  // Closes the running utterance, takes its words, and opens the next.
   void end_utterance() {
-    if (!in_utterance) return;
-    in_utterance = false;
     ps_end_utt(ps);
     auto words = segments(true);
+    // An utterance ends at a pause longer than any the marker rule looks
+    // for, so marking each utterance alone marks what the whole would.
+    mark_discourse_markers(words);
     pending.finals.insert(pending.finals.end(), std::make_move_iterator(words.begin()), std::make_move_iterator(words.end()));
     if (!pending.partial.empty()) pending.partial_changed = true;
     pending.partial.clear();
-    recent.fill(false);
+    in_speech = false;
+    ps_start_utt(ps);
   }
 };
 
@@ -276,31 +247,23 @@ StreamRecognizer::~StreamRecognizer() = default;
 
 void StreamRecognizer::push(std::span<const float> samples) {
   auto& m = *impl_;
-  while (!samples.empty()) {
-    const std::size_t n = std::min(samples.size(), kFrame - m.frame_fill);
-    std::copy_n(samples.begin(), n, m.frame.begin() + static_cast<std::ptrdiff_t>(m.frame_fill));
-    m.frame_fill += n;
-    samples = samples.subspan(n);
-    if (m.frame_fill == kFrame) {
-      m.frame_fill = 0;
-      m.on_frame();
-    }
+  for (const float x : samples) {
+    m.block[m.block_fill++] = static_cast<std::int16_t>(std::lrint(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
+    if (m.block_fill == kBlock) m.process_block();
   }
 }
 
-void StreamRecognizer::finish() { impl_->end_utterance(); }
+void StreamRecognizer::finish() {
+  auto& m = *impl_;
+  if (m.block_fill > 0) m.process_block();
+  m.end_utterance();
+}
 
 void StreamRecognizer::reset() {
   auto& m = *impl_;
-  if (m.in_utterance) {
-    ps_end_utt(m.ps);
-    m.in_utterance = false;
-  }
-  m.frame_fill = 0;
-  m.frames_seen = 0;
-  m.preroll.clear();
-  m.recent.fill(false);
+  ps_end_utt(m.ps);
   m.pending = {};
+  m.begin_stream();
 }
 
 RecognizerUpdate StreamRecognizer::take_update() {
@@ -310,6 +273,6 @@ RecognizerUpdate StreamRecognizer::take_update() {
   return out;
 }
 
-double StreamRecognizer::processed_seconds() const { return impl_->frames_to_seconds(impl_->frames_seen); }
+double StreamRecognizer::processed_seconds() const { return static_cast<double>(impl_->samples_seen) / kRate; }
 
 }  // namespace orator::speech

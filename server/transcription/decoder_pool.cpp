@@ -80,9 +80,12 @@ void DecoderPool::release(std::size_t slot) {
   {
     std::lock_guard lock(mutex_);
     // Queued work still runs (the slot thread drains it) before the next
-    // holder's: tasks are ordered per slot.
+    // holder's: tasks are ordered per slot. Then a fresh decoder: the empty
+    // task below, which the next holder's work queues behind.
     slots_[slot].leased = false;
+    if (!stopping_) slots_[slot].tasks.push_back(nullptr);
   }
+  work_.notify_all();
   freed_.notify_all();
 }
 
@@ -99,6 +102,10 @@ void DecoderPool::run(std::size_t index) {
       task = std::move(slot.tasks.front());
       slot.tasks.pop_front();
     }
+    if (!task) {  // the lease ended: the next holder gets a fresh decoder, loaded now
+      slot.decoder.reset();
+      if (slot.load_failed) continue;
+    }
     if (!slot.decoder && !slot.load_failed) {
       try {
         slot.decoder = std::make_unique<speech::StreamRecognizer>(models_);
@@ -108,6 +115,7 @@ void DecoderPool::run(std::size_t index) {
         slot.load_failed = true;
       }
     }
+    if (!task) continue;
     try {
       task(slot.decoder.get());
     } catch (const std::exception& e) {

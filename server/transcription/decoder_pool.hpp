@@ -4,7 +4,10 @@
 // (so live DSP keeps its latency while recognisers are busy), owning one
 // StreamRecognizer that it loads the first time it is needed. A slot is
 // leased whole: to one live stream, or to one background job, at a time.
-// Work for a slot runs on its thread in submission order.
+// Work for a slot runs on its thread in submission order. When a lease ends
+// the slot loads a fresh decoder for the next holder (after the last one's
+// work), so a stream's words never depend on the streams before it: a
+// reused decoder's adapted state cost about a WER point (docs/performance.md).
 //
 // Thread-safe. Leases are used from one thread at a time.
 #include <condition_variable>
