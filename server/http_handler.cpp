@@ -31,7 +31,8 @@ HttpResponse json_response(const HttpRequest& req, http::status status, const js
 }
 
 // The browser client. Its policy allows only our own scripts, styles and
-// connections (ws/wss to this host), and blob: media for kept recordings.
+// connections ('self' covers ws/wss to this host in CSP 3), and blob: media
+// for kept recordings.
 HttpResponse web_response(const HttpRequest& req, const WebAsset& asset) {
   HttpResponse res{http::status::ok, req.version()};
   res.set(http::field::server, "orator");
@@ -40,7 +41,7 @@ HttpResponse web_response(const HttpRequest& req, const WebAsset& asset) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set("Content-Security-Policy",
-          "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
+          "default-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   res.keep_alive(req.keep_alive());
   res.body() = std::string(asset.content);

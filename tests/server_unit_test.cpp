@@ -154,6 +154,8 @@ TEST(HandleRequest, ServesTheBrowserClientFromTheSourceTree) {
   ASSERT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res[http::field::content_type], "text/html; charset=utf-8");
   EXPECT_NE(res["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
+  // Connections to this origin only: no ws:/wss: wildcard that would let a script reach any host.
+  EXPECT_NE(res["Content-Security-Policy"].find("connect-src 'self';"), std::string::npos) << res["Content-Security-Policy"];
   EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
   std::ifstream index(std::string(ORATOR_SOURCE_DIR) + "/server/web/index.html");
   EXPECT_EQ(res.body(), std::string((std::istreambuf_iterator<char>(index)), {})) << "the compiled-in page is the source file";
