@@ -112,13 +112,11 @@ HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return error_response(req, http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "use GET");
     const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+    // Public: no usage counters (how busy the server is is not anyone's business).
     return json_response(req, http::status::ok,
                          json::object{{"status", ctx.stopping ? "stopping" : "ok"},
                                       {"version", "0.1.0"},
-                                      {"uptime_s", std::round(uptime * 10) / 10},
-                                      {"active_streams", ctx.streams.size()},
-                                      {"streams_started", ctx.streams_started.load()},
-                                      {"connections", ctx.connections.load()}});
+                                      {"uptime_s", std::round(uptime * 10) / 10}});
   }
   if (path == "/openapi.json" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
     HttpResponse res{http::status::ok, req.version()};

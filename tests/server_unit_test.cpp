@@ -71,6 +71,8 @@ TEST(HandleRequest, HealthNotFoundAndUpgradeRequired) {
   EXPECT_EQ(res[http::field::content_type], "application/json");
   EXPECT_FALSE(res["X-Request-Id"].empty());
   EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "ok");
+  for (const char* counter : {"active_streams", "streams_started", "connections"})
+    EXPECT_FALSE(boost::json::parse(res.body()).as_object().contains(counter)) << counter << " is public";
 
   req.target("/nowhere");
   res = handle_request(req, ctx);
