@@ -105,18 +105,24 @@ std::span<const ServerRoute> server_routes() {
   return routes;
 }
 
+HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const std::optional<std::string>& database) {
+  const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  const bool unhealthy = database && *database != "ok";
+  // Public: no usage counters (how busy the server is is not anyone's business).
+  json::object body{{"status", unhealthy ? "unhealthy" : ctx.stopping ? "stopping" : "ok"},
+                    {"version", "0.1.0"},
+                    {"uptime_s", std::round(uptime * 10) / 10}};
+  if (database) body["checks"] = json::object{{"database", *database}};
+  return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);
+}
+
 HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/health") {
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return error_response(req, http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "use GET");
-    const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
-    // Public: no usage counters (how busy the server is is not anyone's business).
-    return json_response(req, http::status::ok,
-                         json::object{{"status", ctx.stopping ? "stopping" : "ok"},
-                                      {"version", "0.1.0"},
-                                      {"uptime_s", std::round(uptime * 10) / 10}});
+    return health_response(req, ctx, std::nullopt);
   }
   if (path == "/openapi.json" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
     HttpResponse res{http::status::ok, req.version()};

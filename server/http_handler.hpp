@@ -5,6 +5,8 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <span>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "server/api/api_types.hpp"
@@ -16,6 +18,11 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 [[nodiscard]] HttpResponse handle_request(const HttpRequest& request, const ServerContext& context);
+
+// GET /health. `database`: how the database check went, "ok" or why it
+// failed (then 503 "unhealthy"); nullopt when there is no database to check.
+[[nodiscard]] HttpResponse health_response(const HttpRequest& request, const ServerContext& context,
+                                           const std::optional<std::string>& database);
 
 // docs/openapi.json, compiled in.
 [[nodiscard]] std::string_view openapi_document();

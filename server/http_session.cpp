@@ -101,6 +101,8 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
     return send(std::move(res));
   }
   if (ctx_.api && is_api_target(req->target())) return dispatch_api(std::move(req));
+  if (ctx_.store && ctx_.workers && req->method() == http::verb::get && req->target().substr(0, req->target().find('?')) == "/health")
+    return check_health(std::move(req));
   send(handle_request(*req, ctx_));
 }
 
@@ -120,6 +122,34 @@ void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req) {
     net::post(self->stream_.get_executor(), [self, res] { self->send(std::move(*res)); });
   });
   if (!queued) send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
+}
+
+template <class Stream>
+void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
+  // A real query on a worker, within a deadline: whichever comes first answers.
+  auto self = this->shared_from_this();
+  auto answered = std::make_shared<bool>(false);
+  auto deadline = std::make_shared<net::steady_timer>(stream_.get_executor(), std::chrono::seconds(2));
+  auto answer = [self, req, answered, deadline](std::string database) {
+    if (*answered) return;
+    *answered = true;
+    deadline->cancel();
+    self->send(health_response(*req, self->ctx_, database));
+  };
+  deadline->async_wait([answer](beast::error_code ec) {
+    if (!ec) answer("the database did not answer within 2 s");
+  });
+  const bool queued = ctx_.workers->submit([self, answer] {
+    std::string database = "ok";
+    try {
+      self->ctx_.store->ping();
+    } catch (const std::exception& e) {
+      database = "failed";  // the reason may name hosts: logged, not shown
+      spdlog::warn("health check: the database failed: {}", e.what());
+    }
+    net::post(self->stream_.get_executor(), [answer, database] { answer(database); });
+  });
+  if (!queued) answer("the database queue is full");
 }
 
 template <class Stream>

@@ -32,6 +32,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   // REST requests and stream authorisation run on the database worker pool;
   // their results come back to this connection's strand.
+  // GET /health: the database is asked (on a worker, within a deadline).
+  void check_health(std::shared_ptr<HttpRequest> req);
   void dispatch_api(std::shared_ptr<HttpRequest> request);
   void authorize_stream(std::shared_ptr<HttpRequest> request, StreamRoute route);
   [[nodiscard]] std::string client_address() const;

@@ -96,6 +96,8 @@ Store::Store(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
 
 std::string_view Store::backend() { return pool_->acquire()->backend(); }
 
+void Store::ping() { pool_->acquire()->query("SELECT 1"); }
+
 User Store::create_user(const User& u) {
   const SqlValue p[] = {u.id, u.email, u.display_name, u.password_hash, u.timezone, u.created_at, u.updated_at};
   const auto rows = pool_->acquire()->query(

@@ -117,6 +117,8 @@ class Store {
   explicit Store(std::unique_ptr<ConnectionPool> pool);
 
   std::string_view backend();
+  // One round trip to the database (SELECT 1); throws when it fails.
+  void ping();
 
   // Users. create_user throws StorageError{conflict} for a taken email.
   User create_user(const User& user);

@@ -524,6 +524,20 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   EXPECT_EQ(call("GET", "/v1/reports/sessions", "", other).json().at("count").as_int64(), 0);
 }
 
+TEST_P(ApiTest, HealthAsksTheDatabase) {
+  auto [status, body] = http_get(port(), "/health");
+  EXPECT_EQ(status, 200) << body;
+  EXPECT_EQ(json::parse(body).at_pointer("/checks/database").as_string(), "ok");
+  if (database_.empty()) return;  // an open SQLite file cannot be taken away from under the server
+  // The database goes away: the server says so with 503, and keeps running.
+  orator::test_support::PostgresServer::instance()->drop_database(database_);
+  std::tie(status, body) = http_get(port(), "/health");
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_EQ(json::parse(body).at("status").as_string(), "unhealthy");
+  EXPECT_EQ(json::parse(body).at_pointer("/checks/database").as_string(), "failed");
+  EXPECT_TRUE(server_->running());
+}
+
 TEST_P(ApiTest, DataFilesAreTheOwnersOnly) {
   (void)signup("ada@example.com");  // the database has been written to
   const std::string data_dir = server_->dir() + "/data";

@@ -91,4 +91,10 @@ std::string PostgresServer::create_database() {
   return std::string("postgresql://postgres@127.0.0.1:") + std::to_string(port_) + "/" + name;
 }
 
+void PostgresServer::drop_database(const std::string& url) {
+  const std::string name = url.substr(url.rfind('/') + 1);
+  const std::string cmd = bin_ + std::string("/dropdb --force -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres " + name;
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("dropdb failed");
+}
+
 }  // namespace orator::test_support

@@ -13,6 +13,8 @@ class PostgresServer {
   static PostgresServer* instance(std::string* why = nullptr);
   // A new, empty database; returns its connection URL.
   std::string create_database();
+  // Drops a database made by create_database, its open connections cut.
+  void drop_database(const std::string& url);
   ~PostgresServer();
 
  private:
