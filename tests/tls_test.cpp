@@ -61,10 +61,26 @@ class TlsTest : public ::testing::Test {
 
   // Connects and completes the TLS handshake, verifying the certificate.
   void connect(beast::ssl_stream<tcp::socket>& stream) {
-    beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())));
+    beast::get_lowest_layer(stream).connect(server_endpoint());
     stream.set_verify_callback(ssl::host_name_verification("localhost"));
     SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
     stream.handshake(ssl::stream_base::client);
+  }
+
+  tcp::endpoint server_endpoint() const {
+    return {net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())};
+  }
+
+  // A TLS 1.2 handshake from a client that offers only `ciphers`: how it went.
+  beast::error_code tls12_handshake_offering(const char* ciphers) {
+    ssl::context client{ssl::context::tls_client};
+    SSL_CTX_set_max_proto_version(client.native_handle(), TLS1_2_VERSION);
+    EXPECT_EQ(SSL_CTX_set_cipher_list(client.native_handle(), ciphers), 1) << ciphers;
+    beast::ssl_stream<tcp::socket> stream(ioc_, client);
+    beast::get_lowest_layer(stream).connect(server_endpoint());
+    beast::error_code ec;
+    stream.handshake(ssl::stream_base::client, ec);
+    return ec;
   }
 
   net::io_context ioc_;
@@ -98,24 +114,9 @@ TEST_F(TlsTest, HttpsServesTheApiAndPlainHttpIsRefused) {
 
 TEST_F(TlsTest, OnlyForwardSecretSuitesAreOffered) {
   // A TLS 1.2 client offering only static-RSA suites (AES128-SHA and kin) is refused.
-  ssl::context legacy{ssl::context::tls_client};
-  SSL_CTX_set_max_proto_version(legacy.native_handle(), TLS1_2_VERSION);
-  ASSERT_EQ(SSL_CTX_set_cipher_list(legacy.native_handle(), "AES128-SHA:AES256-SHA:AES128-GCM-SHA256"), 1);
-  {
-    beast::ssl_stream<tcp::socket> stream(ioc_, legacy);
-    beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())));
-    beast::error_code ec;
-    stream.handshake(ssl::stream_base::client, ec);
-    EXPECT_TRUE(ec) << "a non-forward-secret suite was accepted";
-  }
+  EXPECT_TRUE(tls12_handshake_offering("AES128-SHA:AES256-SHA:AES128-GCM-SHA256")) << "a non-forward-secret suite was accepted";
   // TLS 1.2 with ECDHE is fine.
-  ssl::context modern{ssl::context::tls_client};
-  SSL_CTX_set_max_proto_version(modern.native_handle(), TLS1_2_VERSION);
-  ASSERT_EQ(SSL_CTX_set_cipher_list(modern.native_handle(), "ECDHE-RSA-AES128-GCM-SHA256"), 1);
-  beast::ssl_stream<tcp::socket> stream(ioc_, modern);
-  beast::get_lowest_layer(stream).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())));
-  beast::error_code ec;
-  stream.handshake(ssl::stream_base::client, ec);
+  const auto ec = tls12_handshake_offering("ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_TRUE(server_->running());
 }

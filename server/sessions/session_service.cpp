@@ -9,6 +9,7 @@
 #include "dsp/constants.hpp"
 #include "protocol/audio_file.hpp"
 #include "protocol/messages.hpp"
+#include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/transcription_jobs.hpp"
@@ -17,9 +18,6 @@
 namespace orator::server::sessions {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Live messages have no reader for an upload; the audio is kept when asked.
 struct UploadSink final : dsp::AnalysisSink {
@@ -94,7 +92,7 @@ void SessionService::publish(SessionEventKind kind, const std::string& id, const
 }
 
 void SessionService::recover() {
-  const auto interrupted = store_.recover_interrupted_sessions(now_ms());
+  const auto interrupted = store_.recover_interrupted_sessions(api::Api::now_ms());
   if (!interrupted.empty())
     spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", interrupted.size());
   for (const auto& s : interrupted) publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
@@ -115,11 +113,11 @@ storage::SessionRecord SessionService::create(const NewSession& n) {
   s.status = storage::SessionStatus::created;
   s.settings = n.settings;
   s.record = n.record;
-  s.created_at = now_ms();
+  s.created_at = api::Api::now_ms();
   return store_.create_session(s);
 }
 
-void SessionService::begin_stream(const std::string& id) { store_.mark_session_live(id, now_ms()); }
+void SessionService::begin_stream(const std::string& id) { store_.mark_session_live(id, api::Api::now_ms()); }
 
 void SessionService::stream_opened(const std::string& id, const std::string& user_id) {
   publish(SessionEventKind::started, id, user_id);
@@ -129,7 +127,7 @@ void SessionService::checkpoint(const std::string& id, std::string report_json) 
   if (!workers_) return;
   auto report = std::make_shared<std::string>(std::move(report_json));
   // A dropped checkpoint is harmless (the next one or the final report follows).
-  if (!workers_->submit([store = &store_, id, report] { store->save_checkpoint(id, *report, now_ms()); }))
+  if (!workers_->submit([store = &store_, id, report] { store->save_checkpoint(id, *report, api::Api::now_ms()); }))
     spdlog::warn("session {}: database queue full; checkpoint skipped", id);
 }
 
@@ -149,8 +147,8 @@ void SessionService::finish_stream(StreamEnding ending, std::unique_ptr<Recordin
       // Words first: once the session reads as ended, its transcript (or its
       // job) is there. A job is claimed only once its session has ended.
       if (e.transcript) store_.save_transcript(*e.transcript);
-      if (e.queue_transcription) store_.enqueue_job(e.session_id, "deferred", now_ms());
-      e.outcome.ended_at = now_ms();
+      if (e.queue_transcription) store_.enqueue_job(e.session_id, "deferred", api::Api::now_ms());
+      e.outcome.ended_at = api::Api::now_ms();
       store_.finish_session(e.session_id, e.outcome);
     } catch (const std::exception& ex) {
       spdlog::error("session {}: the report was not stored: {}", e.session_id, ex.what());
@@ -219,17 +217,17 @@ void SessionService::analyse_upload(const storage::SessionRecord& s, const std::
   const auto a = analyzer.finish(true);
   if (sink.recording) sink.recording->flush();
   const bool transcribe = jobs_ && sink.recording;  // words come from the durable queue, like a deferred stream's
-  if (transcribe) store_.enqueue_job(s.id, "upload", now_ms());
+  if (transcribe) store_.enqueue_job(s.id, "upload", api::Api::now_ms());
   store_.finish_session(s.id, {storage::SessionStatus::completed, a.duration, a.speaking_time, a.scores.overall, a.scores.clarity,
                                a.scores.pace, a.scores.engagement, a.scores.confidence, protocol::assessment_json(s.id, a),
-                               now_ms(), std::nullopt});
+                               api::Api::now_ms(), std::nullopt});
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", s.id, a.duration, a.scores.overall);
   if (transcribe) jobs_->wake();
   publish(SessionEventKind::finished, s.id, s.user_id);
 }
 
 storage::Job SessionService::queue_transcription(const std::string& id, const std::string& kind) {
-  auto job = store_.enqueue_job(id, kind, now_ms());
+  auto job = store_.enqueue_job(id, kind, api::Api::now_ms());
   if (jobs_) jobs_->wake();
   return job;
 }

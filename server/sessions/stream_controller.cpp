@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "dsp/constants.hpp"
+#include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
@@ -21,9 +22,6 @@ constexpr double kAsrFinishSeconds = 10;
 // transcription job's progress; the client may close sooner and poll REST.
 constexpr int kProcessingWaitSeconds = 120;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -258,7 +256,7 @@ void StreamController::complete_finalise(bool completed, std::optional<std::vect
   if (recording_) recording_->flush();
   std::optional<transcription::TranscriptResult> transcript;
   if (words) {
-    transcript = transcription::make_transcript(*words, params_.session_id, identity_.user_id, params_.lang, "live", now_ms());
+    transcript = transcription::make_transcript(*words, params_.session_id, identity_.user_id, params_.lang, "live", api::Api::now_ms());
     dsp::rescore_with_words(a, transcript->evidence);
   }
   // Asked for, not made live, and the audio is kept: a background job makes it.

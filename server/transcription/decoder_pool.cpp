@@ -102,10 +102,7 @@ void DecoderPool::run(std::size_t index) {
       task = std::move(slot.tasks.front());
       slot.tasks.pop_front();
     }
-    if (!task) {  // the lease ended: the next holder gets a fresh decoder, loaded now
-      slot.decoder.reset();
-      if (slot.load_failed) continue;
-    }
+    if (!task) slot.decoder.reset();  // the lease ended: the next holder gets a fresh decoder, loaded now
     if (!slot.decoder && !slot.load_failed) {
       try {
         slot.decoder = std::make_unique<speech::StreamRecognizer>(models_);
