@@ -1,5 +1,7 @@
 #include "server/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -36,6 +38,26 @@ bool parse_seconds(const std::string& text, double& out, double lo, double hi) {
   }
 }
 
+// Comma-separated IPv4/IPv6 addresses, kept in their canonical text form
+// (the form a connection's peer address prints in).
+bool parse_address_list(const std::string& text, std::vector<std::string>& out) {
+  std::vector<std::string> list;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+    unsigned char raw[sizeof(in6_addr)];
+    char canonical[INET6_ADDRSTRLEN];
+    const int family = item.find(':') == std::string::npos ? AF_INET : AF_INET6;
+    if (inet_pton(family, item.c_str(), raw) != 1 || !inet_ntop(family, raw, canonical, sizeof canonical)) return false;
+    list.emplace_back(canonical);
+  }
+  out = std::move(list);
+  return true;
+}
+
 const std::vector<Option>& options() {
   static const std::vector<Option> opts = {
       {"--host", "ORATOR_HOST", "address to listen on (default 0.0.0.0)",
@@ -56,12 +78,23 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queue_bytes, 4096, 1u << 30); }},
       {"--max-connections", "ORATOR_MAX_CONNECTIONS", "concurrent connections; more are refused (default 4096)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_connections, 1, 1u << 20); }},
+      {"--max-connections-per-address", "ORATOR_MAX_CONNECTIONS_PER_ADDRESS",
+       "concurrent connections from one client address, 0 = no cap; trusted proxies are exempt (default 256)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_connections_per_address, 0, 1u << 20); }},
+      {"--trusted-proxies", "ORATOR_TRUSTED_PROXIES",
+       "comma-separated proxy addresses (a load balancer) whose X-Forwarded-For names the client (default none)",
+       [](ServerConfig& c, const std::string& v) { return parse_address_list(v, c.trusted_proxies); }},
       {"--max-errors-per-stream", "ORATOR_MAX_ERRORS_PER_STREAM", "rejected frames before a stream is closed with 1008 (default 100)",
        [](ServerConfig& c, const std::string& v) { return parse_number(v, c.max_errors_per_stream, 1, 1 << 20); }},
       {"--max-http-body-bytes", "ORATOR_MAX_HTTP_BODY_BYTES", "largest HTTP request body; larger gets 413 (default 1048576)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_http_body_bytes, 1024, 1u << 30); }},
-      {"--http-timeout", "ORATOR_HTTP_TIMEOUT", "seconds to read an HTTP request (default 30)",
+      {"--http-timeout", "ORATOR_HTTP_TIMEOUT", "seconds to read an HTTP request's body (default 30)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.http_timeout_seconds, 0.1, 3600); }},
+      {"--header-timeout", "ORATOR_HEADER_TIMEOUT",
+       "seconds for a request line and headers, a TLS handshake, or a kept-alive connection's next request (default 10)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.header_timeout_seconds, 0.1, 3600); }},
+      {"--upload-timeout", "ORATOR_UPLOAD_TIMEOUT", "seconds to receive one recording upload's body (default 600)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.upload_timeout_seconds, 1, 24 * 3600); }},
       {"--shutdown-grace", "ORATOR_SHUTDOWN_GRACE", "seconds streams get to finish on SIGINT/SIGTERM (default 10)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.shutdown_grace_seconds, 0, 600); }},
       {"--port-file", "ORATOR_PORT_FILE", "write the bound port to this file once listening",
@@ -101,6 +134,19 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_queued_uploads, 1, 100000); }},
       {"--max-record-seconds", "ORATOR_MAX_RECORD_SECONDS", "audio seconds kept per session created with record: true (default 3600)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_record_seconds, 1, 24 * 3600); }},
+      {"--max-sessions-per-hour", "ORATOR_MAX_SESSIONS_PER_HOUR", "sessions one user may create per hour, by REST or by streaming (default 120)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_sessions_per_hour, 1, 1u << 30); }},
+      {"--max-streams-per-user", "ORATOR_MAX_STREAMS_PER_USER", "concurrent streams of one user on this instance (default 4)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_streams_per_user, 1, 1u << 20); }},
+      {"--max-recorded-seconds-per-user", "ORATOR_MAX_RECORDED_SECONDS_PER_USER",
+       "seconds of recordings one user may keep; beyond it recording streams and uploads get 413 (default 36000)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_recorded_seconds_per_user, 1, 1e9); }},
+      {"--max-recorded-bytes-per-user", "ORATOR_MAX_RECORDED_BYTES_PER_USER",
+       "bytes of recordings one user may keep; beyond it recording streams and uploads get 413 (default 2147483648)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_recorded_bytes_per_user, 1024, std::size_t{1} << 50); }},
+      {"--max-stream-wall-seconds", "ORATOR_MAX_STREAM_WALL_SECONDS",
+       "wall-clock seconds one stream may stay open, however little it sends (default 18000)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_stream_wall_seconds, 1, 7 * 86400.0); }},
       {"--asr-threads", "ORATOR_ASR_THREADS",
        "speech decoders (live streams and background transcription), -1 = one per core, 0 = recognition off (default -1)",
        [](ServerConfig& c, const std::string& v) { return parse_number(v, c.asr_threads, -1, 256); }},

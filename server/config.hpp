@@ -18,10 +18,14 @@ struct ServerConfig {
   double idle_timeout_seconds = 30;             // no message from the client
   std::size_t max_queue_messages = 512;         // outgoing, per connection
   std::size_t max_queue_bytes = 4 * 1024 * 1024;
-  std::size_t max_connections = 4096;
+  std::size_t max_connections = 4096;           // lowered at start to fit the descriptor limit
+  std::size_t max_connections_per_address = 256; // 0: no cap (trusted proxies are exempt)
+  std::vector<std::string> trusted_proxies;     // their X-Forwarded-For names the client
   int max_errors_per_stream = 100;              // bad frames before the stream is closed
   std::size_t max_http_body_bytes = 1024 * 1024;
-  double http_timeout_seconds = 30;
+  double http_timeout_seconds = 30;             // one request's body (its header: header_timeout)
+  double header_timeout_seconds = 10;           // request line and headers, TLS handshake, keep-alive idle
+  double upload_timeout_seconds = 600;          // one recording upload's body
   double shutdown_grace_seconds = 10;
   std::string port_file;                        // write the bound port here
   std::string log_level = "info";
@@ -41,6 +45,12 @@ struct ServerConfig {
   std::size_t max_upload_bytes = 100u << 20;    // one recording upload
   std::size_t max_queued_uploads = 16;          // waiting for analysis; more get 503
   double max_record_seconds = 3600;             // audio kept per session created with record: true
+  // Per-user quotas: what one account can make the server do and keep.
+  std::size_t max_sessions_per_hour = 120;      // created (REST, streams), per user
+  std::size_t max_streams_per_user = 4;         // concurrent, per user and instance
+  double max_recorded_seconds_per_user = 36000; // kept recordings, all sessions of a user
+  std::size_t max_recorded_bytes_per_user = std::size_t{2} << 30;
+  double max_stream_wall_seconds = 5 * 3600;    // wall-clock life of one stream, however little it sends
 
   // Speech recognition (PocketSphinx): decoders shared by live streams and
   // background transcription jobs.

@@ -56,6 +56,26 @@ bool is_api_target(std::string_view target) {
   return target.rfind("/v1/", 0) == 0 && !match_stream_route(target);
 }
 
+std::string client_address(const std::string& peer, std::string_view forwarded_for,
+                           const std::vector<std::string>& trusted_proxies) {
+  const auto trusted = [&](std::string_view a) {
+    return std::find(trusted_proxies.begin(), trusted_proxies.end(), a) != trusted_proxies.end();
+  };
+  if (!trusted(peer)) return peer;
+  std::string client = peer;
+  while (!forwarded_for.empty()) {
+    const auto comma = forwarded_for.rfind(',');
+    std::string_view hop = comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);
+    forwarded_for = comma == std::string_view::npos ? std::string_view() : forwarded_for.substr(0, comma);
+    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    if (hop.empty() || hop.size() > 64) break;  // malformed: the last address trusted so far stands
+    client = std::string(hop);
+    if (!trusted(hop)) break;
+  }
+  return client;
+}
+
 api::ApiRequest to_api_request(const HttpRequest& req, std::string client_address, bool tls) {
   api::ApiRequest out;
   out.tls = tls;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/api/api_types.hpp"
 #include "server/server_context.hpp"
@@ -36,6 +37,12 @@ struct ServerRoute { const char* method; const char* path; };
 [[nodiscard]] bool is_api_target(std::string_view target);
 [[nodiscard]] api::ApiRequest to_api_request(const HttpRequest& request, std::string client_address, bool tls = false);
 [[nodiscard]] HttpResponse to_http_response(const HttpRequest& request, const api::ApiResponse& response);
+
+// The address a request comes from: the peer's, unless the peer is a trusted
+// proxy, whose X-Forwarded-For is then read from the right, past any other
+// trusted proxies, to the first address no trusted proxy vouches for.
+[[nodiscard]] std::string client_address(const std::string& peer, std::string_view forwarded_for,
+                                         const std::vector<std::string>& trusted_proxies);
 
 // The one error shape of the REST API: {"error":{"code","message","details"}}.
 [[nodiscard]] HttpResponse error_response(const HttpRequest& request, boost::beast::http::status status,

@@ -5,15 +5,19 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <utility>
 
 #include "server/api/api.hpp"
 #include "server/api/stream_auth.hpp"
+#include "server/sessions/session_service.hpp"
 #include "server/stream_route.hpp"
 #include "server/stream_session.hpp"
 #include "storage/worker_pool.hpp"
@@ -24,19 +28,23 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context)
-    : stream_(std::move(stream)), ctx_(context) {
-  ++ctx_.connections;
-}
+HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot)
+    : stream_(std::move(stream)), ctx_(context), slot_(std::move(slot)) {}
 
 template <class Stream>
-HttpSession<Stream>::~HttpSession() { --ctx_.connections; }
+HttpSession<Stream>::~HttpSession() {
+  // Stopped mid-upload: the partial body goes.
+  if (!upload_file_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(upload_file_, ignored);
+  }
+}
 
 template <class Stream>
 void HttpSession<Stream>::run() {
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      beast::get_lowest_layer(self->stream_).expires_after(self->http_timeout());
+      beast::get_lowest_layer(self->stream_).expires_after(seconds(self->ctx_.config.header_timeout_seconds));
       self->stream_.async_handshake(net::ssl::stream_base::server, self->buffer_.data(),
                                     beast::bind_front_handler(&HttpSession::on_handshake, self));
     } else {
@@ -48,52 +56,78 @@ void HttpSession<Stream>::run() {
 template <class Stream>
 void HttpSession<Stream>::on_handshake(beast::error_code ec, std::size_t bytes_used) {
   if (ec) {
-    spdlog::debug("TLS handshake failed from {}: {}", client_address(), ec.message());
+    spdlog::debug("TLS handshake failed: {}", ec.message());
     return;
   }
   buffer_.consume(bytes_used);
   do_read();
 }
 
+namespace {
+bool is_upload(const http::request_header<>& req) {
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  return req.method() == http::verb::post && path.rfind("/v1/sessions/", 0) == 0 && path.size() > 20 &&
+         path.substr(path.size() - 7) == "/upload";
+}
+}  // namespace
+
 template <class Stream>
 void HttpSession<Stream>::do_read() {
-  parser_.emplace();
-  parser_->header_limit(16 * 1024);
-  // The header is parsed against the larger (upload) limit; on_header narrows it.
-  parser_->body_limit(std::max(ctx_.config.max_http_body_bytes, ctx_.config.max_upload_bytes));
-  beast::get_lowest_layer(stream_).expires_after(http_timeout());
-  http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
+  header_parser_.emplace();
+  header_parser_->header_limit(16 * 1024);
+  // Declared lengths beyond every route's limit are refused on the header.
+  header_parser_->body_limit(std::max(ctx_.config.max_http_body_bytes, ctx_.config.max_upload_bytes));
+  // The request line and headers (or the next request on a kept-alive
+  // connection) must arrive within the short header timeout.
+  beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.header_timeout_seconds));
+  http::async_read_header(stream_, buffer_, *header_parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
 }
 
 template <class Stream>
 void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) return refuse_oversized_body();
   if (ec) return on_read(ec, 0);
+  const auto& req = header_parser_->get();
   // The body limit depends on the route: recordings are large, everything else small.
-  const auto& req = parser_->get();
-  const std::string_view target = req.target();
-  const std::string_view path = target.substr(0, target.find('?'));
-  const bool upload = req.method() == http::verb::post && path.rfind("/v1/sessions/", 0) == 0 &&
-                      path.size() > 20 && path.substr(path.size() - 7) == "/upload";
-  const std::size_t limit = upload ? ctx_.config.max_upload_bytes : ctx_.config.max_http_body_bytes;
-  if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit, 0);
+  if (is_upload(req) && ctx_.api) {
+    if (const auto length = header_parser_->content_length(); length && *length > ctx_.config.max_upload_bytes)
+      return refuse_oversized_body();
+    return admit_upload();
+  }
+  if (const auto length = header_parser_->content_length(); length && *length > ctx_.config.max_http_body_bytes)
+    return refuse_oversized_body();
+  read_body(ctx_.config.max_http_body_bytes);
+}
+
+template <class Stream>
+void HttpSession<Stream>::read_body(std::size_t limit) {
+  parser_.emplace(std::move(*header_parser_));
+  header_parser_.reset();
   parser_->body_limit(limit);
-  if (upload) beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(600));  // room for a large recording on a slow link
+  beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.http_timeout_seconds));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse_oversized_body() {
+  HttpRequest req;
+  req.version(11);
+  auto res = error_response(req, http::status::payload_too_large, "PAYLOAD_TOO_LARGE", "request body exceeds the limit");
+  res.keep_alive(false);
+  send(std::move(res));
 }
 
 template <class Stream>
 void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) return do_close();
-  if (ec == http::error::body_limit) {
-    HttpRequest req;
-    req.version(11);
-    auto res = error_response(req, http::status::payload_too_large, "PAYLOAD_TOO_LARGE", "request body exceeds the limit");
-    res.keep_alive(false);
-    return send(std::move(res));
-  }
+  if (ec == http::error::body_limit) return refuse_oversized_body();
   if (ec) return;  // timeout, reset or malformed request: drop the connection
 
-  auto req = std::make_shared<HttpRequest>(parser_->release());
+  auto message = parser_->release();
+  parser_.reset();
+  auto req = std::make_shared<HttpRequest>(std::move(message.base()), std::move(message.body()));
   if (beast::websocket::is_upgrade(*req)) {
     if (auto route = match_stream_route(req->target())) return authorize_stream(std::move(req), std::move(*route));
     auto res = error_response(*req, http::status::not_found, "NOT_FOUND", "no WebSocket endpoint at this path");
@@ -107,21 +141,97 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 }
 
 template <class Stream>
-std::string HttpSession<Stream>::client_address() const {
-  beast::error_code ec;
-  const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-  return ec ? std::string("unknown") : endpoint.address().to_string();
+void HttpSession<Stream>::admit_upload() {
+  auto head = std::make_shared<HttpRequest>(header_parser_->get().base());
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*head, client_address(*head), std::is_same_v<Stream, TlsStream>));
+  auto self = this->shared_from_this();
+  const bool queued = ctx_.workers->submit([self, head, api_req] {
+    auto refusal = std::make_shared<std::optional<api::ApiResponse>>(self->ctx_.api->admit_upload(*api_req));
+    net::post(self->stream_.get_executor(), [self, head, refusal] {
+      if (!*refusal) return self->read_upload();
+      auto res = to_http_response(*head, **refusal);
+      res.keep_alive(false);  // the body is never read
+      self->send(std::move(res));
+    });
+  });
+  if (!queued) {
+    auto res = error_response(*head, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
+    res.keep_alive(false);
+    send(std::move(res));
+  }
 }
 
 template <class Stream>
-void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req) {
-  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(), std::is_same_v<Stream, TlsStream>));
+void HttpSession<Stream>::read_upload() {
+  upload_parser_.emplace(std::move(*header_parser_));
+  header_parser_.reset();
+  upload_file_ = ctx_.sessions->incoming_path();
+  beast::error_code ec;
+  upload_parser_->get().body().open(upload_file_.c_str(), beast::file_mode::write_new, ec);
+  if (ec) {
+    spdlog::error("cannot receive an upload into {}: {}", upload_file_, ec.message());
+    upload_file_.clear();
+    HttpRequest req;
+    req.version(11);
+    auto res = error_response(req, http::status::service_unavailable, "INTERNAL_ERROR", "the recording cannot be stored now; retry later");
+    res.keep_alive(false);
+    return send(std::move(res));
+  }
+  upload_parser_->body_limit(ctx_.config.max_upload_bytes);
+  // Room for a large recording on a slow link.
+  beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.upload_timeout_seconds));
+  const auto expect = upload_parser_->get()[http::field::expect];
+  if (beast::iequals(expect, "100-continue")) {
+    // The client waits for this before sending the body.
+    auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+    return http::async_write(stream_, *interim, [self = this->shared_from_this(), interim](beast::error_code wec, std::size_t) {
+      if (wec) return self->on_upload_read(wec, 0);
+      http::async_read(self->stream_, self->buffer_, *self->upload_parser_,
+                       beast::bind_front_handler(&HttpSession::on_upload_read, self));
+    });
+  }
+  http::async_read(stream_, buffer_, *upload_parser_, beast::bind_front_handler(&HttpSession::on_upload_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_upload_read(beast::error_code ec, std::size_t) {
+  beast::error_code ignored;
+  upload_parser_->get().body().close();
+  const std::string file = std::exchange(upload_file_, {});
+  if (ec) {
+    std::filesystem::remove(file, ignored);
+    if (ec == http::error::body_limit) return refuse_oversized_body();
+    return;  // timeout or reset: the partial body is dropped
+  }
+  auto message = upload_parser_->release();
+  upload_parser_.reset();
+  dispatch_api(std::make_shared<HttpRequest>(std::move(message.base())), file);
+}
+
+template <class Stream>
+std::string HttpSession<Stream>::client_address(const http::request_header<>& req) const {
+  beast::error_code ec;
+  const auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  const std::string peer = ec ? std::string("unknown") : endpoint.address().to_string();
+  return server::client_address(peer, req["X-Forwarded-For"], ctx_.config.trusted_proxies);
+}
+
+template <class Stream>
+void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req, std::string body_file) {
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(*req), std::is_same_v<Stream, TlsStream>));
+  api_req->body_file = std::move(body_file);  // handle() removes it unless a session keeps it
   auto self = this->shared_from_this();
   const bool queued = ctx_.workers->submit([self, req, api_req] {
     auto res = std::make_shared<HttpResponse>(to_http_response(*req, self->ctx_.api->handle(*api_req)));
     net::post(self->stream_.get_executor(), [self, res] { self->send(std::move(*res)); });
   });
-  if (!queued) send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
+  if (!queued) {
+    if (!api_req->body_file.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(api_req->body_file, ignored);
+    }
+    send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
+  }
 }
 
 template <class Stream>
@@ -155,10 +265,10 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
 template <class Stream>
 void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route) {
   if (!ctx_.api) {  // no storage: every stream is anonymous
-    std::make_shared<StreamSession<Stream>>(std::move(stream_), ctx_, StreamIdentity{})->run(std::move(*req), std::move(route));
+    std::make_shared<StreamSession<Stream>>(std::move(stream_), ctx_, StreamIdentity{}, std::move(slot_))->run(std::move(*req), std::move(route));
     return;
   }
-  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(), std::is_same_v<Stream, TlsStream>));
+  auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(*req), std::is_same_v<Stream, TlsStream>));
   std::string requested = route.path_session_id;
   for (const auto& [key, value] : route.query)
     if (key == "session_id" && requested.empty()) requested = value;
@@ -170,17 +280,18 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
       *result = api::authorize_stream(*self->ctx_.api, *api_req, requested, self->ctx_.config.allow_anonymous_streams);
     } catch (const std::exception& e) {
       spdlog::error("stream authorisation failed: {}", e.what());
-      *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", {}};
+      *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", 0, {}};
     }
     net::post(self->stream_.get_executor(), [self, req, shared_route, result] {
       if (result->status != 0) {
         // Refused before the upgrade: a plain HTTP error, then close.
         auto res = error_response(*req, static_cast<http::status>(result->status), result->code, result->message);
         if (result->status == 401) res.set(http::field::www_authenticate, "Bearer");
+        if (result->retry_after > 0) res.set(http::field::retry_after, std::to_string(result->retry_after));
         res.keep_alive(false);
         return self->send(std::move(res));
       }
-      std::make_shared<StreamSession<Stream>>(std::move(self->stream_), self->ctx_, result->identity)
+      std::make_shared<StreamSession<Stream>>(std::move(self->stream_), self->ctx_, result->identity, std::move(self->slot_))
           ->run(std::move(*req), std::move(*shared_route));
     });
   });
@@ -216,7 +327,17 @@ void HttpSession<Stream>::do_close() {
   } else {
     beast::error_code ec;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    drain();
   }
+}
+
+template <class Stream>
+void HttpSession<Stream>::drain() {
+  // Until the client closes its side, for at most the deadline above.
+  stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    if (!ec) self->drain();
+  });
 }
 
 template class HttpSession<PlainStream>;

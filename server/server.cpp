@@ -9,6 +9,9 @@
 #include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -73,28 +76,75 @@ class Listener : public std::enable_shared_from_this<Listener> {
     auto& loop = *loops_[next_loop_++ % loops_.size()];
     acceptor_.async_accept(net::make_strand(loop), [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
-      if (!ec) {
-        if (self->ctx_.connections >= self->ctx_.config.max_connections) {
-          spdlog::warn("connection limit ({}) reached; refusing a connection", self->ctx_.config.max_connections);
-          boost::system::error_code ignored;
-          socket.close(ignored);
-        } else {
-          socket.set_option(tcp::no_delay(true), ec);
-          if (self->ctx_.tls)
-            std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *self->ctx_.tls), self->ctx_)->run();
-          else
-            std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), self->ctx_)->run();
-        }
-      }
+      if (ec) return self->back_off(ec);
+      self->backoff_ = std::chrono::milliseconds(0);
+      self->admit(std::move(socket));
       self->do_accept();
+    });
+  }
+
+  void admit(tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const std::string address = ec ? std::string() : peer.address().to_string();
+    ConnectionLimits::Refusal why{};
+    auto slot = ctx_.connections.acquire(address, why);
+    if (!slot.held()) {
+      // A flood repeats this thousands of times a second: logged once a minute at most.
+      if (const auto n = refusals_.occur())
+        spdlog::warn("{} connection(s) refused: {} (--max-connections {}, --max-connections-per-address {})", n,
+                     why == ConnectionLimits::Refusal::server_full ? "the server is full" : "too many from one address",
+                     ctx_.config.max_connections, ctx_.config.max_connections_per_address);
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    if (ctx_.tls)
+      std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *ctx_.tls), ctx_, std::move(slot))->run();
+    else
+      std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), ctx_, std::move(slot))->run();
+  }
+
+  // Accept failed (out of descriptors, most often): retrying at once would
+  // spin a core, so wait, doubling up to a second, and log once a minute.
+  void back_off(boost::system::error_code ec) {
+    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    if (const auto n = accept_failures_.occur())
+      spdlog::warn("accepting connections failed {} time(s): {}; retrying in {} ms", n, ec.message(), backoff_.count());
+    retry_.expires_after(backoff_);
+    retry_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+      if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
     });
   }
 
   std::vector<std::unique_ptr<net::io_context>>& loops_;
   std::size_t next_loop_ = 0;  // only touched on the acceptor's strand
   tcp::acceptor acceptor_;
+  net::steady_timer retry_{acceptor_.get_executor()};
+  std::chrono::milliseconds backoff_{0};
+  ThrottledLog refusals_{std::chrono::minutes(1)}, accept_failures_{std::chrono::minutes(1)};
   ServerContext& ctx_;
 };
+
+// Raises the soft descriptor limit to the hard one and keeps the connection
+// cap below it, with room for the database, recordings, uploads and logs.
+std::size_t fit_connections_to_descriptors(std::size_t max_connections, std::size_t db_pool_size) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_connections;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const auto descriptors = static_cast<std::size_t>(limit.rlim_cur == RLIM_INFINITY ? 1u << 20 : limit.rlim_cur);
+  const std::size_t reserve = std::min<std::size_t>(descriptors / 2, 64 + 2 * db_pool_size);
+  const std::size_t fitted = std::min(max_connections, descriptors - reserve);
+  if (fitted < max_connections)
+    spdlog::warn("descriptor limit {}: at most {} connections ({} descriptors kept for the database, files and logs)",
+                 descriptors, fitted, reserve);
+  else
+    spdlog::info("descriptor limit {}: room for --max-connections {}", descriptors, max_connections);
+  return fitted;
+}
 
 // TLS 1.2 and later only, with the server's certificate chain and key.
 std::unique_ptr<net::ssl::context> make_tls_context(const ServerConfig& config) {
@@ -119,6 +169,8 @@ int run_server(const ServerConfig& config) {
   // io_context destroys pending sessions (they use ctx), then the rest.
   ServerContext ctx;
   ctx.config = config;
+  ctx.config.max_connections = fit_connections_to_descriptors(config.max_connections, config.db_pool_size);
+  ctx.connections.configure(ctx.config.max_connections, config.max_connections_per_address, config.trusted_proxies);
   ctx.analysis = dsp::AnalysisContext::create();
 
   std::unique_ptr<storage::Store> store;
@@ -140,6 +192,8 @@ int run_server(const ServerConfig& config) {
     std::filesystem::create_directories(config.data_dir);
     // The database and the signing secret live here: the owner's only.
     std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    // Upload bodies arrive here (same file system as their final place, so the hand-over is a rename).
+    std::filesystem::create_directories(config.data_dir + "/uploads");
     store = storage::Store::open(config.database_url(), config.db_pool_size);
     signer = std::make_unique<auth::JwtSigner>(
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
@@ -197,6 +251,7 @@ int run_server(const ServerConfig& config) {
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
   session_service->attach(workers, processing, ctx.analysis, jobs.get());
+  session_service->resume_uploads();
   ctx.sessions = session_service.get();
   ctx.store = store.get();
   ctx.workers = &workers;

@@ -13,6 +13,7 @@
 
 #include "dsp/analyzer.hpp"
 #include "server/config.hpp"
+#include "server/connection_limits.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -69,6 +70,7 @@ struct StreamIdentity {
   // and a stream naming another mode is refused (SESSION_MISMATCH).
   std::optional<dsp::Mode> session_mode;
   std::optional<bool> session_transcript;  // the session's settings.transcript, when it has one
+  std::shared_ptr<const void> stream_slot; // the user's place among their concurrent streams
   bool persistent() const { return !session_id.empty(); }
 };
 
@@ -87,7 +89,7 @@ struct ServerContext {
   // Set when the server speaks TLS (--tls-cert/--tls-key): every connection is https/wss.
   boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;
-  std::atomic<std::size_t> connections{0};
+  ConnectionLimits connections;  // configured at start from config
   std::atomic<std::uint64_t> streams_started{0};
   std::atomic<bool> stopping{false};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -15,15 +15,17 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 
 template <class NextLayer>
-StreamSession<NextLayer>::StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity)
-    : ws_(std::move(stream)), timer_(ws_.get_executor()), ctx_(context), controller_(context, std::move(identity), *this) {
-  ++ctx_.connections;
-}
+StreamSession<NextLayer>::StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity,
+                                        ConnectionLimits::Slot slot)
+    : ws_(std::move(stream)),
+      timer_(ws_.get_executor()),
+      ctx_(context),
+      slot_(std::move(slot)),
+      controller_(context, std::move(identity), *this) {}
 
 template <class NextLayer>
 StreamSession<NextLayer>::~StreamSession() {
   if (registered_) ctx_.streams.remove(this);
-  --ctx_.connections;
 }
 
 template <class NextLayer>

@@ -32,7 +32,7 @@ class StreamSession final : public LiveStream,
                             public std::enable_shared_from_this<StreamSession<NextLayer>>,
                             private sessions::StreamTransport {
  public:
-  StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity);
+  StreamSession(NextLayer&& stream, ServerContext& context, StreamIdentity identity, ConnectionLimits::Slot slot);
   ~StreamSession() override;
 
   // Accepts the upgrade request and starts the stream.
@@ -63,6 +63,7 @@ class StreamSession final : public LiveStream,
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer timer_;
   ServerContext& ctx_;
+  ConnectionLimits::Slot slot_;  // this connection's place within the limits
   sessions::StreamController controller_;
 
   std::deque<std::string> queue_;

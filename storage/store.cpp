@@ -224,13 +224,26 @@ std::vector<SessionRef> Store::recover_interrupted_sessions(std::int64_t now) {
   return out;
 }
 
-std::vector<SessionRef> Store::fail_orphaned_uploads(const std::string& reason) {
-  const SqlValue p[] = {reason};
+std::vector<SessionRef> Store::processing_uploads() {
   std::vector<SessionRef> out;
-  for (const auto& r : pool_->acquire()->query(
-           "UPDATE sessions SET status = 'failed', error = $1 WHERE status = 'processing' RETURNING id, user_id", p))
+  for (const auto& r : pool_->acquire()->query("SELECT id, user_id FROM sessions WHERE status = 'processing' ORDER BY created_at"))
     out.push_back({r.text(0), r.text(1)});
   return out;
+}
+
+std::int64_t Store::count_sessions_created_since(const std::string& user_id, std::int64_t since) {
+  const SqlValue p[] = {user_id, since};
+  const auto rows = pool_->acquire()->query("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND created_at >= $2", p);
+  return rows.empty() ? 0 : rows.front().integer(0);
+}
+
+Store::RecordingUsage Store::recording_usage(const std::string& user_id) {
+  const SqlValue p[] = {user_id};
+  const auto rows = pool_->acquire()->query(
+      "SELECT COALESCE(SUM(c.samples * 1.0 / c.sample_rate), 0), COALESCE(SUM(LENGTH(c.pcm)), 0) "
+      "FROM recording_chunks c JOIN sessions s ON s.id = c.session_id WHERE s.user_id = $1", p);
+  if (rows.empty()) return {};
+  return {rows.front().real(0), rows.front().integer(1)};
 }
 
 void Store::append_recording_chunk(const std::string& session_id, const RecordingChunk& c) {

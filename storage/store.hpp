@@ -148,9 +148,15 @@ class Store {
   // they become 'interrupted' with their last checkpoint as the report.
   // Returns them (id and user).
   std::vector<SessionRef> recover_interrupted_sessions(std::int64_t now);
-  // Start-up recovery: uploads still 'processing' lost their analysis with the
-  // process (the upload body is not kept): 'failed' with `reason`. Returns them.
-  std::vector<SessionRef> fail_orphaned_uploads(const std::string& reason);
+  // Start-up recovery: uploads still 'processing' lost their analysis with
+  // the process; the caller resumes or fails each.
+  std::vector<SessionRef> processing_uploads();
+
+  // Quotas: sessions a user created since `since` (ms), and the audio their
+  // kept recordings hold (seconds, and stored bytes).
+  std::int64_t count_sessions_created_since(const std::string& user_id, std::int64_t since);
+  struct RecordingUsage { double seconds = 0; std::int64_t bytes = 0; };
+  RecordingUsage recording_usage(const std::string& user_id);
 
   // Recordings, appended chunk by chunk while the session runs; read back
   // (scoped by user) in order. Empty when nothing was kept.

@@ -271,30 +271,45 @@ TEST_P(ApiTest, SessionTypeGovernsItsStreamAndModesAreValidatedAlike) {
   EXPECT_EQ(listed.json().at_pointer("/pagination/total").as_int64(), 1);
 }
 
-TEST_P(ApiTest, UploadsCutOffByACrashAreFailedWithAReasonAtStart) {
+TEST_P(ApiTest, UploadsCutOffByACrashResumeFromTheirBytesOrFailWithAReason) {
   const std::string token = token_of(signup("ada@example.com"));
-  const std::string id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
-  // What SIGKILL leaves behind mid-analysis: the session still 'processing'
-  // (the analysis itself takes well under a second, too quick to kill inside).
+  const std::string lost = std::string(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  const std::string kept = std::string(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+  // What SIGKILL leaves behind mid-analysis: sessions still 'processing'
+  // (the analysis itself takes well under a second, too quick to kill
+  // inside); one upload's bytes are in the uploads directory, as they are
+  // from before its 202 until its analysis ends, the other's are gone.
   const std::string data_dir = server_->dir() + "/data";
   EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
   {
     auto store = orator::storage::Store::open(database_.empty() ? "sqlite:" + data_dir + "/orator.db" : database_, 1);
-    store->set_session_status(id, orator::storage::SessionStatus::processing, std::nullopt);
+    store->set_session_status(lost, orator::storage::SessionStatus::processing, std::nullopt);
+    store->set_session_status(kept, orator::storage::SessionStatus::processing, std::nullopt);
   }
+  const auto sc = scenario(16000);
+  write_wav(data_dir + "/uploads/" + kept + ".upload", Wav{16000, 1, sc.audio});
+  std::ofstream(data_dir + "/uploads/incoming-partial") << "half a body";
   auto old = std::move(server_);
   std::vector<std::string> extra = {"--data-dir", data_dir};
   if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
   server_ = std::make_unique<ServerProcess>(extra);
-  const auto s = call("GET", "/v1/sessions/" + id, "", token).json();
+  const auto s = call("GET", "/v1/sessions/" + lost, "", token).json();
   EXPECT_EQ(s.at("status").as_string(), "failed") << s;
   EXPECT_NE(s.at("error").as_string().find("upload it again"), std::string::npos) << s;
   EXPECT_TRUE(server_->wait_for_log("uploads were cut off by an unclean stop"));
-  // It can be uploaded again.
-  const auto sc = scenario(16000);
+  EXPECT_TRUE(server_->wait_for_log("1 uploads cut off by an unclean stop are analysed again"));
+  std::string status;
+  for (int i = 0; i < 200 && status != "completed" && status != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    status = call("GET", "/v1/sessions/" + kept, "", token).json().at("status").as_string();
+  }
+  EXPECT_EQ(status, "completed") << "the upload whose bytes survived is resumed";
+  EXPECT_FALSE(std::filesystem::exists(data_dir + "/uploads/" + kept + ".upload")) << "analysed: its bytes go";
+  EXPECT_FALSE(std::filesystem::exists(data_dir + "/uploads/incoming-partial")) << "a body cut off mid-way goes";
+  // The failed one can be uploaded again.
   const std::string wav_path = server_->dir() + "/again.wav";
   write_wav(wav_path, Wav{16000, 1, sc.audio});
-  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + id + "/upload", file_bytes(wav_path),
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions/" + lost + "/upload", file_bytes(wav_path),
                          {{"Authorization", "Bearer " + token}}, "audio/wav").status, 202);
 }
 

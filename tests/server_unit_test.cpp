@@ -9,6 +9,7 @@
 #include <map>
 
 #include "server/config.hpp"
+#include "server/connection_limits.hpp"
 #include "server/http_handler.hpp"
 #include "server/stream_route.hpp"
 
@@ -44,6 +45,11 @@ TEST(Config, DefaultsEnvironmentAndFlags) {
   EXPECT_NE(parse_config({}, fake_getenv).error.find("ORATOR_THREADS"), std::string::npos);
   EXPECT_TRUE(parse_config({"--help"}, fake_getenv).help);
   EXPECT_NE(usage().find("--max-queue-messages"), std::string::npos);
+  fake_env.clear();
+  r = parse_config({"--trusted-proxies", " 10.0.0.1, 0:0:0:0:0:0:0:1 "}, fake_getenv);
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"})) << "kept in canonical form";
+  EXPECT_FALSE(parse_config({"--trusted-proxies", "proxy.example.com"}, fake_getenv).config) << "addresses, not names";
 }
 
 TEST(Routes, StreamEndpointsAndAliases) {
@@ -180,3 +186,46 @@ TEST(HandleRequest, ServesTheBrowserClientFromTheSourceTree) {
 }
 
 }  // namespace
+
+TEST(ClientAddress, OnlyTrustedProxiesMayNameTheClient) {
+  using orator::server::client_address;
+  const std::vector<std::string> proxies = {"10.0.0.1", "10.0.0.2"};
+  EXPECT_EQ(client_address("203.0.113.7", "198.51.100.1", proxies), "203.0.113.7") << "an untrusted peer cannot forge it";
+  EXPECT_EQ(client_address("10.0.0.1", "", proxies), "10.0.0.1");
+  EXPECT_EQ(client_address("10.0.0.1", "198.51.100.1", proxies), "198.51.100.1");
+  EXPECT_EQ(client_address("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", proxies), "198.51.100.1")
+      << "read from the right, past trusted hops; what the client itself wrote on the left is not believed";
+  EXPECT_EQ(client_address("10.0.0.1", " , ", proxies), "10.0.0.1");
+}
+
+TEST(ConnectionLimits, CapsTotalAndPerAddressAndReleasesOnDestruction) {
+  orator::server::ConnectionLimits limits;
+  limits.configure(4, 2, {"10.0.0.1"});
+  using Refusal = orator::server::ConnectionLimits::Refusal;
+  Refusal why{};
+  auto a1 = limits.acquire("192.0.2.1", why);
+  auto a2 = limits.acquire("192.0.2.1", why);
+  EXPECT_TRUE(a1.held() && a2.held());
+  EXPECT_FALSE(limits.acquire("192.0.2.1", why).held());
+  EXPECT_EQ(why, Refusal::address_full);
+  auto p1 = limits.acquire("10.0.0.1", why);
+  auto p2 = limits.acquire("10.0.0.1", why);
+  EXPECT_TRUE(p1.held() && p2.held()) << "a trusted proxy is exempt from the per-address cap";
+  EXPECT_FALSE(limits.acquire("192.0.2.9", why).held());
+  EXPECT_EQ(why, Refusal::server_full);
+  {
+    auto moved = std::move(a1);  // a slot moves with its connection (HTTP to stream session)
+    EXPECT_EQ(limits.total(), 4u);
+  }
+  EXPECT_EQ(limits.total(), 3u);
+  EXPECT_EQ(limits.from("192.0.2.1"), 1u);
+  EXPECT_TRUE(limits.acquire("192.0.2.1", why).held());
+}
+
+TEST(ThrottledLog, FoldsRepeatsIntoOneLinePerInterval) {
+  orator::server::ThrottledLog log(std::chrono::seconds(60));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(log.occur(t0), 1u);
+  for (int i = 1; i <= 999; ++i) EXPECT_EQ(log.occur(t0 + std::chrono::milliseconds(i)), 0u);
+  EXPECT_EQ(log.occur(t0 + std::chrono::seconds(61)), 1000u) << "999 folded in, plus this one";
+}

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "server/server_context.hpp"
+#include "server/sessions/session_service.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -101,29 +103,68 @@ std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string&
   return verified.claims->subject;
 }
 
+void Api::refuse(int status, const std::string& code, const std::string& message, int retry_after) {
+  json::object details;
+  if (status == 429) details["retry_after"] = retry_after > 0 ? retry_after : 60;
+  throw ApiError(status, code, message, std::move(details));
+}
+
+void Api::admit(ApiRequest& req, const RouteOptions& opts) {
+  if (opts.credential_endpoint) {
+    if (auto wait = credential_limiter_.acquire(req.client_address))
+      throw ApiError(429, "RATE_LIMIT_EXCEEDED", "too many attempts; retry later", {{"retry_after", *wait}});
+  }
+  if (opts.authenticated) {
+    std::string error;
+    const auto user = authenticate(req, error);
+    if (!user) throw unauthorized(error);
+    req.user_id = *user;
+  }
+  const std::string limit_key = req.user_id.empty() ? "addr:" + req.client_address : "user:" + req.user_id;
+  if (auto wait = user_limiter_.acquire(limit_key))
+    throw ApiError(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", {{"retry_after", *wait}});
+}
+
 ApiResponse Api::handle(ApiRequest& req) {
-  ApiResponse response;
-  try {
+  auto response = guarded(req, [&] {
     const auto match = router_.match(req);
     if (!match.route) {
       if (match.path_exists) throw ApiError(405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
       throw not_found("endpoint");
     }
-    const RouteOptions& opts = match.route->options;
-    if (opts.credential_endpoint) {
-      if (auto wait = credential_limiter_.acquire(req.client_address))
-        throw ApiError(429, "RATE_LIMIT_EXCEEDED", "too many attempts; retry later", {{"retry_after", *wait}});
-    }
-    if (opts.authenticated) {
-      std::string error;
-      const auto user = authenticate(req, error);
-      if (!user) throw unauthorized(error);
-      req.user_id = *user;
-    }
-    const std::string limit_key = req.user_id.empty() ? "addr:" + req.client_address : "user:" + req.user_id;
-    if (auto wait = user_limiter_.acquire(limit_key))
-      throw ApiError(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", {{"retry_after", *wait}});
-    response = match.route->handler(req);
+    admit(req, match.route->options);
+    return match.route->handler(req);
+  });
+  // A body received to disk is gone after its request unless a session kept it (moved it away).
+  if (!req.body_file.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(req.body_file, ignored);
+  }
+  return response;
+}
+
+std::optional<ApiResponse> Api::admit_upload(ApiRequest& req) {
+  bool admitted = false;
+  auto response = guarded(req, [&] {
+    const auto match = router_.match(req);
+    if (!match.route) throw not_found("endpoint");
+    admit(req, match.route->options);
+    const auto s = store_.find_session(req.user_id, req.params.at("id"));
+    if (!s) throw not_found("session");
+    if (auto refused = sessions_.upload_refusal(*s)) refuse(refused->status, refused->code, refused->message, refused->retry_after);
+    if (auto refused = sessions_.quota_refusal(req.user_id, false, true))
+      refuse(refused->status, refused->code, refused->message, refused->retry_after);
+    admitted = true;
+    return ApiResponse{};
+  });
+  if (admitted) return std::nullopt;
+  return response;
+}
+
+ApiResponse Api::guarded(const ApiRequest& req, const std::function<ApiResponse()>& respond) {
+  ApiResponse response;
+  try {
+    response = respond();
   } catch (const ApiError& e) {
     response = error_body(e.status, e.code, e.what(), e.details);
     if (e.status == 429) response.headers.emplace_back("Retry-After", std::to_string(e.details.at("retry_after").as_int64()));

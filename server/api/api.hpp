@@ -5,6 +5,7 @@
 // Thread-safe.
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,10 @@ class Api {
       auth::ScryptParams password_params = {});
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
+  // A recording upload judged on its header alone, before any of its body
+  // is read (authenticated, within the rate limit, the caller's session,
+  // which can take a recording): nullopt to go on, else the answer.
+  [[nodiscard]] std::optional<ApiResponse> admit_upload(ApiRequest& request);
   // Who is calling (Bearer token, X-API-Key, or, when `opening_stream`, an
   // access_token query parameter: browsers cannot set headers on a WebSocket
   // upgrade, and tokens in REST URLs end up in logs and histories): the user
@@ -45,6 +50,9 @@ class Api {
   [[nodiscard]] boost::json::object issue_tokens(const storage::User& user, const std::string& family_id = {});
   [[nodiscard]] static boost::json::object user_json(const storage::User& user);
   [[nodiscard]] static std::int64_t now_ms();
+  // Stream upgrades draw on the same per-user budget as REST requests:
+  // nullopt when allowed, else the seconds to wait.
+  [[nodiscard]] std::optional<int> rate_limit(const std::string& user_id) { return user_limiter_.acquire("user:" + user_id); }
 
  private:
   void add_auth_routes();
@@ -54,6 +62,12 @@ class Api {
   void add_upload_routes();
   void add_recording_routes();
   void add_transcript_routes();
+  // A quota's or the session service's refusal (from quota_refusal, submit_upload), as an ApiError.
+  [[noreturn]] static void refuse(int status, const std::string& code, const std::string& message, int retry_after);
+  // Runs `respond`, mapping every failure to the one error shape.
+  ApiResponse guarded(const ApiRequest& request, const std::function<ApiResponse()>& respond);
+  // Throttles, authenticates (sets user_id) and rate-limits; throws ApiError.
+  void admit(ApiRequest& request, const RouteOptions& options);
   storage::TranscriptRecord transcript_or_explain(const std::string& user_id, const std::string& session_id);
 
   storage::Store& store_;

@@ -19,6 +19,7 @@ struct ApiRequest {
   std::multimap<std::string, std::string> query;   // decoded
   std::map<std::string, std::string> headers;      // lower-case names
   std::string body;
+  std::string body_file;                           // a recording upload's body, received to disk instead
   std::string client_address;
   bool tls = false;                                // arrived over https/wss
   // Filled while routing and authenticating:

@@ -68,6 +68,8 @@ void Api::add_session_routes() {
     s.mode = *mode;
     s.settings = protocol::to_json(body.optional_object("settings", 16 * 1024).value_or(json::object{}));
     s.record = body.optional_bool("record").value_or(false);
+    if (auto refused = sessions_.quota_refusal(req.user_id, true, s.record))
+      refuse(refused->status, refused->code, refused->message, refused->retry_after);
     const auto stored = sessions_.create(s);
     ApiResponse r;
     r.status = 201;

@@ -14,39 +14,38 @@ namespace orator::server::api {
 StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std::string& requested_session,
                                      bool allow_anonymous) {
   StreamAuthorization out;
+  const auto refuse = [&](int status, std::string code, std::string message, int retry_after = 0) {
+    out.status = status;
+    out.code = std::move(code);
+    out.message = std::move(message);
+    out.retry_after = retry_after;
+    return out;
+  };
   const bool has_credentials = req.header("authorization") || req.header("x-api-key") || req.query_value("access_token");
   if (!has_credentials) {
     if (allow_anonymous) return out;  // analysed, not stored
-    out.status = 401;
-    out.code = "AUTHENTICATION_ERROR";
-    out.message = "authentication required: Authorization: Bearer <token>, access_token=<token>, or X-API-Key";
-    return out;
+    return refuse(401, "AUTHENTICATION_ERROR",
+                  "authentication required: Authorization: Bearer <token>, access_token=<token>, or X-API-Key");
   }
   std::string error;
   const auto user = api.authenticate(req, error, /*opening_stream=*/true);
-  if (!user) {
-    out.status = 401;
-    out.code = "AUTHENTICATION_ERROR";
-    out.message = error;
-    return out;
-  }
+  if (!user) return refuse(401, "AUTHENTICATION_ERROR", error);
   auto& store = api.store();
   auto& sessions = api.sessions();
+  if (auto wait = api.rate_limit(*user)) return refuse(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", *wait);
+  out.identity.stream_slot = sessions.claim_stream(*user);
+  if (!out.identity.stream_slot)
+    return refuse(429, "TOO_MANY_STREAMS", "you already have the most concurrent streams allowed; end one first", 10);
   out.identity.user_id = *user;
   if (!requested_session.empty()) {
     const auto s = store.find_session(*user, requested_session);
-    if (!s) {  // another user's session looks exactly like a missing one
-      out.status = 404;
-      out.code = "NOT_FOUND";
-      out.message = "session not found";
-      return out;
-    }
-    if (s->status != storage::SessionStatus::created) {
-      out.status = 409;
-      out.code = "CONFLICT";
-      out.message = "session already " + std::string(storage::status_name(s->status)) + "; create a new session to stream again";
-      return out;
-    }
+    // Another user's session looks exactly like a missing one.
+    if (!s) return refuse(404, "NOT_FOUND", "session not found");
+    if (s->status != storage::SessionStatus::created)
+      return refuse(409, "CONFLICT",
+                    "session already " + std::string(storage::status_name(s->status)) + "; create a new session to stream again");
+    if (auto refused = sessions.quota_refusal(*user, false, s->record))
+      return refuse(refused->status, refused->code, refused->message, refused->retry_after);
     out.identity.session_id = s->id;
     out.identity.record = s->record;
     out.identity.session_mode = s->mode;
@@ -59,14 +58,12 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     s.user_id = *user;
     s.title = "Live session";
     const auto mode = dsp::parse_mode(req.query_value("mode").value_or("presentation"));
-    if (!mode) {  // the same answer POST /v1/sessions gives
-      out.status = 400;
-      out.code = "VALIDATION_ERROR";
-      out.message = "mode must be one of " + std::string(dsp::mode_choices());
-      return out;
-    }
+    // The same answer POST /v1/sessions gives.
+    if (!mode) return refuse(400, "VALIDATION_ERROR", "mode must be one of " + std::string(dsp::mode_choices()));
     s.mode = *mode;
     s.record = req.query_value("record").value_or("") == "true";
+    if (auto refused = sessions.quota_refusal(*user, true, s.record))
+      return refuse(refused->status, refused->code, refused->message, refused->retry_after);
     out.identity.session_id = sessions.create(s).id;
     out.identity.record = s.record;
   }

@@ -4,13 +4,18 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
+#include <utility>
 
 #include "dsp/constants.hpp"
 #include "protocol/audio_file.hpp"
 #include "protocol/messages.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
+#include "server/auth/crypto.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/transcription_jobs.hpp"
 #include "storage/worker_pool.hpp"
@@ -96,11 +101,32 @@ void SessionService::recover() {
   if (!interrupted.empty())
     spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", interrupted.size());
   for (const auto& s : interrupted) publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
-  // The upload body is not kept past its analysis: it cannot be resumed.
-  const std::string reason = "the server stopped while this recording was being analysed; upload it again";
-  const auto failed = store_.fail_orphaned_uploads(reason);
-  if (!failed.empty()) spdlog::warn("{} uploads were cut off by an unclean stop; marked failed", failed.size());
-  for (const auto& s : failed) publish(SessionEventKind::failed, s.id, s.user_id, reason);
+  // Bodies that were still arriving when the process died are incomplete.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(incoming_dir(), ec))
+    if (entry.path().filename().string().rfind("incoming-", 0) == 0) std::filesystem::remove(entry.path(), ec);
+  // An upload's bytes are on disk from before its 202 until its analysis ends.
+  const std::string reason = "the server stopped while this recording was being analysed and its bytes are gone; upload it again";
+  std::size_t failed = 0;
+  for (const auto& s : store_.processing_uploads()) {
+    if (std::filesystem::exists(upload_path(s.id), ec)) {
+      resumable_uploads_.push_back(s);
+      continue;
+    }
+    ++failed;
+    fail(s.id, s.user_id, reason);
+  }
+  if (failed > 0) spdlog::warn("{} uploads were cut off by an unclean stop without their bytes; marked failed", failed);
+}
+
+void SessionService::resume_uploads() {
+  if (!resumable_uploads_.empty())
+    spdlog::info("{} uploads cut off by an unclean stop are analysed again", resumable_uploads_.size());
+  for (const auto& ref : std::exchange(resumable_uploads_, {})) {
+    const auto s = store_.find_session_for_job(ref.id);
+    // A full queue leaves it processing with its bytes: the next start resumes it.
+    if (s && !queue_upload(*s)) spdlog::warn("upload {}: the analysis queue is full; it resumes at the next start", s->id);
+  }
 }
 
 storage::SessionRecord SessionService::create(const NewSession& n) {
@@ -173,28 +199,85 @@ void SessionService::job_status(const std::string& user_id, const std::string& i
   if (!workers_ || !workers_->submit(task)) done("queued");
 }
 
-std::optional<SessionService::UploadRefusal> SessionService::submit_upload(const storage::SessionRecord& s, std::string body) {
+std::string SessionService::incoming_path() const { return incoming_dir() + "/incoming-" + auth::random_token(16); }
+
+std::optional<SessionService::UploadRefusal> SessionService::upload_refusal(const storage::SessionRecord& s) const {
   using storage::SessionStatus;
   if (s.status != SessionStatus::created && s.status != SessionStatus::failed)
     return UploadRefusal{409, "CONFLICT",
                          "session already " + std::string(storage::status_name(s.status)) +
                              "; create a new session for another recording"};
   if (!processing_) return UploadRefusal{503, "INTERNAL_ERROR", "recording analysis is not available"};
-  store_.set_session_status(s.id, SessionStatus::processing, std::nullopt);
-  auto shared_body = std::make_shared<std::string>(std::move(body));
-  const bool queued = processing_->submit([this, s, shared_body] {
+  return std::nullopt;
+}
+
+std::optional<SessionService::UploadRefusal> SessionService::submit_upload(const storage::SessionRecord& s, const std::string& file) {
+  if (auto refused = upload_refusal(s)) return refused;
+  if (auto refused = quota_refusal(s.user_id, false, true)) return refused;
+  // The bytes become the session's before it reads as processing, so a
+  // restart finds them (rename within one directory: atomic).
+  std::error_code ec;
+  std::filesystem::rename(file, upload_path(s.id), ec);
+  if (ec) {
+    spdlog::error("upload {}: cannot keep the recording: {}", s.id, ec.message());
+    return UploadRefusal{503, "INTERNAL_ERROR", "the recording could not be stored; retry later"};
+  }
+  store_.set_session_status(s.id, storage::SessionStatus::processing, std::nullopt);
+  if (!queue_upload(s)) {
+    store_.set_session_status(s.id, s.status, s.error);
+    std::filesystem::remove(upload_path(s.id), ec);
+    return UploadRefusal{503, "INTERNAL_ERROR", "too many recordings are waiting for analysis; retry later"};
+  }
+  return std::nullopt;
+}
+
+bool SessionService::queue_upload(const storage::SessionRecord& s) {
+  const bool queued = processing_->submit([this, s] {
     try {
-      analyse_upload(s, *shared_body);
+      analyse_upload(s);
     } catch (const std::exception& e) {
       spdlog::error("upload {}: {}", s.id, e.what());
       fail(s.id, s.user_id, "internal error while analysing the recording");
     }
+    std::error_code ignored;
+    std::filesystem::remove(upload_path(s.id), ignored);
   });
-  if (!queued) {
-    store_.set_session_status(s.id, s.status, s.error);
-    return UploadRefusal{503, "INTERNAL_ERROR", "too many recordings are waiting for analysis; retry later"};
+  return queued;
+}
+
+std::optional<SessionService::Refusal> SessionService::quota_refusal(const std::string& user_id, bool creates_session,
+                                                                    bool keeps_audio) {
+  if (creates_session) {
+    const auto created = store_.count_sessions_created_since(user_id, api::Api::now_ms() - 3600 * 1000);
+    if (created >= static_cast<std::int64_t>(config_.max_sessions_per_hour))
+      return Refusal{429, "QUOTA_EXCEEDED",
+                     "at most " + std::to_string(config_.max_sessions_per_hour) + " sessions can be created per hour; retry later",
+                     300};
+  }
+  if (keeps_audio) {
+    const auto used = store_.recording_usage(user_id);
+    if (used.seconds >= config_.max_recorded_seconds_per_user ||
+        used.bytes >= static_cast<std::int64_t>(config_.max_recorded_bytes_per_user))
+      return Refusal{413, "QUOTA_EXCEEDED",
+                     "your kept recordings are at their limit (" + std::to_string(static_cast<long>(used.seconds)) + " s of " +
+                         std::to_string(static_cast<long>(config_.max_recorded_seconds_per_user)) +
+                         " s); delete sessions with recordings to record more"};
   }
   return std::nullopt;
+}
+
+std::shared_ptr<const void> SessionService::claim_stream(const std::string& user_id) {
+  std::lock_guard lock(streams_mutex_);
+  auto& n = streams_per_user_[user_id];
+  if (n >= config_.max_streams_per_user) {
+    if (n == 0) streams_per_user_.erase(user_id);
+    return nullptr;
+  }
+  ++n;
+  return std::shared_ptr<const void>(this, [this, user_id](const void*) {
+    std::lock_guard release_lock(streams_mutex_);
+    if (auto it = streams_per_user_.find(user_id); it != streams_per_user_.end() && --it->second == 0) streams_per_user_.erase(it);
+  });
 }
 
 void SessionService::fail(const std::string& id, const std::string& user_id, const std::string& reason) {
@@ -202,7 +285,13 @@ void SessionService::fail(const std::string& id, const std::string& user_id, con
   publish(SessionEventKind::failed, id, user_id, reason);
 }
 
-void SessionService::analyse_upload(const storage::SessionRecord& s, const std::string& body) {
+void SessionService::analyse_upload(const storage::SessionRecord& s) {
+  std::string body;
+  {
+    std::ifstream in(upload_path(s.id), std::ios::binary);
+    if (!in) return fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
+    body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   const auto audio = protocol::decode_audio_file(
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), config_.max_stream_seconds);
   if (!audio.ok()) return fail(s.id, s.user_id, audio.error);

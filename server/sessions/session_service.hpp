@@ -11,8 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dsp/analyzer.hpp"
 #include "protocol/recording.hpp"
@@ -73,10 +76,12 @@ class SessionService {
               std::shared_ptr<const dsp::AnalysisContext> analysis, transcription::TranscriptionJobs* jobs);
 
   // At start, before listening: streams that were live and uploads that
-  // were processing belonged to a process that died. Each is marked
-  // (interrupted with its last checkpoint; failed with the reason) and
-  // announced. Blocking.
+  // were processing belonged to a process that died. Live streams become
+  // interrupted with their last checkpoint; an upload whose bytes are still
+  // on disk is queued again (resume_uploads, after attach), one whose bytes
+  // are gone becomes failed with the reason. Each is announced. Blocking.
   void recover();
+  void resume_uploads();
 
   // Blocking. The stored session.
   storage::SessionRecord create(const NewSession& session);
@@ -94,14 +99,31 @@ class SessionService {
   // on a worker thread.
   void job_status(const std::string& user_id, const std::string& id, std::function<void(std::string)> done);
 
-  // Uploads. Refuses (with the status and message to answer) unless the
-  // session may take a recording; otherwise analyses `body` in the
-  // background: completed with its report, or failed with the reason.
-  struct UploadRefusal {
+  // Uploads. A body is received into a file under incoming_dir() (never
+  // held whole in memory while it arrives). submit_upload refuses (with the
+  // status and message to answer) unless the session may take a recording;
+  // otherwise the file becomes the session's (durable before the answer:
+  // a restart resumes it) and is analysed in the background: completed with
+  // its report, or failed with the reason. The file goes once analysed.
+  struct Refusal {
     int status;
     std::string code, message;
+    int retry_after = 0;  // seconds, for 429
   };
-  [[nodiscard]] std::optional<UploadRefusal> submit_upload(const storage::SessionRecord& session, std::string body);
+  using UploadRefusal = Refusal;
+  [[nodiscard]] std::optional<UploadRefusal> upload_refusal(const storage::SessionRecord& session) const;
+  [[nodiscard]] std::optional<UploadRefusal> submit_upload(const storage::SessionRecord& session, const std::string& file);
+  [[nodiscard]] std::string incoming_dir() const { return config_.data_dir + "/uploads"; }
+  // A fresh, unused file name in incoming_dir() for a body on its way in.
+  [[nodiscard]] std::string incoming_path() const;
+  // Per-user quotas (blocking): nullopt when `user_id` may create another
+  // session now (sessions per hour; when `keeps_audio`, the recordings they
+  // keep), else why not (429 or 413).
+  [[nodiscard]] std::optional<Refusal> quota_refusal(const std::string& user_id, bool creates_session, bool keeps_audio);
+  // A place among the user's concurrent streams on this instance, held until
+  // the last copy goes; null when they are all taken. Thread-safe.
+  [[nodiscard]] std::shared_ptr<const void> claim_stream(const std::string& user_id);
+
   // Whether background recognition exists (uploads and deferred streams get transcripts).
   [[nodiscard]] bool transcribes() const { return jobs_ != nullptr; }
   // Queues (re)transcription of a session's kept audio. Blocking.
@@ -109,7 +131,12 @@ class SessionService {
 
  private:
   friend class RecordingWriter;
-  void analyse_upload(const storage::SessionRecord& session, const std::string& body);
+  [[nodiscard]] bool queue_upload(const storage::SessionRecord& session);
+  void analyse_upload(const storage::SessionRecord& session);
+  [[nodiscard]] std::string upload_path(const std::string& session_id) const { return incoming_dir() + "/" + session_id + ".upload"; }
+  std::vector<storage::SessionRef> resumable_uploads_;
+  std::mutex streams_mutex_;
+  std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
   void publish(SessionEventKind kind, const std::string& id, const std::string& user_id, std::string detail = {}) const;
 

@@ -63,6 +63,12 @@ void StreamController::guarded(Handler&& handler) {
   // the assessment was the last message.
   if (finished_) return;
   try {
+    // A trickle of messages keeps the idle timer happy; the wall clock is not fooled.
+    if (std::chrono::steady_clock::now() - created_at_ >= std::chrono::duration<double>(ctx_.config.max_stream_wall_seconds)) {
+      send(protocol::error_json("STREAM_LIMIT", "the stream reached max-stream-wall-seconds of wall-clock time and was ended"));
+      finish(true, CloseCode::policy, "stream time limit");
+      return;
+    }
     arm_idle_timer();
     handler();
   } catch (const std::exception& e) {

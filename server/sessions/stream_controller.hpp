@@ -146,6 +146,7 @@ class StreamController final : private dsp::AnalysisSink {
   std::string job_status_ = "queued";
   bool job_query_in_flight_ = false;
   std::chrono::steady_clock::time_point job_deadline_;
+  const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
 
   bool finished_ = false;             // analysis finalised
   bool disconnected_ = false;         // the peer is gone: nothing more is sent

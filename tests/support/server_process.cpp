@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,12 +16,14 @@
 
 namespace orator::test_support {
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, ProcessLimits limits) {
   char tmpl[] = "/tmp/orator-test-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   const std::string port_file = dir_ + "/port";
-  std::vector<std::string> args = {ORATOR_SERVER_BINARY, "--port", "0", "--port-file", port_file, "--host", "127.0.0.1",
+  // $ORATOR_TEST_SERVER runs another build (e.g. an older one, to see a regression test fail on it).
+  const char* binary = std::getenv("ORATOR_TEST_SERVER");
+  std::vector<std::string> args = {binary && *binary ? binary : ORATOR_SERVER_BINARY, "--port", "0", "--port-file", port_file, "--host", "127.0.0.1",
                                    "--data-dir", dir_ + "/data"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
@@ -30,6 +33,14 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
     const int fd = open((dir_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    if (limits.open_files) {
+      const rlimit l{limits.open_files, limits.open_files};
+      setrlimit(RLIMIT_NOFILE, &l);
+    }
+    if (limits.address_space_bytes) {
+      const rlimit l{limits.address_space_bytes, limits.address_space_bytes};
+      setrlimit(RLIMIT_AS, &l);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

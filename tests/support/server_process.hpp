@@ -2,16 +2,23 @@
 // Starts the real orator-server binary on a free port for a test, and stops it.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace orator::test_support {
 
+// Resource limits the server starts under (0: inherited).
+struct ProcessLimits {
+  std::uint64_t open_files = 0;          // RLIMIT_NOFILE, soft and hard
+  std::uint64_t address_space_bytes = 0; // RLIMIT_AS, soft and hard
+};
+
 class ServerProcess {
  public:
   // Extra flags are appended to `--port 0 --port-file ... --data-dir <temp>`
   // (a fresh SQLite database and JWT secret per server).
-  explicit ServerProcess(std::vector<std::string> extra_args = {});
+  explicit ServerProcess(std::vector<std::string> extra_args = {}, ProcessLimits limits = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
