@@ -3,6 +3,7 @@
 // WAVE_FORMAT_EXTENSIBLE) and Ogg Opus (RFC 7845, as written by opusenc and
 // by browsers' MediaRecorder), decoded to mono float. Pure; thread-safe.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,5 +20,15 @@ struct DecodedAudio {
 // Detects the container from its magic bytes. Rates outside 8-48 kHz, more
 // than 2 channels, or more than `max_seconds` of audio are refused.
 [[nodiscard]] DecodedAudio decode_audio_file(std::span<const std::uint8_t> bytes, double max_seconds);
+
+// The same, streamed: `on_format` gets the sample rate once, then `sink`
+// gets mono blocks (a second at most) as they are decoded, so memory stays
+// bounded whatever the file holds (an Ogg of millions of empty packets, a
+// long recording). Returns the error, empty on success; on an error, blocks
+// already delivered are to be discarded.
+using FormatSink = std::function<void(int sample_rate)>;
+using SampleSink = std::function<void(std::span<const float> mono)>;
+[[nodiscard]] std::string stream_audio_file(std::span<const std::uint8_t> bytes, double max_seconds, const FormatSink& on_format,
+                                            const SampleSink& sink);
 
 }  // namespace orator::protocol

@@ -49,12 +49,9 @@ void RecordingBuffer::flush() {
   on_chunk_(std::move(next));
 }
 
-std::string recording_wav(int sample_rate, std::span<const StoredPcm> pieces) {
-  std::int64_t end = 0;
-  for (const auto& p : pieces) end = std::max(end, p.start_sample + static_cast<std::int64_t>(p.pcm16le.size() / 2));
-  const auto data_bytes = static_cast<std::uint32_t>(end * 2);
+std::string wav_header(int sample_rate, std::int64_t samples) {
+  const auto data_bytes = static_cast<std::uint32_t>(samples * 2);
   std::string wav;
-  wav.reserve(44 + data_bytes);
   wav += "RIFF";
   put_le(wav, 36 + data_bytes, 4);
   wav += "WAVEfmt ";
@@ -67,6 +64,15 @@ std::string recording_wav(int sample_rate, std::span<const StoredPcm> pieces) {
   put_le(wav, 16, 2);
   wav += "data";
   put_le(wav, data_bytes, 4);
+  return wav;
+}
+
+std::string recording_wav(int sample_rate, std::span<const StoredPcm> pieces) {
+  std::int64_t end = 0;
+  for (const auto& p : pieces) end = std::max(end, p.start_sample + static_cast<std::int64_t>(p.pcm16le.size() / 2));
+  std::string wav = wav_header(sample_rate, end);
+  const auto data_bytes = static_cast<std::size_t>(end * 2);
+  wav.reserve(wav.size() + data_bytes);
   const std::size_t header = wav.size();
   wav.resize(header + data_bytes, '\0');  // silence where a piece is missing
   for (const auto& p : pieces)

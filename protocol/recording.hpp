@@ -47,5 +47,7 @@ struct StoredPcm {
 
 // A RIFF/WAVE file, 16-bit mono, from stored pieces.
 [[nodiscard]] std::string recording_wav(int sample_rate, std::span<const StoredPcm> pieces);
+// The 44-byte header of a 16-bit mono WAV of `samples` samples.
+[[nodiscard]] std::string wav_header(int sample_rate, std::int64_t samples);
 
 }  // namespace orator::protocol

@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
@@ -222,7 +223,12 @@ void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req, std::st
   api_req->body_file = std::move(body_file);  // handle() removes it unless a session keeps it
   auto self = this->shared_from_this();
   const bool queued = ctx_.workers->submit([self, req, api_req] {
-    auto res = std::make_shared<HttpResponse>(to_http_response(*req, self->ctx_.api->handle(*api_req)));
+    auto api_res = std::make_shared<api::ApiResponse>(self->ctx_.api->handle(*api_req));
+    if (api_res->next_piece) {
+      net::post(self->stream_.get_executor(), [self, req, api_res] { self->send_streamed(*req, std::move(api_res)); });
+      return;
+    }
+    auto res = std::make_shared<HttpResponse>(to_http_response(*req, *api_res));
     net::post(self->stream_.get_executor(), [self, res] { self->send(std::move(*res)); });
   });
   if (!queued) {
@@ -309,6 +315,52 @@ void HttpSession<Stream>::send(HttpResponse response) {
   response_ = std::make_shared<HttpResponse>(std::move(response));
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_, beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));
+}
+
+template <class Stream>
+void HttpSession<Stream>::send_streamed(const HttpRequest& req, std::shared_ptr<api::ApiResponse> api_res) {
+  auto head = to_http_response(req, *api_res);
+  auto res = std::make_shared<http::response<http::empty_body>>(std::move(head.base()));
+  res->content_length(api_res->body_length);
+  if constexpr (std::is_same_v<Stream, TlsStream>) res->set("Strict-Transport-Security", "max-age=31536000");
+  auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+  const bool keep_alive = res->keep_alive();
+  beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.http_timeout_seconds));
+  http::async_write_header(stream_, *serializer, [self = this->shared_from_this(), res, serializer, api_res, keep_alive](
+                                                     beast::error_code ec, std::size_t) {
+    if (!ec) self->send_next_piece(std::move(api_res), keep_alive);
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::send_next_piece(std::shared_ptr<api::ApiResponse> api_res, bool keep_alive) {
+  auto self = this->shared_from_this();
+  const bool queued = ctx_.workers->submit([self, api_res, keep_alive] {
+    auto piece = std::make_shared<std::string>();
+    bool failed = false;
+    try {
+      *piece = api_res->next_piece();
+    } catch (const std::exception& e) {
+      spdlog::error("a streamed response failed mid-body: {}", e.what());
+      failed = true;
+    }
+    net::post(self->stream_.get_executor(), [self, api_res, keep_alive, piece, failed] {
+      // A body cut short can only end the connection: its length was promised.
+      if (failed) return self->abort();
+      if (piece->empty()) return self->on_write(keep_alive, {}, 0);
+      beast::get_lowest_layer(self->stream_).expires_after(seconds(self->ctx_.config.http_timeout_seconds));
+      net::async_write(self->stream_, net::buffer(*piece), [self, api_res, keep_alive, piece](beast::error_code ec, std::size_t) {
+        if (!ec) self->send_next_piece(std::move(api_res), keep_alive);
+      });
+    });
+  });
+  if (!queued) abort();
+}
+
+template <class Stream>
+void HttpSession<Stream>::abort() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
 }
 
 template <class Stream>

@@ -57,6 +57,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
   }
   void send(HttpResponse response);
+  // A response whose body comes a piece at a time (ApiResponse::next_piece):
+  // each piece is produced on a worker, then written, then the next asked for.
+  void send_streamed(const HttpRequest& request, std::shared_ptr<api::ApiResponse> response);
+  void send_next_piece(std::shared_ptr<api::ApiResponse> response, bool keep_alive);
+  void abort();  // closes the socket at once
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   // Ends the connection; over plain TCP, reads (and drops) what the client
   // still sends for a moment first, so a refused body does not reset the

@@ -23,6 +23,12 @@ constexpr const char* kSessionColumns =
     "id, user_id, title, description, mode, status, settings, created_at, started_at, ended_at, checkpoint_at, "
     "duration, speaking_time, overall_score, report, checkpoint, clarity_score, pace_score, engagement_score, "
     "confidence_score, error, record";
+// The same row without its large JSON (settings, report, checkpoint): for
+// statistics over every session of a user, which need only the aggregate columns.
+constexpr const char* kSessionSummaryColumns =
+    "id, user_id, title, description, mode, status, '{}', created_at, started_at, ended_at, checkpoint_at, "
+    "duration, speaking_time, overall_score, CAST(NULL AS TEXT), CAST(NULL AS TEXT), clarity_score, pace_score, "
+    "engagement_score, confidence_score, error, record";
 std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
   if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
   return std::nullopt;
@@ -207,7 +213,7 @@ std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std
   const SqlValue p[] = {user_id, opt(from), opt(to)};
   std::vector<SessionRecord> out;
   for (const auto& r : pool_->acquire()->query(
-           sql({"SELECT ", kSessionColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
+           sql({"SELECT ", kSessionSummaryColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
                 " AND (CAST($2 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) >= $2)"
                 " AND (CAST($3 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) <= $3)"
                 " ORDER BY COALESCE(started_at, created_at), id"}), p))
@@ -265,6 +271,35 @@ std::vector<RecordingChunk> Store::recording_chunks(const std::string& user_id, 
     out.push_back({static_cast<int>(r.integer(0)), r.integer(1), static_cast<int>(r.integer(2)),
                    static_cast<int>(r.integer(3)), r.text(4)});
   return out;
+}
+
+std::vector<RecordingChunk> Store::recording_chunks(const std::string& user_id, const std::string& session_id, int after_seq,
+                                                    int limit) {
+  const SqlValue p[] = {session_id, user_id, std::int64_t{after_seq}, std::int64_t{limit}};
+  std::vector<RecordingChunk> out;
+  for (const auto& r : pool_->acquire()->query(
+           "SELECT c.seq, c.start_sample, c.sample_rate, c.samples, c.pcm FROM recording_chunks c "
+           "JOIN sessions s ON s.id = c.session_id WHERE c.session_id = $1 AND s.user_id = $2 AND c.seq > $3 "
+           "ORDER BY c.seq LIMIT $4", p))
+    out.push_back({static_cast<int>(r.integer(0)), r.integer(1), static_cast<int>(r.integer(2)),
+                   static_cast<int>(r.integer(3)), r.text(4)});
+  return out;
+}
+
+void Store::delete_recording(const std::string& session_id) {
+  const SqlValue p[] = {session_id};
+  pool_->acquire()->query("DELETE FROM recording_chunks WHERE session_id = $1", p);
+}
+
+Store::RecordingExtent Store::recording_extent(const std::string& user_id, const std::string& session_id) {
+  const SqlValue p[] = {session_id, user_id};
+  const auto rows = pool_->acquire()->query(
+      "SELECT COUNT(*), COALESCE(MAX(c.start_sample + c.samples), 0), COALESCE(MIN(c.sample_rate), 0), "
+      "COALESCE(MAX(c.sample_rate), 0) FROM recording_chunks c JOIN sessions s ON s.id = c.session_id "
+      "WHERE c.session_id = $1 AND s.user_id = $2", p);
+  if (rows.empty()) return {};
+  const auto& r = rows.front();
+  return {r.integer(0), r.integer(1), static_cast<int>(r.integer(2)), static_cast<int>(r.integer(3))};
 }
 
 void Store::save_transcript(const TranscriptRecord& t) {

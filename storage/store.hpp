@@ -141,7 +141,8 @@ class Store {
   void finish_session(const std::string& id, const SessionOutcome& outcome);
   // Uploads: processing while the pipeline runs, failed with a reason.
   void set_session_status(const std::string& id, SessionStatus status, const std::optional<std::string>& error);
-  // Ended sessions (completed or interrupted) of a user, oldest first, for statistics.
+  // Ended sessions (completed or interrupted) of a user, oldest first, for
+  // statistics: aggregate columns only (settings "{}", no report or checkpoint).
   std::vector<SessionRecord> ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
                                             std::optional<std::int64_t> to);
   // Start-up recovery: sessions still 'live' belonged to a process that died;
@@ -162,6 +163,16 @@ class Store {
   // (scoped by user) in order. Empty when nothing was kept.
   void append_recording_chunk(const std::string& session_id, const RecordingChunk& chunk);
   std::vector<RecordingChunk> recording_chunks(const std::string& user_id, const std::string& session_id);
+  void delete_recording(const std::string& session_id);
+  // The same a page at a time (seq > after_seq, at most `limit`), to stream a
+  // long recording without holding it; and its extent, without the audio.
+  std::vector<RecordingChunk> recording_chunks(const std::string& user_id, const std::string& session_id, int after_seq,
+                                               int limit);
+  struct RecordingExtent {
+    std::int64_t chunks = 0, end_sample = 0;
+    int min_rate = 0, max_rate = 0;
+  };
+  RecordingExtent recording_extent(const std::string& user_id, const std::string& session_id);
 
   // Transcripts, scoped by user; search ranks by relevance, date or score.
   void save_transcript(const TranscriptRecord& transcript);

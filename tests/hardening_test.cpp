@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -365,6 +366,91 @@ TEST(HardeningTest, KeptRecordingsHaveAPerUserQuota) {
   RawConnection upload(server.port());
   ASSERT_TRUE(upload.send_text(upload_header(plain, token, "Content-Length: 1000000")));
   EXPECT_EQ(status_of(upload.read_until_closed(5)), 413) << "an upload is refused on its header";
+}
+
+// Review item 5: 30 downloads of a recording that never read took the
+// server from 506 MB to 4.3 GB (each built the whole WAV). The WAV is now
+// streamed a page of chunks at a time, each piece written before the next is
+// made.
+TEST(HardeningTest, StalledRecordingDownloadsHoldOnePieceEach) {
+  ServerProcess server({"--asr-threads", "0"});
+  const std::string token = register_user(server.port(), "ada@example.com");
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  const std::string id(http_request(server.port(), "POST", "/v1/sessions", R"({"record":true})", auth).json().at("id").as_string());
+  const double seconds = 300;
+  std::vector<float> audio(static_cast<std::size_t>(16000 * seconds));
+  for (std::size_t i = 0; i < audio.size(); ++i) audio[i] = 0.1f * static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
+  {
+    WsClient ws(server.port(), "/v1/sessions/" + id + "/stream?access_token=" + token);
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000})");
+    send_f32_frames(ws, audio, 16000, 1, 1000);
+    (void)stop_and_collect(ws);
+  }
+  const std::string wav_bytes = std::to_string(44 + audio.size() * 2);
+  std::string first;
+  for (int i = 0; i < 100; ++i) {
+    first = http_request(server.port(), "GET", "/v1/sessions/" + id + "/audio", "", auth).body;
+    if (first.size() == 44 + audio.size() * 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the last chunks are still being stored
+  }
+  ASSERT_EQ(first.size(), 44 + audio.size() * 2) << "a reading client gets the whole recording";
+  const long rss_before = proc_status_kb(server.pid(), "VmRSS");
+  std::vector<RawConnection> stalled;
+  for (int i = 0; i < 30; ++i) {
+    stalled.emplace_back(server.port());
+    ASSERT_TRUE(stalled.back().send_text("GET /v1/sessions/" + id + "/audio HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " +
+                                         token + "\r\n\r\n"));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const long rss_after = proc_status_kb(server.pid(), "VmRSS");
+  std::printf("  30 stalled downloads of a %.0f s recording (%s bytes): RSS %ld -> %ld MB\n", seconds, wav_bytes.c_str(),
+              rss_before / 1024, rss_after / 1024);
+  EXPECT_LT(rss_after - rss_before, 150 * 1024) << "each stalled download holds about one page, not the recording";
+  EXPECT_EQ(http_get(server.port(), "/health").first, 200);
+}
+
+// An Ogg page of the stream 1 holding `segments` (lacing values and data).
+std::string ogg_page(const std::vector<std::uint8_t>& lacing, const std::string& data, std::uint8_t flags, std::int64_t granule) {
+  std::string page = "OggS";
+  page += '\0';
+  page += static_cast<char>(flags);
+  for (int i = 0; i < 8; ++i) page += static_cast<char>((static_cast<std::uint64_t>(granule) >> (8 * i)) & 0xff);
+  page += std::string("\1\0\0\0", 4);   // serial
+  page += std::string(8, '\0');           // sequence, CRC (not checked by the server)
+  page += static_cast<char>(lacing.size());
+  for (const auto l : lacing) page += static_cast<char>(l);
+  return page + data;
+}
+
+// Review item 5: a 100 MB Ogg of empty packets added 3.2 GB (every packet
+// was kept). Packets are now decoded as they are walked and nothing is kept
+// per packet; here 40 MB of them.
+TEST(HardeningTest, AnOggOfEmptyPacketsCostsNoMemory) {
+  ServerProcess server({"--asr-threads", "0"});
+  const std::string token = register_user(server.port(), "ada@example.com");
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  const std::string id(http_request(server.port(), "POST", "/v1/sessions", "{}", auth).json().at("id").as_string());
+  std::string head = "OpusHead";
+  head += std::string("\1\1\x38\x01\x80\x3e\0\0\0\0\0", 11);  // version 1, mono, pre-skip 312, 16 kHz, gain 0, family 0
+  std::string ogg = ogg_page({static_cast<std::uint8_t>(head.size())}, head, 2, 0);
+  ogg += ogg_page({8}, "OpusTags", 0, 0);
+  const std::string empty_packets = ogg_page(std::vector<std::uint8_t>(255, 0), "", 0, 0);
+  while (ogg.size() < (std::size_t{40} << 20)) ogg += empty_packets;
+  const long hwm_before = proc_status_kb(server.pid(), "VmHWM");
+  const auto r = http_request(server.port(), "POST", "/v1/sessions/" + id + "/upload", ogg, auth, "audio/ogg");
+  ASSERT_EQ(r.status, 202) << r.body;
+  boost::json::value session;
+  for (int i = 0; i < 400; ++i) {
+    session = http_request(server.port(), "GET", "/v1/sessions/" + id, "", auth).json();
+    if (session.at("status").as_string() != "processing") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(session.at("status").as_string(), "failed") << session;
+  EXPECT_NE(boost::json::serialize(session).find("no audio"), std::string::npos) << session;
+  const long hwm_after = proc_status_kb(server.pid(), "VmHWM");
+  std::printf("  a 40 MB Ogg of %zu empty packets: peak RSS %ld -> %ld MB\n", (ogg.size() / empty_packets.size()) * 255,
+              hwm_before / 1024, hwm_after / 1024);
+  EXPECT_LT(hwm_after - hwm_before, 100 * 1024);
 }
 
 }  // namespace

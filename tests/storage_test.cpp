@@ -164,6 +164,14 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   EXPECT_EQ(*crashed->report, R"({"status":"interrupted","duration":4})");
   EXPECT_EQ(*crashed->ended_at, 25);
   EXPECT_TRUE(store_->recover_interrupted_sessions(100).empty());
+  // Statistics read the aggregate columns only, never the (large) reports.
+  const auto ended = store_->ended_sessions("u", std::nullopt, std::nullopt);
+  ASSERT_EQ(ended.size(), 2u);
+  EXPECT_EQ(ended[0].id, "done");
+  EXPECT_EQ(ended[0].overall_score, 87);
+  EXPECT_DOUBLE_EQ(*ended[0].speaking_time, 6.0);
+  EXPECT_FALSE(ended[0].report);
+  EXPECT_FALSE(ended[1].report);
 }
 
 TEST_P(StorageTest, RefreshTokensAreSingleUseAndFamiliesRevoke) {

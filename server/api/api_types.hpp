@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -36,6 +37,13 @@ struct ApiResponse {
   int status = 200;
   boost::json::value body;                         // serialised as JSON unless raw_body is set
   std::optional<std::string> raw_body;             // e.g. CSV
+  // A large body sent a piece at a time instead (a recording): each call,
+  // on a database worker, returns the next piece, empty at the end; the
+  // next is asked for once the previous one is written, so a connection
+  // holds one piece however slowly its client reads. Throws on failure
+  // (the connection is then closed mid-body). Its total is body_length.
+  std::function<std::string()> next_piece;
+  std::uint64_t body_length = 0;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -1,12 +1,14 @@
 #include "server/sessions/session_service.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <utility>
 
@@ -25,6 +27,35 @@ namespace {
 
 
 // Live messages have no reader for an upload; the audio is kept when asked.
+// A file mapped read-only for the span of an analysis.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        data_ = static_cast<const std::uint8_t*>(p);
+        size_ = static_cast<std::size_t>(st.st_size);
+      }
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  [[nodiscard]] bool ok() const { return data_ != nullptr; }
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 struct UploadSink final : dsp::AnalysisSink {
   std::optional<protocol::RecordingBuffer> recording;
   void on_vad(bool, double) override {}
@@ -286,24 +317,26 @@ void SessionService::fail(const std::string& id, const std::string& user_id, con
 }
 
 void SessionService::analyse_upload(const storage::SessionRecord& s) {
-  std::string body;
-  {
-    std::ifstream in(upload_path(s.id), std::ios::binary);
-    if (!in) return fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
-    body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  const auto audio = protocol::decode_audio_file(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()), config_.max_stream_seconds);
-  if (!audio.ok()) return fail(s.id, s.user_id, audio.error);
+  // Mapped, not read: the pages are the file's, and the decoder streams
+  // through them into the analyser a second at a time.
+  const MappedFile file(upload_path(s.id));
+  if (!file.ok()) return fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
   UploadSink sink;
   // The audio is kept when asked, and for transcription when recognition is on.
   if (s.record || jobs_)
     sink.recording.emplace(dsp::kAnalysisRate, config_.max_record_seconds, api::kRecordingChunkSeconds, [&](protocol::PcmChunk&& chunk) {
       store_.append_recording_chunk(s.id, api::to_stored_chunk(chunk, dsp::kAnalysisRate));
     });
-  dsp::StreamAnalyzer analyzer(analysis_, {s.mode, audio.sample_rate, 1000}, sink);
-  analyzer.push(audio.samples);
-  const auto a = analyzer.finish(true);
+  std::optional<dsp::StreamAnalyzer> analyzer;
+  const std::string error = protocol::stream_audio_file(
+      file.bytes(), config_.max_stream_seconds,
+      [&](int rate) { analyzer.emplace(analysis_, dsp::AnalyzerConfig{s.mode, rate, 1000}, sink); },
+      [&](std::span<const float> block) { analyzer->push(block); });
+  if (!error.empty() || !analyzer) {
+    if (sink.recording) store_.delete_recording(s.id);  // what was kept of a recording that turned out broken
+    return fail(s.id, s.user_id, error.empty() ? "the recording has no audio" : error);
+  }
+  const auto a = analyzer->finish(true);
   if (sink.recording) sink.recording->flush();
   const bool transcribe = jobs_ && sink.recording;  // words come from the durable queue, like a deferred stream's
   if (transcribe) store_.enqueue_job(s.id, "upload", api::Api::now_ms());
