@@ -368,6 +368,25 @@ TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
   EXPECT_TRUE(server_->wait_for_log("marked interrupted with their last checkpoint"));
 }
 
+// Throttling per account, not only per address: guesses spread over many
+// addresses still slow down, and a wrong current_password counts too.
+TEST_P(ApiTest, FailedSignInsSlowAnAccountDownWithoutLockingItOut) {
+  const auto t = signup("ada@example.com");
+  const std::string right = R"({"email":"ada@example.com","password":"a long enough password"})";
+  const std::string wrong = R"({"email":"ADA@example.com","password":"nope nope nope"})";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(call("POST", "/v1/auth/login", wrong).status, 401);
+  // The fifth failure: a wrong current password on a password change.
+  EXPECT_EQ(call("PUT", "/v1/users/me", R"({"password":"another long password","current_password":"nope nope nope"})", token_of(t)).status, 403);
+  auto r = call("POST", "/v1/auth/login", right);
+  EXPECT_EQ(r.status, 429) << "even the right password waits its turn: " << r.body;
+  EXPECT_EQ(r.headers["retry-after"], "1");
+  EXPECT_EQ(call("POST", "/v1/auth/login", R"({"email":"nobody@example.com","password":"nope nope nope"})").status, 401)
+      << "another account is not affected";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(call("POST", "/v1/auth/login", right).status, 200) << "no lockout: after the wait, the owner signs in";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call("POST", "/v1/auth/login", wrong).status, 401) << "a success cleared the count";
+}
+
 TEST_P(ApiTest, LimitsErrorsAndSecretsStayOutOfLogs) {
   server_.reset();
   start({"--auth-rate-limit", "3", "--max-http-body-bytes", "2048", "--max-upload-bytes", "4096"});

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "server/api/login_throttle.hpp"
 #include "server/config.hpp"
 #include "server/connection_limits.hpp"
 #include "server/http_handler.hpp"
@@ -228,4 +229,24 @@ TEST(ThrottledLog, FoldsRepeatsIntoOneLinePerInterval) {
   EXPECT_EQ(log.occur(t0), 1u);
   for (int i = 1; i <= 999; ++i) EXPECT_EQ(log.occur(t0 + std::chrono::milliseconds(i)), 0u);
   EXPECT_EQ(log.occur(t0 + std::chrono::seconds(61)), 1000u) << "999 folded in, plus this one";
+}
+
+TEST(LoginThrottle, BacksOffExponentiallyUpToAMinuteAndClearsOnSuccess) {
+  orator::server::api::LoginThrottle throttle;
+  using namespace std::chrono;
+  const auto t0 = steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(throttle.wait("a@x", t0)) << "the first failures are free";
+    throttle.failed("a@x", t0);
+  }
+  EXPECT_EQ(throttle.wait("a@x", t0), 1);
+  EXPECT_FALSE(throttle.wait("a@x", t0 + seconds(1)));
+  throttle.failed("a@x", t0 + seconds(1));
+  EXPECT_EQ(throttle.wait("a@x", t0 + seconds(1)), 2);
+  auto t = t0 + seconds(1);
+  for (int i = 0; i < 20; ++i) throttle.failed("a@x", t += seconds(100));
+  EXPECT_EQ(throttle.wait("a@x", t), 60) << "capped: never a lockout";
+  EXPECT_FALSE(throttle.wait("b@x", t)) << "per account";
+  throttle.succeeded("a@x");
+  EXPECT_FALSE(throttle.wait("a@x", t));
 }

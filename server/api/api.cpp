@@ -103,6 +103,17 @@ std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string&
   return verified.claims->subject;
 }
 
+bool Api::verify_password_throttled(const std::string& account, const std::string& password, const std::string& hash) {
+  if (auto wait = login_throttle_.wait(account))
+    throw ApiError(429, "RATE_LIMIT_EXCEEDED",
+                   "too many failed sign-ins for this account; retry in " + std::to_string(*wait) + " s",
+                   {{"retry_after", *wait}});
+  const bool ok = auth::verify_password(password, hash);
+  if (ok) login_throttle_.succeeded(account);
+  else login_throttle_.failed(account);
+  return ok;
+}
+
 void Api::refuse(int status, const std::string& code, const std::string& message, int retry_after) {
   json::object details;
   if (status == 429) details["retry_after"] = retry_after > 0 ? retry_after : 60;

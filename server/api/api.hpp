@@ -10,6 +10,7 @@
 #include <string>
 
 #include "server/api/api_types.hpp"
+#include "server/api/login_throttle.hpp"
 #include "server/api/rate_limiter.hpp"
 #include "server/api/router.hpp"
 #include "server/api/time_zone.hpp"
@@ -62,6 +63,10 @@ class Api {
   void add_upload_routes();
   void add_recording_routes();
   void add_transcript_routes();
+  // `password` against `hash` for `account` (a normalised email), throttled
+  // per account: throws 429 while the account must wait; a wrong password
+  // counts as a failed sign-in, a right one clears them.
+  [[nodiscard]] bool verify_password_throttled(const std::string& account, const std::string& password, const std::string& hash);
   // A quota's or the session service's refusal (from quota_refusal, submit_upload), as an ApiError.
   [[noreturn]] static void refuse(int status, const std::string& code, const std::string& message, int retry_after);
   // Runs `respond`, mapping every failure to the one error shape.
@@ -76,6 +81,7 @@ class Api {
   auth::ScryptParams password_params_;
   std::string dummy_hash_;  // verified against when the user does not exist (equal timing)
   RateLimiter user_limiter_, credential_limiter_;
+  LoginThrottle login_throttle_;
   Router router_;
   sessions::SessionService& sessions_;
 };

@@ -69,8 +69,8 @@ void Api::add_auth_routes() {
   auto login = [this](const std::string& email_in, const std::string& password) {
     const std::string email = normalise_email(email_in);
     const auto user = store_.find_user_by_email(email);
-    // Verify even for unknown emails so timing does not reveal which exist.
-    const bool ok = auth::verify_password(password, user ? user->password_hash : dummy_hash_) && user;
+    // Verify even for unknown emails so timing (and throttling) does not reveal which exist.
+    const bool ok = verify_password_throttled(email, password, user ? user->password_hash : dummy_hash_) && user;
     if (!ok) throw unauthorized("wrong email or password");
     return *user;
   };

@@ -35,7 +35,8 @@ void Api::add_user_routes() {
     }
     if (auto password = body.optional_string("password", 128)) {
       const auto current = body.optional_string("current_password", 128);
-      if (!current || !auth::verify_password(*current, u->password_hash))
+      // A wrong current password counts as a failed sign-in (a stolen token must not make it a guessing oracle).
+      if (!current || !verify_password_throttled(u->email, *current, u->password_hash))
         throw ApiError(403, "AUTHORIZATION_ERROR", "current_password is required and must be right to change the password");
       if (password->size() < 8) throw validation_error("password must be at least 8 characters", {{"field", "password"}});
       u->password_hash = auth::hash_password(*password, password_params_);
@@ -51,7 +52,7 @@ void Api::add_user_routes() {
     JsonBody body(req.body, {"password"});
     const auto u = store_.find_user(req.user_id);
     if (!u) throw not_found("user");
-    if (!auth::verify_password(body.required_string("password", 128), u->password_hash))
+    if (!verify_password_throttled(u->email, body.required_string("password", 128), u->password_hash))
       throw ApiError(403, "AUTHORIZATION_ERROR", "the password is wrong; the account was not deleted");
     store_.delete_user(u->id);  // cascades: sessions, tokens, keys
     ApiResponse r;
