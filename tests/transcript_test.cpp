@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <sstream>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -108,6 +109,36 @@ class TranscriptTest : public ApiTest {
   int rate_ = 0;
   std::vector<float> speech_;
 };
+
+// The job poller leases a decoder every poll to see whether there is work;
+// a lease that posted nothing once made its decoder reload, so an idle
+// server burned a core and grew ~30 MB a second.
+TEST_P(TranscriptTest, AnIdleServerLeavesItsDecodersAlone) {
+  if (!server_->wait_for_log("speech recognition: ")) {
+    if (std::getenv("CI")) FAIL() << "recognition is off: " << server_->log();
+    GTEST_SKIP() << "recognition is off (no PocketSphinx model)";
+  }
+  const auto sample = [&] {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status"), stat("/proc/" + std::to_string(server_->pid()) + "/stat");
+    long rss_kb = 0;
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stol(line.substr(6));
+    std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(all.substr(all.rfind(')') + 2));
+    std::string skip;
+    for (int i = 0; i < 11; ++i) fields >> skip;
+    long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return std::pair{static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK)), rss_kb};
+  };
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto [cpu0, rss0] = sample();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const auto [cpu1, rss1] = sample();
+  std::printf("  idle server with recognition on: %.2f s CPU and %+ld MB in 3 s\n", cpu1 - cpu0, (rss1 - rss0) / 1024);
+  EXPECT_LT(cpu1 - cpu0, 0.3);
+  EXPECT_LT(rss1 - rss0, 30 * 1024);
+}
 
 TEST_P(TranscriptTest, LiveTranscriptFluencyRestViewsAndSearch) {
   const std::string token = token_of(signup("ada@example.com"));

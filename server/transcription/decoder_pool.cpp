@@ -15,6 +15,7 @@ bool DecoderLease::post(Task task) {
     auto& slot = pool_.slots_[slot_];
     if (pool_.stopping_ || slot.tasks.size() >= pool_.max_queued_) return false;
     slot.tasks.push_back(std::move(task));
+    slot.used = true;
   }
   pool_.work_.notify_all();
   return true;
@@ -80,10 +81,15 @@ void DecoderPool::release(std::size_t slot) {
   {
     std::lock_guard lock(mutex_);
     // Queued work still runs (the slot thread drains it) before the next
-    // holder's: tasks are ordered per slot. Then a fresh decoder: the empty
-    // task below, which the next holder's work queues behind.
-    slots_[slot].leased = false;
-    if (!stopping_) slots_[slot].tasks.push_back(nullptr);
+    // holder's: tasks are ordered per slot. Then, if this lease used the
+    // decoder, a fresh one: the empty task below, which the next holder's
+    // work queues behind. A lease that posted nothing (the job poller
+    // finding no job) leaves the decoder as it was: reloading it on every
+    // poll burned a core and fragmented the heap by ~30 MB a second.
+    auto& s = slots_[slot];
+    s.leased = false;
+    if (s.used && !stopping_) s.tasks.push_back(nullptr);
+    s.used = false;
   }
   work_.notify_all();
   freed_.notify_all();

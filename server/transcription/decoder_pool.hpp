@@ -66,6 +66,7 @@ class DecoderPool {
   struct Slot {
     std::deque<DecoderLease::Task> tasks;
     bool leased = false;
+    bool used = false;  // this lease posted work: the next holder needs a fresh decoder
     std::unique_ptr<speech::StreamRecognizer> decoder;
     bool load_failed = false;
     std::thread thread;
