@@ -116,6 +116,9 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.access_token_seconds, 1, 86400); }},
       {"--refresh-token-ttl", "ORATOR_REFRESH_TOKEN_TTL", "refresh token lifetime in seconds (default 2592000)",
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.refresh_token_seconds, 60, 365 * 86400.0); }},
+      {"--refresh-grace-seconds", "ORATOR_REFRESH_GRACE_SECONDS",
+       "a refresh token used again within this many seconds (two tabs at once) still refreshes; later it revokes its family (default 10)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.refresh_grace_seconds, 0, 300); }},
       {"--allow-anonymous-streams", "ORATOR_ALLOW_ANONYMOUS_STREAMS", "true to accept unauthenticated streams (not stored; default false)",
        [](ServerConfig& c, const std::string& v) {
          if (v != "true" && v != "false") return false;

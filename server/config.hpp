@@ -38,6 +38,7 @@ struct ServerConfig {
   std::string jwt_secret_file;                  // else $ORATOR_JWT_SECRET, else generated
   double access_token_seconds = 15 * 60;
   double refresh_token_seconds = 30 * 24 * 3600;
+  double refresh_grace_seconds = 10;            // a refresh token used again this soon: two tabs, not a replay
   bool allow_anonymous_streams = false;
   double rate_limit_per_minute = 600;           // requests per user (or address, unauthenticated)
   double auth_rate_limit_per_minute = 30;       // login/register/token/refresh per address

@@ -124,6 +124,11 @@ END;
 ALTER TABLE transcripts ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED;
 CREATE INDEX transcripts_search ON transcripts USING GIN (search);
 )SQL"},
+      {5, "token generations (sign-out everywhere); API key scopes and expiry", R"SQL(
+ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read,write,stream';
+ALTER TABLE api_keys ADD COLUMN expires_at BIGINT;
+)SQL"},
   };
   return all;
 }

@@ -14,9 +14,9 @@ namespace {
 SqlValue opt(const std::optional<std::int64_t>& v) { return v ? SqlValue{*v} : SqlValue{nullptr}; }
 SqlValue opt(const std::optional<std::string>& v) { return v ? SqlValue{*v} : SqlValue{nullptr}; }
 
-constexpr const char* kUserColumns = "id, email, display_name, password_hash, timezone, created_at, updated_at";
+constexpr const char* kUserColumns = "id, email, display_name, password_hash, timezone, created_at, updated_at, token_generation";
 User user_from(const SqlRow& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.integer(6)};
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.integer(6), r.integer(7)};
 }
 
 constexpr const char* kSessionColumns =
@@ -67,9 +67,10 @@ RefreshToken token_from(const SqlRow& r) {
   return {r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4), r.integer(5), r.optional_integer(6), r.optional_integer(7)};
 }
 
-constexpr const char* kKeyColumns = "id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at";
+constexpr const char* kKeyColumns = "id, user_id, name, prefix, key_hash, created_at, last_used_at, revoked_at, scopes, expires_at";
 ApiKey key_from(const SqlRow& r) {
-  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.optional_integer(6), r.optional_integer(7)};
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.optional_integer(6), r.optional_integer(7),
+          r.text(8), r.optional_integer(9)};
 }
 
 std::string sql(std::initializer_list<std::string_view> parts) {
@@ -107,7 +108,8 @@ void Store::ping() { pool_->acquire()->query("SELECT 1"); }
 User Store::create_user(const User& u) {
   const SqlValue p[] = {u.id, u.email, u.display_name, u.password_hash, u.timezone, u.created_at, u.updated_at};
   const auto rows = pool_->acquire()->query(
-      sql({"INSERT INTO users (", kUserColumns, ") VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", kUserColumns}), p);
+      sql({"INSERT INTO users (id, email, display_name, password_hash, timezone, created_at, updated_at) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", kUserColumns}), p);
   return user_from(rows.at(0));
 }
 
@@ -491,9 +493,27 @@ void Store::revoke_token_family(const std::string& family_id, std::int64_t at) {
 }
 
 void Store::insert_api_key(const ApiKey& k) {
-  const SqlValue p[] = {k.id, k.user_id, k.name, k.prefix, k.key_hash, k.created_at};
+  const SqlValue p[] = {k.id, k.user_id, k.name, k.prefix, k.key_hash, k.created_at, k.scopes,
+                        k.expires_at ? SqlValue{*k.expires_at} : SqlValue{nullptr}};
   pool_->acquire()->query(
-      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)", p);
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at, scopes, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", p);
+}
+
+void Store::touch_api_key(const std::string& id, std::int64_t at) {
+  const SqlValue p[] = {id, at};
+  pool_->acquire()->query(
+      "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < CAST($2 AS BIGINT) - 60000)", p);
+}
+
+void Store::revoke_all_tokens(const std::string& user_id, std::int64_t at) {
+  const SqlValue p[] = {user_id, at};
+  auto c = pool_->acquire();
+  Transaction tx(*c);
+  c->query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", p);
+  const SqlValue u[] = {user_id};
+  c->query("UPDATE users SET token_generation = token_generation + 1 WHERE id = $1", u);
+  tx.commit();
 }
 
 std::vector<ApiKey> Store::list_api_keys(const std::string& user_id) {

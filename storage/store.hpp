@@ -17,6 +17,9 @@ namespace orator::storage {
 struct User {
   std::string id, email, display_name, password_hash, timezone;
   std::int64_t created_at = 0, updated_at = 0;  // epoch ms
+  // Access tokens carry the generation they were issued in; signing out
+  // everywhere (logout, a password change) moves it on, voiding them all.
+  std::int64_t token_generation = 0;
 };
 
 struct SessionRecord {
@@ -108,6 +111,8 @@ struct ApiKey {
   std::string id, user_id, name, prefix, key_hash;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> last_used_at, revoked_at;
+  std::string scopes = "read,write,stream";   // comma-separated: read, write, stream, admin
+  std::optional<std::int64_t> expires_at;
 };
 
 class Store {
@@ -200,6 +205,9 @@ class Store {
   std::optional<RefreshToken> find_refresh_token(const std::string& token_hash);
   // Marks a token used; false if it was already used or revoked (reuse).
   bool use_refresh_token(const std::string& id, std::int64_t at);
+  // Signs a user out everywhere: every refresh token revoked, the token
+  // generation moved on (outstanding access tokens stop working).
+  void revoke_all_tokens(const std::string& user_id, std::int64_t at);
   void revoke_token_family(const std::string& family_id, std::int64_t at);
 
   // API keys (stored hashed).
@@ -207,6 +215,8 @@ class Store {
   std::vector<ApiKey> list_api_keys(const std::string& user_id);
   bool revoke_api_key(const std::string& user_id, const std::string& id, std::int64_t at);
   std::optional<ApiKey> find_api_key(const std::string& key_hash);
+  // Records a use (at most once a minute per key, to spare the database).
+  void touch_api_key(const std::string& id, std::int64_t at);
 
  private:
   std::unique_ptr<ConnectionPool> pool_;

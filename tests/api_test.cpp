@@ -67,6 +67,9 @@ TEST_P(ApiTest, RegisterLoginAndValidation) {
 }
 
 TEST_P(ApiTest, TokensAreCheckedAndRefreshRotates) {
+  // Without a grace window, any second use of a refresh token is a replay.
+  server_.reset();
+  start({"--refresh-grace-seconds", "0"});
   const auto t = signup("ada@example.com");
   const std::string access = token_of(t);
   EXPECT_EQ(call("GET", "/v1/users/me", "", access).status, 200);
@@ -95,6 +98,69 @@ TEST_P(ApiTest, TokensAreCheckedAndRefreshRotates) {
   const std::string refresh3(t2.at("refresh_token").as_string());
   EXPECT_EQ(call("POST", "/v1/auth/logout", json::serialize(json::object{{"refresh_token", refresh3}})).status, 204);
   EXPECT_EQ(call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh3}})).status, 401);
+}
+
+// Signing out (or changing the password) signs out everywhere; two tabs
+// refreshing one token at once both stay signed in.
+TEST_P(ApiTest, SignOutEverywhereAndConcurrentRefreshes) {
+  const auto first = signup("ada@example.com");
+  const std::string login = R"({"email":"ada@example.com","password":"a long enough password"})";
+  const auto second = call("POST", "/v1/auth/login", login).json().as_object();
+  const std::string refresh(first.at("refresh_token").as_string());
+  const auto tab1 = call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh}}));
+  const auto tab2 = call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", refresh}}));
+  EXPECT_EQ(tab1.status, 200);
+  EXPECT_EQ(tab2.status, 200) << "the same token refreshed twice within the grace window: " << tab2.body;
+  EXPECT_EQ(call("GET", "/v1/users/me", "", std::string(tab2.json().at("access_token").as_string())).status, 200);
+  // Logging out on one device voids every access and refresh token.
+  EXPECT_EQ(call("POST", "/v1/auth/logout", json::serialize(json::object{{"refresh_token", second.at("refresh_token")}})).status, 204);
+  for (const auto& access : {token_of(first), token_of(second), std::string(tab1.json().at("access_token").as_string())}) {
+    const auto r = call("GET", "/v1/users/me", "", access);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_NE(r.body.find("revoked"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(call("POST", "/v1/auth/refresh", json::serialize(json::object{{"refresh_token", tab1.json().at("refresh_token")}})).status, 401);
+  // A password change does the same, and hands its caller fresh tokens.
+  const auto third = call("POST", "/v1/auth/login", login).json().as_object();
+  const auto fourth = call("POST", "/v1/auth/login", login).json().as_object();
+  const auto changed = call("PUT", "/v1/users/me", R"({"password":"another long password","current_password":"a long enough password"})",
+                            token_of(third));
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(call("GET", "/v1/users/me", "", token_of(fourth)).status, 401) << "other devices are signed out";
+  EXPECT_EQ(call("GET", "/v1/users/me", "", token_of(third)).status, 401);
+  const auto fresh = changed.json().at("tokens").as_object();
+  EXPECT_EQ(call("GET", "/v1/users/me", "", token_of(fresh)).status, 200) << "the caller goes on with its fresh tokens";
+}
+
+// API keys carry scopes and may expire; only an admin-scoped key mints keys;
+// last use is shown.
+TEST_P(ApiTest, ApiKeyScopesExpiryAndLastUse) {
+  const std::string token = token_of(signup("ada@example.com"));
+  auto r = call("POST", "/v1/api-keys", R"({"name":"dashboard","scopes":["read"],"expires_in_days":30})", token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string reader(r.json().at("key").as_string());
+  EXPECT_EQ(r.json().at("scopes").as_array().size(), 1u);
+  EXPECT_FALSE(r.json().at("expires_at").is_null());
+  const Headers as_reader = {{"X-API-Key", reader}};
+  EXPECT_EQ(http_request(port(), "GET", "/v1/sessions", "", as_reader).status, 200);
+  r = http_request(port(), "POST", "/v1/sessions", "{}", as_reader);
+  EXPECT_EQ(r.status, 403) << "read-only";
+  EXPECT_NE(r.body.find("'write' scope"), std::string::npos) << r.body;
+  EXPECT_EQ(http_request(port(), "POST", "/v1/api-keys", R"({"name":"escalate"})", as_reader).status, 403);
+  EXPECT_EQ(http_request(port(), "GET", "/v1/stream", "", {{"X-API-Key", reader}, {"Connection", "Upgrade"}, {"Upgrade", "websocket"},
+                                                           {"Sec-WebSocket-Version", "13"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}}).status,
+            403) << "no stream scope";
+  const std::string writer(call("POST", "/v1/api-keys", R"({"name":"ci"})", token).json().at("key").as_string());
+  EXPECT_EQ(http_request(port(), "POST", "/v1/sessions", "{}", {{"X-API-Key", writer}}).status, 201) << "the default scopes write";
+  EXPECT_EQ(http_request(port(), "POST", "/v1/api-keys", R"({"name":"escalate"})", {{"X-API-Key", writer}}).status, 403);
+  const std::string admin(call("POST", "/v1/api-keys", R"({"name":"ops","scopes":["admin","read"]})", token).json().at("key").as_string());
+  EXPECT_EQ(http_request(port(), "POST", "/v1/api-keys", R"({"name":"minted"})", {{"X-API-Key", admin}}).status, 201);
+  EXPECT_EQ(call("POST", "/v1/api-keys", R"({"name":"x","scopes":["root"]})", token).status, 400);
+  bool used_shown = false;
+  const auto listed = call("GET", "/v1/api-keys", "", token).json();
+  for (const auto& k : listed.at("data").as_array())
+    if (k.at("name").as_string() == "dashboard") used_shown = !k.at("last_used_at").is_null();
+  EXPECT_TRUE(used_shown) << "a key's last use is recorded and listed";
 }
 
 TEST_P(ApiTest, ProfileApiKeysAndAccountDeletion) {

@@ -41,7 +41,7 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   }
 
   User user(const std::string& id, const std::string& email) {
-    return store_->create_user({id, email, "Name " + id, "hash-" + id, "Europe/Paris", 1000, 1000});
+    return store_->create_user({id, email, "Name " + id, "hash-" + id, "Europe/Paris", 1000, 1000, 0});
   }
   SessionRecord session(const std::string& id, const std::string& user_id, std::int64_t created, Mode mode = Mode::presentation) {
     SessionRecord s;
@@ -189,13 +189,24 @@ TEST_P(StorageTest, RefreshTokensAreSingleUseAndFamiliesRevoke) {
 TEST_P(StorageTest, ApiKeysListRevokeAndDeleteUserCascades) {
   user("alice", "alice@example.com");
   user("bob", "bob@example.com");
-  store_->insert_api_key({"k1", "alice", "ci", "ora_ab12", "khash1", 1, {}, {}});
-  store_->insert_api_key({"k2", "alice", "laptop", "ora_cd34", "khash2", 2, {}, {}});
+  store_->insert_api_key({"k1", "alice", "ci", "ora_ab12", "khash1", 1, {}, {}, "read", 5000});
+  store_->insert_api_key({"k2", "alice", "laptop", "ora_cd34", "khash2", 2, {}, {}, "read,write,stream", {}});
   EXPECT_EQ(store_->list_api_keys("alice").size(), 2u);
   EXPECT_TRUE(store_->list_api_keys("bob").empty());
   EXPECT_FALSE(store_->revoke_api_key("bob", "k1", 3));
   EXPECT_TRUE(store_->revoke_api_key("alice", "k1", 3));
   EXPECT_EQ(*store_->find_api_key("khash1")->revoked_at, 3);
+  EXPECT_EQ(store_->find_api_key("khash1")->scopes, "read");
+  EXPECT_EQ(*store_->find_api_key("khash1")->expires_at, 5000);
+  store_->touch_api_key("k2", 100000);
+  store_->touch_api_key("k2", 120000);  // within a minute: not written
+  EXPECT_EQ(*store_->find_api_key("khash2")->last_used_at, 100000);
+  // Signing out everywhere: refresh tokens revoked, the generation moved on.
+  store_->insert_refresh_token({"t0", "f0", "alice", "th0", 1, 9, {}, {}});
+  store_->revoke_all_tokens("alice", 50);
+  EXPECT_EQ(*store_->find_refresh_token("th0")->revoked_at, 50);
+  EXPECT_EQ(store_->find_user("alice")->token_generation, 1);
+  EXPECT_EQ(store_->find_user("bob")->token_generation, 0);
   session("s", "alice", 1);
   store_->insert_refresh_token({"t", "f", "alice", "th", 1, 9, {}, {}});
   EXPECT_TRUE(store_->delete_user("alice"));

@@ -132,7 +132,7 @@ class StreamControllerTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("orator-controller-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     store_ = orator::storage::Store::open("sqlite:" + (dir_ / "db").string(), 2);
-    store_->create_user({"u1", "u1@example.com", "U", "hash", "UTC", 1, 1});
+    store_->create_user({"u1", "u1@example.com", "U", "hash", "UTC", 1, 1, 0});
     events_.subscribe([this](const sessions::SessionEvent& e) {
       std::lock_guard lock(events_mutex_);
       seen_.push_back(std::string(sessions::event_name(e.kind)) + ":" + e.session_id);

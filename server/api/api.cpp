@@ -46,6 +46,7 @@ json::object Api::issue_tokens(const storage::User& user, const std::string& fam
   claims.issued_at = now / 1000;
   claims.expires_at = claims.issued_at + static_cast<std::int64_t>(config_.access_token_seconds);
   claims.token_id = random_id();
+  claims.generation = user.token_generation;
   const std::string refresh = auth::random_token();
   storage::RefreshToken t;
   t.id = random_id();
@@ -63,15 +64,29 @@ json::object Api::issue_tokens(const storage::User& user, const std::string& fam
           {"user", user_json(user)}};
 }
 
-std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string& error, bool opening_stream) {
+bool Api::has_scope(const std::string& scopes, std::string_view scope) {
+  std::string_view rest = scopes;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    if (rest.substr(0, comma) == scope) return true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return false;
+}
+
+std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string& error, bool opening_stream, std::string* scopes) {
   if (auto key = req.header("x-api-key")) {
     const auto found = store_.find_api_key(auth::sha256_hex(*key));
-    if (!found || found->revoked_at) {
-      error = "invalid or revoked API key";
+    const std::int64_t now = now_ms();
+    if (!found || found->revoked_at || (found->expires_at && *found->expires_at <= now)) {
+      error = "invalid, revoked or expired API key";
       return std::nullopt;
     }
+    store_.touch_api_key(found->id, now);
+    if (scopes) *scopes = found->scopes;
     return found->user_id;
   }
+  if (scopes) *scopes = "read,write,stream,admin";
   std::optional<std::string> token;
   if (auto h = req.header("authorization")) {
     if (h->size() > 7 && (h->rfind("Bearer ", 0) == 0 || h->rfind("bearer ", 0) == 0)) token = h->substr(7);
@@ -95,9 +110,14 @@ std::optional<std::string> Api::authenticate(const ApiRequest& req, std::string&
     error = verified.error;
     return std::nullopt;
   }
-  // A deleted account's tokens die with it.
-  if (!store_.find_user(verified.claims->subject)) {
+  // A deleted account's tokens die with it; signing out everywhere voids the older generations.
+  const auto user = store_.find_user(verified.claims->subject);
+  if (!user) {
     error = "the account no longer exists";
+    return std::nullopt;
+  }
+  if (verified.claims->generation != user->token_generation) {
+    error = "the token was revoked (signed out, or the password changed); sign in again";
     return std::nullopt;
   }
   return verified.claims->subject;
@@ -126,10 +146,14 @@ void Api::admit(ApiRequest& req, const RouteOptions& opts) {
       throw ApiError(429, "RATE_LIMIT_EXCEEDED", "too many attempts; retry later", {{"retry_after", *wait}});
   }
   if (opts.authenticated) {
-    std::string error;
-    const auto user = authenticate(req, error);
+    std::string error, scopes;
+    const auto user = authenticate(req, error, false, &scopes);
     if (!user) throw unauthorized(error);
+    const std::string_view needed = *opts.scope ? std::string_view(opts.scope) : req.method == "GET" ? "read" : "write";
+    if (!has_scope(scopes, needed))
+      throw ApiError(403, "AUTHORIZATION_ERROR", "this API key lacks the '" + std::string(needed) + "' scope");
     req.user_id = *user;
+    req.scopes = std::move(scopes);
   }
   const std::string limit_key = req.user_id.empty() ? "addr:" + req.client_address : "user:" + req.user_id;
   if (auto wait = user_limiter_.acquire(limit_key))

@@ -41,8 +41,11 @@ class Api {
   // access_token query parameter: browsers cannot set headers on a WebSocket
   // upgrade, and tokens in REST URLs end up in logs and histories): the user
   // id, or nullopt with `error` set.
+  // `scopes` (when given) receives what the credentials may do: every scope
+  // for a Bearer token, the key's for an API key ("read,write,stream,admin").
   [[nodiscard]] std::optional<std::string> authenticate(const ApiRequest& request, std::string& error,
-                                                        bool opening_stream = false);
+                                                        bool opening_stream = false, std::string* scopes = nullptr);
+  [[nodiscard]] static bool has_scope(const std::string& scopes, std::string_view scope);
   [[nodiscard]] const Router& router() const { return router_; }
   [[nodiscard]] storage::Store& store() { return store_; }
   [[nodiscard]] sessions::SessionService& sessions() { return sessions_; }

@@ -26,6 +26,7 @@ struct ApiRequest {
   // Filled while routing and authenticating:
   std::map<std::string, std::string> params;       // path parameters
   std::string user_id;                             // authenticated user, empty if none
+  std::string scopes;                              // what its credentials may do (comma-separated)
 
   [[nodiscard]] std::optional<std::string> header(const std::string& lower_name) const;
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;

@@ -111,10 +111,15 @@ void Api::add_auth_routes() {
     const std::int64_t now = now_ms();
     if (!token || token->revoked_at || token->expires_at <= now) throw unauthorized("invalid or expired refresh token");
     if (!store_.use_refresh_token(token->id, now)) {
-      // Already used: someone replayed it. Revoke the whole family.
-      store_.revoke_token_family(token->family_id, now);
-      spdlog::warn("refresh token reuse for user {}; token family revoked", token->user_id);
-      throw unauthorized("refresh token reuse detected; sign in again");
+      // Used already. Within a few seconds, that is two tabs refreshing at
+      // once: both get tokens. Later, someone replayed it: revoke the family.
+      const auto again = store_.find_refresh_token(token->token_hash);
+      const bool concurrent = again && !again->revoked_at && again->used_at && now - *again->used_at <= static_cast<std::int64_t>(config_.refresh_grace_seconds * 1000);
+      if (!concurrent) {
+        store_.revoke_token_family(token->family_id, now);
+        spdlog::warn("refresh token reuse for user {}; token family revoked", token->user_id);
+        throw unauthorized("refresh token reuse detected; sign in again");
+      }
     }
     const auto user = store_.find_user(token->user_id);
     if (!user) throw unauthorized("the account no longer exists");
@@ -123,10 +128,12 @@ void Api::add_auth_routes() {
     return r;
   });
 
+  // Signing out signs out everywhere: every refresh token of the user, and
+  // every access token issued so far (the token generation moves on).
   router_.add("POST", "/v1/auth/logout", RouteOptions{false, false}, [this](ApiRequest& req) {
     JsonBody body(req.body, {"refresh_token"});
     if (const auto token = store_.find_refresh_token(auth::sha256_hex(body.required_string("refresh_token", 512))))
-      store_.revoke_token_family(token->family_id, now_ms());
+      store_.revoke_all_tokens(token->user_id, now_ms());
     ApiResponse r;
     r.status = 204;
     return r;

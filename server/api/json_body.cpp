@@ -48,6 +48,24 @@ std::optional<bool> JsonBody::optional_bool(std::string_view key) const {
   return v->as_bool();
 }
 
+std::optional<std::int64_t> JsonBody::optional_int(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+  const auto* v = object_.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  const auto range = std::string(key) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (!v->is_int64() && !v->is_uint64()) throw validation_error(range, {{"field", key}});
+  const auto n = v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(v->as_uint64(), INT64_MAX));
+  if (n < lo || n > hi) throw validation_error(range, {{"field", key}});
+  return n;
+}
+
+std::optional<json::array> JsonBody::optional_array(std::string_view key, std::size_t max_items) const {
+  const auto* v = object_.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_array() || v->as_array().size() > max_items)
+    throw validation_error(std::string(key) + " must be a list of at most " + std::to_string(max_items), {{"field", key}});
+  return v->as_array();
+}
+
 std::optional<json::object> JsonBody::optional_object(std::string_view key, std::size_t max_bytes) const {
   const auto* v = object_.if_contains(key);
   if (!v || v->is_null()) return std::nullopt;

@@ -13,6 +13,9 @@ namespace orator::server::api {
 struct RouteOptions {
   bool authenticated = true;  // needs a user (Bearer token or X-API-Key)
   bool credential_endpoint = false;  // login/register/token/refresh: stricter per-address limit
+  // The API key scope needed; empty: "read" for GET, "write" otherwise.
+  // Signed-in users (Bearer tokens) hold every scope.
+  const char* scope = "";
 };
 
 class Router {

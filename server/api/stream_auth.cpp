@@ -27,9 +27,10 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     return refuse(401, "AUTHENTICATION_ERROR",
                   "authentication required: Authorization: Bearer <token>, access_token=<token>, or X-API-Key");
   }
-  std::string error;
-  const auto user = api.authenticate(req, error, /*opening_stream=*/true);
+  std::string error, scopes;
+  const auto user = api.authenticate(req, error, /*opening_stream=*/true, &scopes);
   if (!user) return refuse(401, "AUTHENTICATION_ERROR", error);
+  if (!Api::has_scope(scopes, "stream")) return refuse(403, "AUTHORIZATION_ERROR", "this API key lacks the 'stream' scope");
   auto& store = api.store();
   auto& sessions = api.sessions();
   if (auto wait = api.rate_limit(*user)) return refuse(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", *wait);

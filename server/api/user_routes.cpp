@@ -9,6 +9,24 @@
 namespace orator::server::api {
 namespace json = boost::json;
 
+namespace {
+
+json::object key_json(const storage::ApiKey& k) {
+  json::array scopes;
+  std::string_view rest = k.scopes;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    scopes.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  const auto time_or_null = [](const std::optional<std::int64_t>& t) { return t ? json::value(format_time(*t)) : json::value(nullptr); };
+  return {{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"scopes", std::move(scopes)},
+          {"created_at", format_time(k.created_at)}, {"expires_at", time_or_null(k.expires_at)},
+          {"last_used_at", time_or_null(k.last_used_at)}, {"revoked", k.revoked_at.has_value()}};
+}
+
+}  // namespace
+
 void Api::add_user_routes() {
   const RouteOptions user{};
 
@@ -33,6 +51,7 @@ void Api::add_user_routes() {
         throw validation_error("timezone must be an IANA time zone name such as Europe/Paris", {{"field", "timezone"}});
       u->timezone = *tz;
     }
+    bool password_changed = false;
     if (auto password = body.optional_string("password", 128)) {
       const auto current = body.optional_string("current_password", 128);
       // A wrong current password counts as a failed sign-in (a stolen token must not make it a guessing oracle).
@@ -40,11 +59,18 @@ void Api::add_user_routes() {
         throw ApiError(403, "AUTHORIZATION_ERROR", "current_password is required and must be right to change the password");
       if (password->size() < 8) throw validation_error("password must be at least 8 characters", {{"field", "password"}});
       u->password_hash = auth::hash_password(*password, password_params_);
+      password_changed = true;
     }
     u->updated_at = now_ms();
     store_.update_user(*u);
     ApiResponse r;
-    r.body = user_json(*u);
+    auto out = user_json(*u);
+    if (password_changed) {
+      // Everyone holding the old credentials is signed out; this caller gets fresh tokens.
+      store_.revoke_all_tokens(u->id, now_ms());
+      out["tokens"] = issue_tokens(*store_.find_user(u->id));
+    }
+    r.body = std::move(out);
     return r;
   });
 
@@ -60,12 +86,27 @@ void Api::add_user_routes() {
     return r;
   });
 
-  router_.add("POST", "/v1/api-keys", user, [this](ApiRequest& req) {
-    JsonBody body(req.body, {"name"});
+  // Minting keys takes the admin scope (a signed-in user has it; a key only if made so).
+  RouteOptions admin;
+  admin.scope = "admin";
+  router_.add("POST", "/v1/api-keys", admin, [this](ApiRequest& req) {
+    JsonBody body(req.body, {"name", "scopes", "expires_in_days"});
     storage::ApiKey k;
     k.id = random_id();
     k.user_id = req.user_id;
     k.name = body.required_string("name", 100);
+    if (auto scopes = body.optional_array("scopes", 4)) {
+      std::string joined;
+      for (const auto& v : *scopes) {
+        const std::string scope = v.is_string() ? std::string(v.as_string()) : std::string();
+        if (scope != "read" && scope != "write" && scope != "stream" && scope != "admin")
+          throw validation_error("scopes are read, write, stream and admin", {{"field", "scopes"}});
+        if (!has_scope(joined, scope)) joined += (joined.empty() ? "" : ",") + scope;
+      }
+      if (joined.empty()) throw validation_error("scopes must name at least one scope", {{"field", "scopes"}});
+      k.scopes = joined;
+    }
+    if (auto days = body.optional_int("expires_in_days", 1, 3650)) k.expires_at = now_ms() + *days * 86400000LL;
     const std::string key = "ora_" + auth::random_token(32);
     k.prefix = key.substr(0, 10);
     k.key_hash = auth::sha256_hex(key);
@@ -74,15 +115,15 @@ void Api::add_user_routes() {
     ApiResponse r;
     r.status = 201;
     // The key itself is shown this once; only its hash is kept.
-    r.body = json::object{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"key", key}, {"created_at", format_time(k.created_at)}};
+    auto out = key_json(k);
+    out["key"] = key;
+    r.body = std::move(out);
     return r;
   });
 
   router_.add("GET", "/v1/api-keys", user, [this](ApiRequest& req) {
     json::array keys;
-    for (const auto& k : store_.list_api_keys(req.user_id))
-      keys.push_back(json::object{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix}, {"created_at", format_time(k.created_at)},
-                                  {"revoked", k.revoked_at.has_value()}});
+    for (const auto& k : store_.list_api_keys(req.user_id)) keys.push_back(key_json(k));
     ApiResponse r;
     r.body = json::object{{"data", std::move(keys)}};
     return r;

@@ -52,7 +52,8 @@ JwtSigner::JwtSigner(std::vector<std::uint8_t> secret) : secret_(std::move(secre
 std::string JwtSigner::sign(const AccessClaims& c) const {
   const std::string header = encode_json(json::object{{"alg", "HS256"}, {"typ", "JWT"}});
   const std::string payload = encode_json(json::object{
-      {"sub", c.subject}, {"iat", c.issued_at}, {"exp", c.expires_at}, {"jti", c.token_id}, {"scope", c.scope}});
+      {"sub", c.subject}, {"iat", c.issued_at}, {"exp", c.expires_at}, {"jti", c.token_id}, {"scope", c.scope},
+      {"gen", c.generation}});
   const std::string signing_input = header + "." + payload;
   return signing_input + "." + base64url_encode(hmac_sha256(secret_, signing_input));
 }
@@ -84,6 +85,7 @@ JwtSigner::Verified JwtSigner::verify(std::string_view token, std::int64_t now) 
   c.expires_at = *exp;
   if (const auto* jti = payload->if_contains("jti"); jti && jti->is_string()) c.token_id = jti->as_string();
   if (const auto* scope = payload->if_contains("scope"); scope && scope->is_string()) c.scope = scope->as_string();
+  if (const auto gen = integer(*payload, "gen")) c.generation = *gen;
   out.claims = std::move(c);
   return out;
 }

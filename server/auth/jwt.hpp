@@ -15,6 +15,7 @@ struct AccessClaims {
   std::int64_t issued_at = 0, expires_at = 0;  // seconds since the epoch
   std::string token_id;    // jti
   std::string scope = "user";
+  std::int64_t generation = 0;  // the user's token generation when issued ("gen")
 };
 
 class JwtSigner {
