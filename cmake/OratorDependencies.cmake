@@ -3,6 +3,10 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
 pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
 pkg_check_modules(WEBRTC_AP REQUIRED IMPORTED_TARGET webrtc-audio-processing)
+pkg_check_modules(ICU_UC REQUIRED IMPORTED_TARGET icu-uc)
+# cracklib (password dictionary checks) ships no pkg-config file.
+find_library(CRACK_LIBRARY crack REQUIRED)
+find_path(CRACK_INCLUDE_DIR crack.h REQUIRED)
 
 find_package(Threads REQUIRED)
 find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json url)

@@ -12,6 +12,9 @@ PACKAGES=(
   tzdata  # users' time zones (streaks, daily logs)
   # Speech recognition: PocketSphinx with its US English models.
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  # Accounts: Unicode email folding (ICU) and cracklib's common-password
+  # dictionary (cracklib-runtime builds it under /var/cache/cracklib).
+  libicu-dev libcrack2-dev cracklib-runtime
 )
 
 if [[ "${1:-}" == "--test" ]]; then

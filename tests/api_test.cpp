@@ -163,6 +163,28 @@ TEST_P(ApiTest, ApiKeyScopesExpiryAndLastUse) {
   EXPECT_TRUE(used_shown) << "a key's last use is recorded and listed";
 }
 
+// Passwords: 10+ characters, not the email, not guessable; emails fold
+// (NFKC, case); control and invisible characters are refused in text.
+TEST_P(ApiTest, PasswordPolicyEmailFoldingAndInvisibleCharacters) {
+  for (const char* weak : {"password1234", "short pw", "grace.hopper@example.com", "abcdefghijkl"}) {
+    const auto r = call("POST", "/v1/auth/register", json::serialize(json::object{{"email", "grace.hopper@example.com"}, {"password", weak}}));
+    EXPECT_EQ(r.status, 400) << weak;
+    EXPECT_EQ(r.json().at_pointer("/error/details/field").as_string(), "password") << r.body;
+  }
+  const auto t = signup("Grace.Hopper@Example.com");
+  EXPECT_EQ(t.at("user").at("email").as_string(), "grace.hopper@example.com");
+  // Full-width letters and another case are the same account.
+  EXPECT_EQ(call("POST", "/v1/auth/register", R"({"email":"\uff27race.hopper@example.com","password":"a long enough password"})").status, 409);
+  EXPECT_EQ(call("POST", "/v1/auth/login", R"({"email":"GRACE.HOPPER@\uff25xample.com","password":"a long enough password"})").status, 200);
+  for (const char* title : {R"({"title":"cut\u0000here"})", R"({"title":"pay\u200bpal"})", R"({"title":"abc\u202ecba"})"}) {
+    const auto r = call("POST", "/v1/sessions", title, token_of(t));
+    EXPECT_EQ(r.status, 400) << title;
+    EXPECT_NE(r.body.find("invisible character"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(call("POST", "/v1/sessions", R"({"title":"Practice \ud83d\udc69\u200d\ud83d\udcbb\tnotes"})", token_of(t)).status, 201)
+      << "emoji with ZWJ and tabs stay";
+}
+
 TEST_P(ApiTest, ProfileApiKeysAndAccountDeletion) {
   const std::string token = token_of(signup("ada@example.com"));
   auto r = call("PUT", "/v1/users/me", R"({"display_name":"Ada Lovelace","timezone":"Europe/London"})", token);

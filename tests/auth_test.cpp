@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "server/auth/credentials_policy.hpp"
 #include "server/auth/crypto.hpp"
 #include "server/auth/jwt.hpp"
 
@@ -93,3 +94,34 @@ TEST(SigningSecret, EnvironmentFileOrGeneratedOnce) {
 }
 
 }  // namespace
+
+TEST(CredentialsPolicy, PasswordsAreLongNotTheEmailAndNotCommon) {
+  using orator::server::auth::password_problem;
+  EXPECT_TRUE(password_problem("short pw", "ada@example.com")) << "under 10 characters";
+  EXPECT_TRUE(password_problem("ada@example.com", "ada@example.com"));
+  EXPECT_TRUE(password_problem("adalovelace!!", "adalovelace@example.com"));
+  const auto common = password_problem("password1234", "ada@example.com");
+  ASSERT_TRUE(common) << "cracklib's dictionary knows it";
+  EXPECT_NE(common->find("too easy to guess"), std::string::npos) << *common;
+  EXPECT_TRUE(password_problem("abcdefghijkl", "ada@example.com")) << "systematic";
+  EXPECT_FALSE(password_problem("a long enough password", "ada@example.com"));
+  EXPECT_FALSE(password_problem("correct horse battery staple", "ada@example.com"));
+}
+
+TEST(CredentialsPolicy, EmailsFoldWithNfkcAndCase) {
+  using orator::server::auth::fold_email;
+  EXPECT_EQ(fold_email("Ada@Example.COM"), "ada@example.com");
+  EXPECT_EQ(fold_email("\xEF\xBC\xA1" "da@example.com"), "ada@example.com") << "full-width A";
+  EXPECT_EQ(fold_email("stra\xC3\x9F" "e@example.com"), "strasse@example.com") << "sharp s case-folds to ss";
+  EXPECT_FALSE(fold_email("\xFF\xFE@example.com")) << "not UTF-8";
+}
+
+TEST(CredentialsPolicy, ControlAndInvisibleCharactersAreFound) {
+  using orator::server::auth::forbidden_character;
+  EXPECT_FALSE(forbidden_character("Quarterly review\tdraft\n"));
+  EXPECT_EQ(forbidden_character(std::string("cut\0here", 8)), U'\0');
+  EXPECT_EQ(forbidden_character("pay\xE2\x80\x8Bpal"), U'\u200B') << "zero-width space";
+  EXPECT_EQ(forbidden_character("abc\xE2\x80\xAE" "cba"), U'\u202E') << "right-to-left override";
+  EXPECT_FALSE(forbidden_character("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9")) << "an emoji ZWJ sequence stays";
+  EXPECT_FALSE(forbidden_character("\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85")) << "Persian with ZWNJ stays";
+}

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "server/api/api.hpp"
+#include "server/auth/credentials_policy.hpp"
 #include "server/api/json_body.hpp"
 #include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
@@ -18,10 +19,13 @@ namespace orator::server::api {
 namespace json = boost::json;
 namespace {
 
-constexpr std::size_t kMinPassword = 8, kMaxPassword = 128;
+constexpr std::size_t kMaxPassword = auth::kMaxPasswordLength;
 
-std::string normalise_email(std::string email) {
-  std::transform(email.begin(), email.end(), email.begin(), [](unsigned char c) { return std::tolower(c); });
+// NFKC with case folding: one account per address however it is typed.
+std::string normalise_email(const std::string& typed) {
+  const auto folded = auth::fold_email(typed);
+  if (!folded || auth::forbidden_character(*folded)) throw validation_error("email is not a valid address", {{"field", "email"}});
+  const std::string& email = *folded;
   const auto at = email.find('@');
   if (at == std::string::npos || at == 0 || at + 1 >= email.size() || email.find('.', at) == std::string::npos ||
       email.find_first_of(" \t\r\n<>()[]\\,;:\"") != std::string::npos || email.find('@', at + 1) != std::string::npos)
@@ -50,7 +54,8 @@ void Api::add_auth_routes() {
     JsonBody body(req.body, {"email", "password", "display_name", "timezone"});
     storage::User u;
     u.email = normalise_email(body.required_string("email", 254));
-    const std::string password = body.required_string("password", kMaxPassword, kMinPassword);
+    const std::string password = body.required_string("password", kMaxPassword);
+    if (auto problem = auth::password_problem(password, u.email)) throw validation_error(*problem, {{"field", "password"}});
     u.display_name = body.optional_string("display_name", 100).value_or(u.email.substr(0, u.email.find('@')));
     u.timezone = body.optional_string("timezone", 64).value_or("UTC");
     check_timezone(u.timezone);

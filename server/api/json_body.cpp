@@ -1,5 +1,9 @@
 #include "server/api/json_body.hpp"
 
+#include <cstdio>
+
+#include "server/auth/credentials_policy.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -38,6 +42,13 @@ std::optional<std::string> JsonBody::optional_string(std::string_view key, std::
   if (!v->is_string()) throw validation_error(std::string(key) + " must be a string", {{"field", key}});
   if (v->as_string().size() > max_len)
     throw validation_error(std::string(key) + " is longer than " + std::to_string(max_len) + " characters", {{"field", key}});
+  // Valid UTF-8 already (the parser checks); no NUL (PostgreSQL would cut the
+  // text there), control or invisible characters.
+  if (const auto bad = auth::forbidden_character(v->as_string())) {
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(*bad));
+    throw validation_error(std::string(key) + " contains a control or invisible character (" + code + ")", {{"field", key}});
+  }
   return std::string(v->as_string());
 }
 

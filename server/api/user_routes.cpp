@@ -3,6 +3,7 @@
 
 #include "server/api/api.hpp"
 #include "server/api/json_body.hpp"
+#include "server/auth/credentials_policy.hpp"
 #include "server/api/time_zone.hpp"
 #include "server/server_context.hpp"
 
@@ -57,7 +58,7 @@ void Api::add_user_routes() {
       // A wrong current password counts as a failed sign-in (a stolen token must not make it a guessing oracle).
       if (!current || !verify_password_throttled(u->email, *current, u->password_hash))
         throw ApiError(403, "AUTHORIZATION_ERROR", "current_password is required and must be right to change the password");
-      if (password->size() < 8) throw validation_error("password must be at least 8 characters", {{"field", "password"}});
+      if (auto problem = auth::password_problem(*password, u->email)) throw validation_error(*problem, {{"field", "password"}});
       u->password_hash = auth::hash_password(*password, password_params_);
       password_changed = true;
     }
