@@ -125,14 +125,20 @@ std::span<const ServerRoute> server_routes() {
   return routes;
 }
 
-HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const std::optional<std::string>& database) {
+HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const std::optional<std::string>& database,
+                             const std::optional<std::string>& queues) {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
-  const bool unhealthy = database && *database != "ok";
+  const bool unhealthy = (database && *database != "ok") || (queues && *queues != "ok");
   // Public: no usage counters (how busy the server is is not anyone's business).
   json::object body{{"status", unhealthy ? "unhealthy" : ctx.stopping ? "stopping" : "ok"},
                     {"version", "0.1.0"},
                     {"uptime_s", std::round(uptime * 10) / 10}};
-  if (database) body["checks"] = json::object{{"database", *database}};
+  if (database || queues) {
+    json::object checks;
+    if (database) checks["database"] = *database;
+    if (queues) checks["queues"] = *queues;
+    body["checks"] = std::move(checks);
+  }
   return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);
 }
 

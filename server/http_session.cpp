@@ -246,14 +246,14 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
   auto self = this->shared_from_this();
   auto answered = std::make_shared<bool>(false);
   auto deadline = std::make_shared<net::steady_timer>(stream_.get_executor(), std::chrono::seconds(2));
-  auto answer = [self, req, answered, deadline](std::string database) {
+  auto answer = [self, req, answered, deadline](std::string database, std::string queues) {
     if (*answered) return;
     *answered = true;
     deadline->cancel();
-    self->send(health_response(*req, self->ctx_, database));
+    self->send(health_response(*req, self->ctx_, database, queues));
   };
   deadline->async_wait([answer](beast::error_code ec) {
-    if (!ec) answer("the database did not answer within 2 s");
+    if (!ec) answer("the database did not answer within 2 s", "unknown");
   });
   const bool queued = ctx_.workers->submit([self, answer] {
     std::string database = "ok";
@@ -263,9 +263,10 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
       database = "failed";  // the reason may name hosts: logged, not shown
       spdlog::warn("health check: the database failed: {}", e.what());
     }
-    net::post(self->stream_.get_executor(), [answer, database] { answer(database); });
+    const std::string queues = self->ctx_.sessions ? self->ctx_.sessions->background_problem().value_or("ok") : "ok";
+    net::post(self->stream_.get_executor(), [answer, database, queues] { answer(database, queues); });
   });
-  if (!queued) answer("the database queue is full");
+  if (!queued) answer("the database queue is full", "the database queue is full");
 }
 
 template <class Stream>

@@ -650,6 +650,7 @@ TEST_P(ApiTest, HealthAsksTheDatabase) {
   auto [status, body] = http_get(port(), "/health");
   EXPECT_EQ(status, 200) << body;
   EXPECT_EQ(json::parse(body).at_pointer("/checks/database").as_string(), "ok");
+  EXPECT_EQ(json::parse(body).at_pointer("/checks/queues").as_string(), "ok") << "uploads and transcription jobs are moving";
   if (database_.empty()) return;  // an open SQLite file cannot be taken away from under the server
   // The database goes away: the server says so with 503, and keeps running.
   orator::test_support::PostgresServer::instance()->drop_database(database_);

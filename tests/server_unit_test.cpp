@@ -250,3 +250,15 @@ TEST(LoginThrottle, BacksOffExponentiallyUpToAMinuteAndClearsOnSuccess) {
   throttle.succeeded("a@x");
   EXPECT_FALSE(throttle.wait("a@x", t));
 }
+
+TEST(HandleRequest, HealthIsUnhealthyWhenBackgroundWorkStalls) {
+  orator::server::ServerContext ctx;
+  orator::server::HttpRequest req{boost::beast::http::verb::get, "/health", 11};
+  auto res = orator::server::health_response(req, ctx, std::string("ok"), std::string("the recording analysis queue is full"));
+  EXPECT_EQ(res.result_int(), 503);
+  const auto body = boost::json::parse(res.body());
+  EXPECT_EQ(body.at("status").as_string(), "unhealthy");
+  EXPECT_EQ(body.at_pointer("/checks/queues").as_string(), "the recording analysis queue is full");
+  res = orator::server::health_response(req, ctx, std::string("ok"), std::string("ok"));
+  EXPECT_EQ(res.result_int(), 200);
+}

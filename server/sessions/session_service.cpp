@@ -348,6 +348,12 @@ void SessionService::analyse_upload(const storage::SessionRecord& s) {
   publish(SessionEventKind::finished, s.id, s.user_id);
 }
 
+std::optional<std::string> SessionService::background_problem() const {
+  if (processing_ && processing_->queued() >= config_.max_queued_uploads) return "the recording analysis queue is full";
+  if (jobs_) return jobs_->stalled();
+  return std::nullopt;
+}
+
 storage::Job SessionService::queue_transcription(const std::string& id, const std::string& kind) {
   auto job = store_.enqueue_job(id, kind, api::Api::now_ms());
   if (jobs_) jobs_->wake();

@@ -124,6 +124,10 @@ class SessionService {
   // the last copy goes; null when they are all taken. Thread-safe.
   [[nodiscard]] std::shared_ptr<const void> claim_stream(const std::string& user_id);
 
+  // For /health: why background work is not getting done (the recording
+  // queue is full, the transcription worker stalled), or nullopt. Thread-safe.
+  [[nodiscard]] std::optional<std::string> background_problem() const;
+
   // Whether background recognition exists (uploads and deferred streams get transcripts).
   [[nodiscard]] bool transcribes() const { return jobs_ != nullptr; }
   // Queues (re)transcription of a session's kept audio. Blocking.

@@ -21,7 +21,7 @@ constexpr auto kHeartbeat = std::chrono::seconds(20);
 TranscriptionJobs::TranscriptionJobs(storage::Store& store, DecoderPool* decoders, std::optional<ProviderConfig> provider,
                                      const sessions::SessionEvents& events, const ServerConfig& config)
     : store_(store), decoders_(decoders), provider_(std::move(provider)), events_(events), config_(config),
-      worker_id_("instance-" + random_id()) {
+      worker_id_("instance-" + random_id()), alive_at_ms_(api::Api::now_ms()) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -39,9 +39,16 @@ void TranscriptionJobs::wake() {
   wake_.notify_all();
 }
 
+std::optional<std::string> TranscriptionJobs::stalled() const {
+  const auto quiet_s = (api::Api::now_ms() - alive_at_ms_.load()) / 1000;
+  if (quiet_s < 60) return std::nullopt;
+  return "the transcription worker has not polled or beaten for " + std::to_string(quiet_s) + " s";
+}
+
 void TranscriptionJobs::run() {
   std::int64_t next_recovery = 0;
   while (!stopping_) {
+    alive_at_ms_ = api::Api::now_ms();
     try {
       const std::int64_t now = api::Api::now_ms();
       if (now >= next_recovery) {
@@ -74,7 +81,10 @@ std::optional<std::vector<speech::Word>> TranscriptionJobs::recognise(const stor
   if (provider_) {
     // The provider may take minutes: beat meanwhile so no instance takes the job over.
     auto result = std::async(std::launch::async, [&] { return transcribe_with_provider(*provider_, wav, "en-US"); });
-    while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
+    while (result.wait_for(kHeartbeat) != std::future_status::ready) {
+      alive_at_ms_ = api::Api::now_ms();
+      store_.heartbeat_job(job.id, alive_at_ms_);
+    }
     auto r = result.get();
     if (!r.words) error = r.error;
     return r.words;
@@ -98,7 +108,10 @@ std::optional<std::vector<speech::Word>> TranscriptionJobs::recognise(const stor
     error = "the server is stopping";
     return std::nullopt;
   }
-  while (result.wait_for(kHeartbeat) != std::future_status::ready) store_.heartbeat_job(job.id, api::Api::now_ms());
+  while (result.wait_for(kHeartbeat) != std::future_status::ready) {
+      alive_at_ms_ = api::Api::now_ms();
+      store_.heartbeat_job(job.id, alive_at_ms_);
+    }
   auto got = result.get();
   if (!got) error = "the speech decoder could not be loaded";
   return got;

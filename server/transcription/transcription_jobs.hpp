@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -33,6 +34,9 @@ class TranscriptionJobs {
 
   // A job was queued by this instance: look now rather than at the next poll.
   void wake();
+  // Why the job worker looks stuck (no poll and no job heartbeat for a
+  // minute), or nullopt when it is alive. Thread-safe.
+  [[nodiscard]] std::optional<std::string> stalled() const;
 
  private:
   void run();
@@ -51,6 +55,7 @@ class TranscriptionJobs {
   std::condition_variable wake_;
   bool woken_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> alive_at_ms_;  // the worker's last poll or job heartbeat
   std::thread thread_;
 };
 
