@@ -298,6 +298,10 @@ int run_server(const ServerConfig& config) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&loops, i] { loops[static_cast<std::size_t>(i)]->run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  // Uploads waiting for analysis keep their bytes and stay processing: the
+  // next start resumes them, so stopping waits for the one in hand only.
+  if (const auto left = processing.discard_queued(); left > 0)
+    spdlog::info("{} queued uploads left for the next start", left);
   spdlog::info("orator stopped");
   return 0;
 }

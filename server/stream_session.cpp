@@ -43,7 +43,10 @@ void StreamSession<NextLayer>::run(HttpRequest request, StreamRoute route) {
 template <class NextLayer>
 void StreamSession<NextLayer>::on_accept(beast::error_code ec) {
   if (ec) {
+    // The session was made live before the upgrade: it ends here, as any
+    // stream cut off does (interrupted, stored), rather than staying live.
     spdlog::debug("websocket accept failed: {}", ec.message());
+    controller_.on_disconnect("the connection was lost during the upgrade: " + ec.message());
     return;
   }
   registered_ = true;

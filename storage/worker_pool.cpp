@@ -18,6 +18,13 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
+std::size_t WorkerPool::discard_queued() {
+  std::lock_guard lock(mutex_);
+  const std::size_t n = queue_.size();
+  queue_.clear();
+  return n;
+}
+
 bool WorkerPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);

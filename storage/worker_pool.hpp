@@ -22,6 +22,9 @@ class WorkerPool {
   // False when the queue is full or the pool is stopping; the task is not run.
   [[nodiscard]] bool submit(std::function<void()> task);
   [[nodiscard]] std::size_t queued() const;
+  // Drops the tasks not yet started (a stopping server leaves them to the
+  // next start); returns how many. Running tasks finish.
+  std::size_t discard_queued();
 
  private:
   void run();

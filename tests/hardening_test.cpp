@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -451,6 +453,37 @@ TEST(HardeningTest, AnOggOfEmptyPacketsCostsNoMemory) {
   std::printf("  a 40 MB Ogg of %zu empty packets: peak RSS %ld -> %ld MB\n", (ogg.size() / empty_packets.size()) * 255,
               hwm_before / 1024, hwm_after / 1024);
   EXPECT_LT(hwm_after - hwm_before, 100 * 1024);
+}
+
+// SIGTERM waited for every queued upload to be analysed. Now it waits for
+// the one in hand; the rest keep their bytes and the next start resumes them.
+TEST(HardeningTest, SigtermLeavesQueuedUploadsToTheNextStart) {
+  auto first = std::make_unique<ServerProcess>(std::vector<std::string>{"--asr-threads", "0"});
+  const std::string data_dir = first->dir() + "/data";
+  const std::string token = register_user(first->port(), "ada@example.com");
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  const std::string wav_path = first->dir() + "/five-minutes.wav";
+  std::vector<float> audio(16000 * 300);
+  for (std::size_t i = 0; i < audio.size(); ++i) audio[i] = 0.1f * static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
+  write_wav(wav_path, Wav{16000, 1, audio});
+  std::ifstream in(wav_path, std::ios::binary);
+  const std::string wav((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.emplace_back(http_request(first->port(), "POST", "/v1/sessions", "{}", auth).json().at("id").as_string());
+    ASSERT_EQ(http_request(first->port(), "POST", "/v1/sessions/" + ids.back() + "/upload", wav, auth, "audio/wav").status, 202);
+  }
+  EXPECT_EQ(first->stop(SIGTERM), 0);
+  EXPECT_NE(first->log().find("queued uploads left for the next start"), std::string::npos) << first->log();
+  ServerProcess second({"--asr-threads", "0", "--data-dir", data_dir});
+  for (const auto& id : ids) {
+    std::string status;
+    for (int i = 0; i < 400 && status != "completed" && status != "failed"; ++i) {
+      status = http_request(second.port(), "GET", "/v1/sessions/" + id, "", auth).json().at("status").as_string();
+      if (status == "processing") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(status, "completed") << id;
+  }
 }
 
 }  // namespace

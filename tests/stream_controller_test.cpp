@@ -284,6 +284,23 @@ TEST_F(StreamControllerTest, APeerThatVanishesIsFinalisedStoredAndNotWrittenTo) 
   EXPECT_EQ(events().back(), "interrupted:" + s.id);
 }
 
+// The session is made live before the upgrade; when the upgrade itself
+// fails (the peer reset meanwhile), the socket layer reports a disconnect
+// before any open, and the session ends like any stream cut off.
+TEST_F(StreamControllerTest, AnUpgradeThatFailsEndsItsLiveSession) {
+  with_storage();
+  const auto s = stored_live_session(orator::storage::Mode::presentation);
+  sessions::StreamController c(ctx_, identity_of(s), transport_);
+  c.configure({});
+  transport_.peer_gone = true;
+  c.on_disconnect("the connection was lost during the upgrade");
+  EXPECT_TRUE(c.finished());
+  EXPECT_TRUE(transport_.sent.empty());
+  const auto stored = ended_session(s.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, orator::storage::SessionStatus::interrupted) << "not left live";
+}
+
 TEST_F(StreamControllerTest, ShutdownFinalisesWithGoingAway) {
   sessions::StreamController c(ctx_, {}, transport_);
   c.configure({});
