@@ -106,6 +106,15 @@ const std::vector<Option>& options() {
          c.database = v;
          return v.rfind("sqlite:", 0) == 0 || v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0;
        }},
+      {"--instance-id", "ORATOR_INSTANCE_ID",
+       "this instance's id among several on one database (default: generated once into <data-dir>/instance-id)",
+       [](ServerConfig& c, const std::string& v) {
+         c.instance_id = v;
+         return !v.empty() && v.size() <= 64 && v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
+       }},
+      {"--instance-lease-seconds", "ORATOR_INSTANCE_LEASE_SECONDS",
+       "an instance silent this long is dead: another recovers the streams it left live (default 30)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.instance_lease_seconds, 1, 3600); }},
       {"--db-pool-size", "ORATOR_DB_POOL_SIZE", "database connections and worker threads (default 4)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.db_pool_size, 1, 256); }},
       {"--db-queue", "ORATOR_DB_QUEUE", "database tasks queued before requests get 503 (default 1024)",

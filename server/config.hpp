@@ -33,6 +33,11 @@ struct ServerConfig {
   // Storage and accounts.
   std::string data_dir = "data";                // SQLite file, generated JWT secret
   std::string database;                         // empty: sqlite:<data_dir>/orator.db
+  // Several instances on one database: each has an id (kept in
+  // <data_dir>/instance-id unless given) and beats a lease; recovery touches
+  // only what its own earlier run or an instance whose lease lapsed left.
+  std::string instance_id;
+  double instance_lease_seconds = 30;
   std::size_t db_pool_size = 4;                 // connections, and database worker threads
   std::size_t db_queue = 1024;                  // queued database tasks before 503
   std::string jwt_secret_file;                  // else $ORATOR_JWT_SECRET, else generated

@@ -160,6 +160,22 @@ std::unique_ptr<net::ssl::context> make_tls_context(const ServerConfig& config) 
   return tls;
 }
 
+// This instance's id, kept in the data directory so a restart is the same
+// instance (and recovers what it left live at once).
+std::string load_instance_id(const std::string& data_dir) {
+  const std::string path = data_dir + "/instance-id";
+  std::string id;
+  if (std::ifstream in(path); in >> id && !id.empty()) return id;
+  id = random_id();
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << id << "\n";
+  // Everything in the data directory is the owner's only.
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  std::rename(tmp.c_str(), path.c_str());
+  return id;
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -197,6 +213,7 @@ int run_server(const ServerConfig& config) {
     store = storage::Store::open(config.database_url(), config.db_pool_size);
     signer = std::make_unique<auth::JwtSigner>(
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
+    if (ctx.config.instance_id.empty()) ctx.config.instance_id = load_instance_id(config.data_dir);
     session_service = std::make_unique<sessions::SessionService>(*store, events, ctx.config);
     rest = std::make_unique<api::Api>(*store, *signer, ctx.config, *session_service);
     // What a process that died left live or processing.
@@ -252,6 +269,8 @@ int run_server(const ServerConfig& config) {
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
   session_service->attach(workers, processing, ctx.analysis, jobs.get());
   session_service->resume_uploads();
+  session_service->keep_lease();
+  spdlog::info("instance {}: lease {} s", ctx.config.instance_id, ctx.config.instance_lease_seconds);
   ctx.sessions = session_service.get();
   ctx.store = store.get();
   ctx.workers = &workers;

@@ -129,6 +129,13 @@ ALTER TABLE users ADD COLUMN token_generation INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read,write,stream';
 ALTER TABLE api_keys ADD COLUMN expires_at BIGINT;
 )SQL"},
+      {6, "instances with leases: recovery touches only what dead instances left", R"SQL(
+CREATE TABLE instances (
+  id TEXT PRIMARY KEY,
+  heartbeat_at BIGINT NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN instance_id TEXT;
+)SQL"},
   };
   return all;
 }

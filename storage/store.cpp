@@ -185,9 +185,26 @@ bool Store::delete_session(const std::string& user_id, const std::string& id) {
   return !pool_->acquire()->query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id", p).empty();
 }
 
-void Store::mark_session_live(const std::string& id, std::int64_t started_at) {
-  const SqlValue p[] = {id, started_at};
-  pool_->acquire()->query("UPDATE sessions SET status = 'live', started_at = COALESCE(started_at, $2) WHERE id = $1", p);
+void Store::mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance) {
+  const SqlValue p[] = {id, started_at, instance.empty() ? SqlValue{nullptr} : SqlValue{instance}};
+  pool_->acquire()->query(
+      "UPDATE sessions SET status = 'live', started_at = COALESCE(started_at, $2), instance_id = $3 WHERE id = $1", p);
+}
+
+void Store::mark_session_processing(const std::string& id, const std::string& instance) {
+  const SqlValue p[] = {id, instance.empty() ? SqlValue{nullptr} : SqlValue{instance}};
+  pool_->acquire()->query("UPDATE sessions SET status = 'processing', error = NULL, instance_id = $2 WHERE id = $1", p);
+}
+
+void Store::heartbeat_instance(const std::string& instance, std::int64_t now) {
+  const SqlValue p[] = {instance, now};
+  pool_->acquire()->query(
+      "INSERT INTO instances (id, heartbeat_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", p);
+}
+
+bool Store::instance_alive(const std::string& instance, std::int64_t lapsed_before) {
+  const SqlValue p[] = {instance, lapsed_before};
+  return !pool_->acquire()->query("SELECT 1 FROM instances WHERE id = $1 AND heartbeat_at >= $2", p).empty();
 }
 
 void Store::save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at) {
@@ -223,19 +240,22 @@ std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std
   return out;
 }
 
-std::vector<SessionRef> Store::recover_interrupted_sessions(std::int64_t now) {
-  const SqlValue p[] = {now};
+std::vector<SessionRef> Store::recover_interrupted_sessions(std::int64_t now, const std::string& instance, std::int64_t lapsed_before) {
+  const SqlValue p[] = {now, instance, lapsed_before};
   std::vector<SessionRef> out;
-  for (const auto& r : pool_->acquire()->query("UPDATE sessions SET status = 'interrupted', report = checkpoint,"
-                                               " ended_at = COALESCE(checkpoint_at, $1) WHERE status = 'live' RETURNING id, user_id", p))
-    out.push_back({r.text(0), r.text(1)});
+  for (const auto& r : pool_->acquire()->query(
+           "UPDATE sessions SET status = 'interrupted', report = checkpoint, ended_at = COALESCE(checkpoint_at, $1) "
+           "WHERE status = 'live' AND (instance_id IS NULL OR instance_id = $2 OR instance_id IN "
+           "(SELECT id FROM instances WHERE heartbeat_at < CAST($3 AS BIGINT))) RETURNING id, user_id, instance_id", p))
+    out.push_back({r.text(0), r.text(1), r.text(2)});
   return out;
 }
 
 std::vector<SessionRef> Store::processing_uploads() {
   std::vector<SessionRef> out;
-  for (const auto& r : pool_->acquire()->query("SELECT id, user_id FROM sessions WHERE status = 'processing' ORDER BY created_at"))
-    out.push_back({r.text(0), r.text(1)});
+  for (const auto& r : pool_->acquire()->query(
+           "SELECT id, user_id, instance_id FROM sessions WHERE status = 'processing' ORDER BY created_at"))
+    out.push_back({r.text(0), r.text(1), r.text(2)});
   return out;
 }
 

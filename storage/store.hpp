@@ -59,6 +59,7 @@ struct SessionOutcome {
 // Which session of whom: what recovery reports.
 struct SessionRef {
   std::string id, user_id;
+  std::string instance_id;  // where it was live or processing; empty when unknown
 };
 
 struct SessionFilter {
@@ -141,7 +142,8 @@ class Store {
   SessionPage list_sessions(const std::string& user_id, const SessionFilter& filter, int page, int limit);
   bool delete_session(const std::string& user_id, const std::string& id);
   // Live checkpoint and final report (the stream's session id is authoritative).
-  void mark_session_live(const std::string& id, std::int64_t started_at);
+  // `instance`: the server instance streaming it (its lease decides recovery).
+  void mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance = {});
   void save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at);
   void finish_session(const std::string& id, const SessionOutcome& outcome);
   // Uploads: processing while the pipeline runs, failed with a reason.
@@ -150,10 +152,17 @@ class Store {
   // statistics: aggregate columns only (settings "{}", no report or checkpoint).
   std::vector<SessionRecord> ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
                                             std::optional<std::int64_t> to);
-  // Start-up recovery: sessions still 'live' belonged to a process that died;
-  // they become 'interrupted' with their last checkpoint as the report.
-  // Returns them (id and user).
-  std::vector<SessionRef> recover_interrupted_sessions(std::int64_t now);
+  // Instances: each beats its lease; what an instance left live is recovered
+  // only once its lease has lapsed (or by itself, restarted under its id).
+  void heartbeat_instance(const std::string& instance, std::int64_t now);
+  [[nodiscard]] bool instance_alive(const std::string& instance, std::int64_t lapsed_before);
+  // Sessions still 'live' of `instance`, of instances whose last beat is
+  // before `lapsed_before`, or of no instance: they become 'interrupted'
+  // with their last checkpoint as the report. Returns them.
+  std::vector<SessionRef> recover_interrupted_sessions(std::int64_t now, const std::string& instance = {},
+                                                       std::int64_t lapsed_before = 0);
+  // Uploads: 'processing' on `instance` (set with the status).
+  void mark_session_processing(const std::string& id, const std::string& instance);
   // Start-up recovery: uploads still 'processing' lost their analysis with
   // the process; the caller resumes or fails each.
   std::vector<SessionRef> processing_uploads();

@@ -737,6 +737,59 @@ TEST_P(ApiTest, SigtermMidStreamStoresTheFinalReport) {
   EXPECT_FALSE(server_->log().find("marked interrupted") != std::string::npos) << "nothing was left live";
 }
 
+// Two instances on one database: restarting one interrupts only what it left
+// live, never the other's streams; an instance that dies and stays dead has
+// its streams recovered by the other once its lease lapses.
+TEST_P(ApiTest, RecoveryIsPerInstance) {
+  // Both instances (and A restarted) accept the same tokens.
+  setenv("ORATOR_JWT_SECRET", "a shared secret of at least thirty-two bytes", 1);
+  struct Unset {
+    ~Unset() { unsetenv("ORATOR_JWT_SECRET"); }
+  } unset_at_end;
+  server_.reset();
+  start({"--instance-lease-seconds", "2", "--asr-threads", "0"});
+  const std::string data_a = server_->dir() + "/data";
+  const std::string database = database_.empty() ? "sqlite:" + data_a + "/orator.db" : database_;
+  ServerProcess b({"--database", database, "--instance-lease-seconds", "2", "--asr-threads", "0"});
+  const std::string token = token_of(signup("ada@example.com"));
+  const auto live_stream = [&](int port_of, std::unique_ptr<WsClient>& ws) {
+    const std::string id(call("POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+    ws = std::make_unique<WsClient>(port_of, "/v1/sessions/" + id + "/stream?access_token=" + token);
+    ws->send_text(R"({"type":"start","codec":"f32","sample_rate":16000})");
+    EXPECT_TRUE(ws->read(5)) << "ready";
+    return id;
+  };
+  const auto status_of = [&](const std::string& id) {
+    const auto r = http_request(b.port(), "GET", "/v1/sessions/" + id, "", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string(r.json().at("status").as_string()) : std::string();
+  };
+  std::unique_ptr<WsClient> on_a, on_b, on_a_again;
+  const std::string a_id = live_stream(port(), on_a);
+  const std::string b_id = live_stream(b.port(), on_b);
+  EXPECT_EQ(status_of(b_id), "live");
+  // A dies and comes back (same data directory, so the same instance).
+  EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
+  auto old = std::move(server_);
+  start({"--data-dir", data_a, "--instance-lease-seconds", "2", "--asr-threads", "0"});
+  EXPECT_EQ(status_of(a_id), "interrupted") << "A takes back what it left live";
+  EXPECT_EQ(status_of(b_id), "live") << "B still beats: its stream is not A's to interrupt";
+  // A dies for good: B recovers A's stream once A's lease lapses.
+  const std::string a_again = live_stream(port(), on_a_again);
+  EXPECT_EQ(server_->stop(SIGKILL), -SIGKILL);
+  std::string status;
+  for (int i = 0; i < 100 && status != "interrupted"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = status_of(a_again);
+  }
+  EXPECT_EQ(status, "interrupted");
+  // B's own stream went on untouched throughout.
+  send_f32_frames(*on_b, intoned_syllables(16000, 1.0, 150, 30, 0.1), 16000, 1, 20);
+  (void)stop_and_collect(*on_b);
+  for (int i = 0; i < 50 && status_of(b_id) == "live"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(status_of(b_id), "completed");
+}
+
 TEST_P(ApiTest, SqlMetacharactersInEveryStringField) {
   const std::string evil = "x'); DROP TABLE users; -- \" OR 1=1 $1 %_ \\";
   auto r = call("POST", "/v1/auth/register",

@@ -2,6 +2,8 @@
 // throwaway PostgreSQL cluster.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <mutex>
 #include <chrono>
@@ -172,6 +174,31 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   EXPECT_DOUBLE_EQ(*ended[0].speaking_time, 6.0);
   EXPECT_FALSE(ended[0].report);
   EXPECT_FALSE(ended[1].report);
+}
+
+// Several instances on one database: recovery takes only the live streams of
+// the recovering instance itself (restarted under its id), of instances
+// whose lease lapsed, and of none.
+TEST_P(StorageTest, RecoveryRespectsTheLeasesOfLiveInstances) {
+  user("u", "u@example.com");
+  for (const char* id : {"on-a", "on-b", "on-none", "on-c"}) session(id, "u", 1);
+  store_->heartbeat_instance("a", 1000);
+  store_->heartbeat_instance("b", 100);
+  store_->mark_session_live("on-a", 10, "a");
+  store_->mark_session_live("on-b", 10, "b");
+  store_->mark_session_live("on-none", 10);
+  store_->mark_session_live("on-c", 10, "c");
+  EXPECT_TRUE(store_->instance_alive("a", 500));
+  EXPECT_FALSE(store_->instance_alive("b", 500));
+  auto recovered = store_->recover_interrupted_sessions(2000, "c", 500);
+  std::vector<std::string> ids;
+  for (const auto& r : recovered) ids.push_back(r.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"on-b", "on-c", "on-none"})) << "a still beats: its stream stays live";
+  EXPECT_EQ(store_->find_session("u", "on-a")->status, SessionStatus::live);
+  recovered = store_->recover_interrupted_sessions(2000, "a", 500);
+  ASSERT_EQ(recovered.size(), 1u) << "a restarted under its id takes back its own";
+  EXPECT_EQ(recovered[0].instance_id, "a");
 }
 
 TEST_P(StorageTest, RefreshTokensAreSingleUseAndFamiliesRevoke) {

@@ -127,11 +127,27 @@ void SessionService::publish(SessionEventKind kind, const std::string& id, const
   events_.publish({kind, id, user_id, std::move(detail)});
 }
 
+SessionService::~SessionService() {
+  {
+    std::lock_guard lock(lease_mutex_);
+    lease_stopping_ = true;
+  }
+  lease_wake_.notify_all();
+  if (lease_thread_.joinable()) lease_thread_.join();
+}
+
+void SessionService::announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how) {
+  if (sessions.empty()) return;
+  spdlog::warn("{} sessions were cut off by {}; marked interrupted with their last checkpoint", sessions.size(), how);
+  for (const auto& s : sessions) publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
+}
+
 void SessionService::recover() {
-  const auto interrupted = store_.recover_interrupted_sessions(api::Api::now_ms());
-  if (!interrupted.empty())
-    spdlog::warn("{} sessions were cut off by an unclean stop; marked interrupted with their last checkpoint", interrupted.size());
-  for (const auto& s : interrupted) publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
+  const std::int64_t now = api::Api::now_ms();
+  store_.heartbeat_instance(config_.instance_id, now);
+  // This instance's own earlier run (same id), and instances whose lease
+  // lapsed; the live streams of instances still beating are theirs.
+  announce_interrupted(store_.recover_interrupted_sessions(now, config_.instance_id, now - lease_ms()), "an unclean stop");
   // Bodies that were still arriving when the process died are incomplete.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(incoming_dir(), ec))
@@ -144,10 +160,31 @@ void SessionService::recover() {
       resumable_uploads_.push_back(s);
       continue;
     }
+    // Another instance's upload, its bytes on its disk: its own to resume, while it beats.
+    if (!s.instance_id.empty() && s.instance_id != config_.instance_id && store_.instance_alive(s.instance_id, now - lease_ms()))
+      continue;
     ++failed;
     fail(s.id, s.user_id, reason);
   }
   if (failed > 0) spdlog::warn("{} uploads were cut off by an unclean stop without their bytes; marked failed", failed);
+}
+
+void SessionService::keep_lease() {
+  lease_thread_ = std::thread([this] {
+    const auto beat = std::chrono::milliseconds(std::max<std::int64_t>(200, lease_ms() / 3));
+    std::unique_lock lock(lease_mutex_);
+    while (!lease_wake_.wait_for(lock, beat, [this] { return lease_stopping_; })) {
+      lock.unlock();
+      try {
+        const std::int64_t now = api::Api::now_ms();
+        store_.heartbeat_instance(config_.instance_id, now);
+        announce_interrupted(store_.recover_interrupted_sessions(now, {}, now - lease_ms()), "an instance whose lease lapsed");
+      } catch (const std::exception& e) {
+        spdlog::warn("instance lease: {}", e.what());
+      }
+      lock.lock();
+    }
+  });
 }
 
 void SessionService::resume_uploads() {
@@ -174,7 +211,7 @@ storage::SessionRecord SessionService::create(const NewSession& n) {
   return store_.create_session(s);
 }
 
-void SessionService::begin_stream(const std::string& id) { store_.mark_session_live(id, api::Api::now_ms()); }
+void SessionService::begin_stream(const std::string& id) { store_.mark_session_live(id, api::Api::now_ms(), config_.instance_id); }
 
 void SessionService::stream_opened(const std::string& id, const std::string& user_id) {
   publish(SessionEventKind::started, id, user_id);
@@ -253,7 +290,7 @@ std::optional<SessionService::UploadRefusal> SessionService::submit_upload(const
     spdlog::error("upload {}: cannot keep the recording: {}", s.id, ec.message());
     return UploadRefusal{503, "INTERNAL_ERROR", "the recording could not be stored; retry later"};
   }
-  store_.set_session_status(s.id, storage::SessionStatus::processing, std::nullopt);
+  store_.mark_session_processing(s.id, config_.instance_id);
   if (!queue_upload(s)) {
     store_.set_session_status(s.id, s.status, s.error);
     std::filesystem::remove(upload_path(s.id), ec);

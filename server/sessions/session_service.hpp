@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <optional>
 #include <string>
@@ -82,6 +84,10 @@ class SessionService {
   // are gone becomes failed with the reason. Each is announced. Blocking.
   void recover();
   void resume_uploads();
+  // Beats this instance's lease and, each beat, recovers the live streams of
+  // instances whose lease lapsed (on a thread of its own until destruction).
+  void keep_lease();
+  ~SessionService();
 
   // Blocking. The stored session.
   storage::SessionRecord create(const NewSession& session);
@@ -139,6 +145,12 @@ class SessionService {
   void analyse_upload(const storage::SessionRecord& session);
   [[nodiscard]] std::string upload_path(const std::string& session_id) const { return incoming_dir() + "/" + session_id + ".upload"; }
   std::vector<storage::SessionRef> resumable_uploads_;
+  [[nodiscard]] std::int64_t lease_ms() const { return static_cast<std::int64_t>(config_.instance_lease_seconds * 1000); }
+  void announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how);
+  std::thread lease_thread_;
+  std::mutex lease_mutex_;
+  std::condition_variable lease_wake_;
+  bool lease_stopping_ = false;
   std::mutex streams_mutex_;
   std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
