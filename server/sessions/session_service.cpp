@@ -1,10 +1,6 @@
 #include "server/sessions/session_service.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +14,7 @@
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "server/auth/crypto.hpp"
+#include "server/sessions/mapped_file.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/transcription_jobs.hpp"
 #include "storage/worker_pool.hpp"
@@ -27,35 +24,6 @@ namespace {
 
 
 // Live messages have no reader for an upload; the audio is kept when asked.
-// A file mapped read-only for the span of an analysis.
-class MappedFile {
- public:
-  explicit MappedFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-      void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p != MAP_FAILED) {
-        data_ = static_cast<const std::uint8_t*>(p);
-        size_ = static_cast<std::size_t>(st.st_size);
-      }
-    }
-    ::close(fd);
-  }
-  ~MappedFile() {
-    if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
-  }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  [[nodiscard]] bool ok() const { return data_ != nullptr; }
-  [[nodiscard]] std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
-
- private:
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-
 struct UploadSink final : dsp::AnalysisSink {
   std::optional<protocol::RecordingBuffer> recording;
   void on_vad(bool, double) override {}
