@@ -56,7 +56,11 @@ struct ServerConfig {
   std::size_t max_streams_per_user = 4;         // concurrent, per user and instance
   double max_recorded_seconds_per_user = 36000; // kept recordings, all sessions of a user
   std::size_t max_recorded_bytes_per_user = std::size_t{2} << 30;
-  double max_stream_wall_seconds = 5 * 3600;    // wall-clock life of one stream, however little it sends
+  double max_stream_wall_seconds = 5 * 3600;
+  // Below this much free space under data_dir, /health says unhealthy and
+  // uploads and recording sessions are refused (507): the database and the
+  // server's own restart keep the room.
+  std::uint64_t min_free_disk_bytes = 256ull << 20;    // wall-clock life of one stream, however little it sends
 
   // Speech recognition (PocketSphinx): decoders shared by live streams and
   // background transcription jobs.

@@ -126,17 +126,19 @@ std::span<const ServerRoute> server_routes() {
 }
 
 HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const std::optional<std::string>& database,
-                             const std::optional<std::string>& queues) {
+                             const std::optional<std::string>& queues, const std::optional<std::string>& disk) {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
-  const bool unhealthy = (database && *database != "ok") || (queues && *queues != "ok");
+  const auto failing = [](const std::optional<std::string>& check) { return check && *check != "ok"; };
+  const bool unhealthy = failing(database) || failing(queues) || failing(disk);
   // Public: no usage counters (how busy the server is is not anyone's business).
   json::object body{{"status", unhealthy ? "unhealthy" : ctx.stopping ? "stopping" : "ok"},
                     {"version", "0.1.0"},
                     {"uptime_s", std::round(uptime * 10) / 10}};
-  if (database || queues) {
+  if (database || queues || disk) {
     json::object checks;
     if (database) checks["database"] = *database;
     if (queues) checks["queues"] = *queues;
+    if (disk) checks["disk"] = *disk;
     body["checks"] = std::move(checks);
   }
   return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);

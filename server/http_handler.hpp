@@ -22,10 +22,12 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 // GET /health. `database`: how the database check went, "ok" or why it
 // failed (then 503 "unhealthy"); nullopt when there is no database to check.
-// `queues`: likewise for background work (uploads, transcription jobs).
+// `queues`: likewise for background work (uploads, transcription jobs);
+// `disk`: for the data directory's free space.
 [[nodiscard]] HttpResponse health_response(const HttpRequest& request, const ServerContext& context,
                                            const std::optional<std::string>& database,
-                                           const std::optional<std::string>& queues = std::nullopt);
+                                           const std::optional<std::string>& queues = std::nullopt,
+                                           const std::optional<std::string>& disk = std::nullopt);
 
 // docs/openapi.json, compiled in.
 [[nodiscard]] std::string_view openapi_document();

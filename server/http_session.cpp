@@ -246,14 +246,14 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
   auto self = this->shared_from_this();
   auto answered = std::make_shared<bool>(false);
   auto deadline = std::make_shared<net::steady_timer>(stream_.get_executor(), std::chrono::seconds(2));
-  auto answer = [self, req, answered, deadline](std::string database, std::string queues) {
+  auto answer = [self, req, answered, deadline](std::string database, std::string queues, std::string disk) {
     if (*answered) return;
     *answered = true;
     deadline->cancel();
-    self->send(health_response(*req, self->ctx_, database, queues));
+    self->send(health_response(*req, self->ctx_, database, queues, disk));
   };
   deadline->async_wait([answer](beast::error_code ec) {
-    if (!ec) answer("the database did not answer within 2 s", "unknown");
+    if (!ec) answer("the database did not answer within 2 s", "unknown", "unknown");
   });
   const bool queued = ctx_.workers->submit([self, answer] {
     std::string database = "ok";
@@ -264,9 +264,10 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
       spdlog::warn("health check: the database failed: {}", e.what());
     }
     const std::string queues = self->ctx_.sessions ? self->ctx_.sessions->background_problem().value_or("ok") : "ok";
-    net::post(self->stream_.get_executor(), [answer, database, queues] { answer(database, queues); });
+    const std::string disk = self->ctx_.sessions ? self->ctx_.sessions->disk_problem().value_or("ok") : "ok";
+    net::post(self->stream_.get_executor(), [answer, database, queues, disk] { answer(database, queues, disk); });
   });
-  if (!queued) answer("the database queue is full", "the database queue is full");
+  if (!queued) answer("the database queue is full", "the database queue is full", "unknown");
 }
 
 template <class Stream>

@@ -651,6 +651,7 @@ TEST_P(ApiTest, HealthAsksTheDatabase) {
   EXPECT_EQ(status, 200) << body;
   EXPECT_EQ(json::parse(body).at_pointer("/checks/database").as_string(), "ok");
   EXPECT_EQ(json::parse(body).at_pointer("/checks/queues").as_string(), "ok") << "uploads and transcription jobs are moving";
+  EXPECT_EQ(json::parse(body).at_pointer("/checks/disk").as_string(), "ok");
   if (database_.empty()) return;  // an open SQLite file cannot be taken away from under the server
   // The database goes away: the server says so with 503, and keeps running.
   orator::test_support::PostgresServer::instance()->drop_database(database_);

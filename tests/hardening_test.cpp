@@ -455,6 +455,27 @@ TEST(HardeningTest, AnOggOfEmptyPacketsCostsNoMemory) {
   EXPECT_LT(hwm_after - hwm_before, 100 * 1024);
 }
 
+// Review item 4: a full disk. Below --min-free-disk-bytes (here set above
+// any disk's size, so the disk reads as full), /health says unhealthy and
+// what would fill it more is refused with 507; everything else goes on.
+TEST(HardeningTest, ANearlyFullDiskIsReportedAndRefusesNewRecordings) {
+  ServerProcess server({"--asr-threads", "0", "--min-free-disk-bytes", "4611686018427387904"});
+  const auto [status, body] = http_get(server.port(), "/health");
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_NE(body.find("the disk is nearly full"), std::string::npos) << body;
+  const std::string token = register_user(server.port(), "ada@example.com");
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  const auto recording = http_request(server.port(), "POST", "/v1/sessions", R"({"record":true})", auth);
+  EXPECT_EQ(recording.status, 507) << recording.body;
+  EXPECT_NE(recording.body.find("INSUFFICIENT_STORAGE"), std::string::npos) << recording.body;
+  const auto plain = http_request(server.port(), "POST", "/v1/sessions", "{}", auth);
+  ASSERT_EQ(plain.status, 201) << "sessions that keep no audio go on";
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send_text(upload_header(std::string(plain.json().at("id").as_string()), token, "Content-Length: 1000000")));
+  EXPECT_EQ(status_of(upload.read_until_closed(5)), 507) << "an upload is refused on its header";
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/sessions", "", auth).status, 200) << "reading goes on";
+}
+
 // SIGTERM waited for every queued upload to be analysed. Now it waits for
 // the one in hand; the rest keep their bytes and the next start resumes them.
 TEST(HardeningTest, SigtermLeavesQueuedUploadsToTheNextStart) {

@@ -291,6 +291,7 @@ std::optional<SessionService::Refusal> SessionService::quota_refusal(const std::
                      300};
   }
   if (keeps_audio) {
+    if (auto full = disk_problem()) return Refusal{507, "INSUFFICIENT_STORAGE", *full + "; recordings cannot be kept now"};
     const auto used = store_.recording_usage(user_id);
     if (used.seconds >= config_.max_recorded_seconds_per_user ||
         used.bytes >= static_cast<std::int64_t>(config_.max_recorded_bytes_per_user))
@@ -351,6 +352,14 @@ void SessionService::analyse_upload(const storage::SessionRecord& s) {
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", s.id, a.duration, a.scores.overall);
   if (transcribe) jobs_->wake();
   publish(SessionEventKind::finished, s.id, s.user_id);
+}
+
+std::optional<std::string> SessionService::disk_problem() const {
+  std::error_code ec;
+  const auto space = std::filesystem::space(config_.data_dir, ec);
+  if (ec) return "the data directory's free space is unknown: " + ec.message();
+  if (space.available >= config_.min_free_disk_bytes) return std::nullopt;
+  return "the disk is nearly full (" + std::to_string(space.available >> 20) + " MB free)";
 }
 
 std::optional<std::string> SessionService::background_problem() const {

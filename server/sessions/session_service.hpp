@@ -130,6 +130,9 @@ class SessionService {
   // the last copy goes; null when they are all taken. Thread-safe.
   [[nodiscard]] std::shared_ptr<const void> claim_stream(const std::string& user_id);
 
+  // Why the data directory's disk cannot take more (free space below
+  // --min-free-disk-bytes), or nullopt. Thread-safe.
+  [[nodiscard]] std::optional<std::string> disk_problem() const;
   // For /health: why background work is not getting done (the recording
   // queue is full, the transcription worker stalled), or nullopt. Thread-safe.
   [[nodiscard]] std::optional<std::string> background_problem() const;
