@@ -9,8 +9,7 @@
 namespace orator::dsp {
 namespace {
 
-constexpr double kWordsPerSyllable = 1.0 / 1.5;  // English averages ~1.5 syllables a word
-constexpr std::int64_t kMinPaceFrames = 400;     // 4 s of speech before a pace is reported
+constexpr std::int64_t kMinPaceFrames = 300;     // 3 s of speech before a pace is reported
 constexpr std::int64_t kMinPitchFrames = 300;    // 3 s of voiced speech before monotone is judged
 constexpr std::int64_t kMinLevelFrames = 100;    // 1 s of speech before a level is judged
 constexpr float kClipLevel = 0.999f;
@@ -35,6 +34,7 @@ StreamAnalyzer::StreamAnalyzer(std::shared_ptr<const AnalysisContext> context, c
       webrtc_(ctx_->webrtc_aggressiveness),
       pitch_(ctx_->pitch),
       speech_(ctx_->speech),
+      syllable_band_(ctx_->syllables.band_low_hz, ctx_->syllables.band_high_hz, kAnalysisRate),
       syllables_(ctx_->syllables),
       nudges_(thresholds_for(config.mode)) {
   if (config.interval_ms < 100 || config.interval_ms > 2000) throw std::invalid_argument("interval_ms out of range");
@@ -88,6 +88,7 @@ void StreamAnalyzer::close_raw_frame() {
   }
   std::fill(frame_buf_.begin() + static_cast<std::ptrdiff_t>(frame_fill_), frame_buf_.end(), 0.0f);
   r.mean_square = frame_fill_ > 0 ? ms / static_cast<double>(frame_fill_) : 0.0;
+  r.band_mean_square = syllable_band_.enabled() ? syllable_band_.mean_square(frame_buf_) : r.mean_square;
   r.peak = peak;
   r.vad = webrtc_.is_speech(frame_buf_);
   r.clip_fraction = pending_input_ > 0 ? static_cast<double>(pending_clipped_) / static_cast<double>(pending_input_) : 0.0;
@@ -141,10 +142,11 @@ void StreamAnalyzer::on_decision(const SpeechDecision& d, const std::optional<Se
   }
   clip_window_.add(d.index, r.clip_fraction);
 
-  if (auto nucleus = syllables_.push(SyllableFrame{d.index, r.mean_square, r.f0 > 0, d.candidate})) {
-    (void)nucleus;
+  if (auto nucleus = syllables_.push(SyllableFrame{d.index, r.band_mean_square, r.mean_square, r.f0 > 0, d.candidate})) {
+    pace_.add_nucleus(*nucleus);
     report_.add_syllable();
     syllable_window_.add(d.index, 1.0);
+    sink_.on_syllable(static_cast<double>(*nucleus) * kFrameSeconds);
   }
   report_.add_frame(DecidedFrame{d.index, r.mean_square, r.f0, d.candidate});
 
@@ -157,17 +159,23 @@ void StreamAnalyzer::on_decision(const SpeechDecision& d, const std::optional<Se
   if ((d.index + 1) % 10 == 0) tick_nudges(d.index);
 }
 
-std::optional<double> StreamAnalyzer::trailing_wpm() const {
+std::optional<double> StreamAnalyzer::trailing_syllables_per_sec() const {
   const std::int64_t frames = speaking_window_.count();
   if (frames < kMinPaceFrames) return std::nullopt;
-  const double sps = static_cast<double>(syllable_window_.count()) / (static_cast<double>(frames) * kFrameSeconds);
-  return sps * 60.0 * kWordsPerSyllable;
+  return static_cast<double>(syllable_window_.count()) / (static_cast<double>(frames) * kFrameSeconds);
+}
+
+std::optional<double> StreamAnalyzer::trailing_wpm() const {
+  const auto sps = trailing_syllables_per_sec();
+  if (!sps) return std::nullopt;
+  return *sps * 60.0 * pace_.words_per_syllable();
 }
 
 void StreamAnalyzer::note_word(double start, double end, bool hesitation) {
   words_[words_next_] = {start, end, hesitation};
   words_next_ = (words_next_ + 1) % kWordRing;
   words_seen_ = true;
+  pace_.add_word(end, !hesitation);
 }
 
 std::optional<double> StreamAnalyzer::trailing_fillers_per_min(double t) const {
@@ -224,8 +232,8 @@ void StreamAnalyzer::emit_metrics() {
     m.pitch = *mid;
     m.pitch_semitones = semitones(*mid);
   }
-  m.wpm = trailing_wpm();
-  if (m.wpm) m.syllables_per_sec = *m.wpm / (60.0 * kWordsPerSyllable);
+  m.syllables_per_sec = trailing_syllables_per_sec();
+  if (m.syllables_per_sec) m.wpm = *m.syllables_per_sec * 60.0 * pace_.words_per_syllable();
   m.speaking_time = speech_.speaking_time();
   m.pause_count = speech_.pause_count();
   m.pauses = std::span<const PauseRecord>(iv_pauses_.data(), iv_pause_count_);
@@ -244,7 +252,8 @@ void StreamAnalyzer::emit_metrics() {
 
 Assessment StreamAnalyzer::snapshot() const {
   ReportAccumulator copy = report_;
-  return copy.finish(config_.mode, false, received_seconds(), speech_.speaking_time(), first_speech_, last_speech_);
+  return copy.finish(config_.mode, false, received_seconds(), speech_.speaking_time(), first_speech_, last_speech_,
+                    pace_.words_per_syllable());
 }
 
 Assessment StreamAnalyzer::finish(bool completed) {
@@ -265,16 +274,18 @@ Assessment StreamAnalyzer::finish(bool completed) {
   event.reset();
   speech_.close(event);
   if (event) on_segment_event(*event);
-  if (syllables_.flush()) {
+  if (auto nucleus = syllables_.flush()) {
+    pace_.add_nucleus(*nucleus);
     report_.add_syllable();
     syllable_window_.add(decided_, 1.0);
+    sink_.on_syllable(static_cast<double>(*nucleus) * kFrameSeconds);
   }
   const std::int64_t last_boundary = (intervals_emitted_ * config_.interval_ms * config_.input_rate + 999) / 1000;
   // A partial last interval gets its metrics; the look-ahead tail of a full
   // one is only in the report (a second message with the same t would confuse).
   if (received_ > last_boundary) emit_metrics();
   return report_.finish(config_.mode, completed, received_seconds(), speech_.speaking_time(), first_speech_,
-                        last_speech_);
+                        last_speech_, pace_.words_per_syllable());
 }
 
 }  // namespace orator::dsp

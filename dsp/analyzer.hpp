@@ -21,6 +21,7 @@
 #include "dsp/assessment.hpp"
 #include "dsp/mode.hpp"
 #include "dsp/nudge_engine.hpp"
+#include "dsp/pace_calibration.hpp"
 #include "dsp/pitch_tracker.hpp"
 #include "dsp/report_accumulator.hpp"
 #include "dsp/resampler.hpp"
@@ -72,6 +73,8 @@ class AnalysisSink {
   // The mono audio at the analysis rate (16 kHz), as it is analysed: what a
   // recording keeps. Most sinks ignore it.
   virtual void on_analysis_audio(std::span<const float> /*samples16k*/) {}
+  // A syllable nucleus, in stream seconds (it trails the audio by its look-ahead).
+  virtual void on_syllable(double /*t*/) {}
 };
 
 class StreamAnalyzer {
@@ -89,14 +92,21 @@ class StreamAnalyzer {
   [[nodiscard]] Assessment snapshot() const;
 
   // A word the recogniser finalised (stream seconds): hesitations feed the
-  // filler_words nudge. Words arrive after their audio; any order is fine.
+  // filler_words nudge; the others calibrate the pace (PaceCalibration). Words arrive after their audio; any order is fine.
   void note_word(double start, double end, bool hesitation);
 
   double received_seconds() const { return static_cast<double>(received_) / config_.input_rate; }
   const AnalyzerConfig& config() const { return config_; }
 
  private:
-  struct RawFrame { bool vad = false; double mean_square = 0; float peak = 0; double clip_fraction = 0; float f0 = 0; };
+  struct RawFrame {
+    bool vad = false;
+    double mean_square = 0;
+    double band_mean_square = 0;  // the syllable contour's band
+    float peak = 0;
+    double clip_fraction = 0;
+    float f0 = 0;
+  };
   struct WordMark { double start = 0, end = -1; bool hesitation = false; };
   static constexpr std::size_t kWordRing = 256;  // more than a 45 s window holds at any pace
   static constexpr std::size_t kRing = 64;
@@ -109,6 +119,7 @@ class StreamAnalyzer {
   void on_decision(const SpeechDecision& d, const std::optional<SegmentEvent>& event);
   void on_segment_event(const SegmentEvent& e);
   void tick_nudges(std::int64_t frame);
+  std::optional<double> trailing_syllables_per_sec() const;
   std::optional<double> trailing_wpm() const;
   std::optional<double> trailing_fillers_per_min(double t) const;
   void emit_metrics();
@@ -121,7 +132,9 @@ class StreamAnalyzer {
   WebRtcVad webrtc_;
   PitchTracker pitch_;
   SpeechDetector speech_;
+  BandEnergy syllable_band_;
   SyllableDetector syllables_;
+  PaceCalibration pace_;
   NudgeEngine nudges_;
   ReportAccumulator report_;
 

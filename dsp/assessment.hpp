@@ -79,6 +79,11 @@ struct Assessment {
   std::vector<FeedbackItem> feedback;
 };
 
+// The mode's comfortable pace, words per minute of speaking time: what the
+// pace score rewards in full (docs/scoring.md).
+struct PaceTarget { double low_wpm, high_wpm; };
+[[nodiscard]] PaceTarget pace_target(Mode mode);
+
 // Fills scores and feedback from the measurements (docs/scoring.md).
 void score_assessment(Assessment& a);
 // Adds the recogniser's evidence: word-based pace replaces the syllable

@@ -28,34 +28,37 @@ std::string_view nudge_message(NudgeCode code) {
   return "";
 }
 
+// Paces are words per minute of speaking time (pauses of 250 ms or more left
+// out), checked on real speech at known rates (tests/corpus_pace_test.cpp):
+// calm reading runs 150-200 by that measure, a fast talker 230-250.
 NudgeThresholds thresholds_for(Mode mode) {
   NudgeThresholds t;
   switch (mode) {
     case Mode::presentation:
-      t.fast_wpm = 170; t.fast_release_wpm = 155; t.slow_wpm = 100; t.slow_release_wpm = 112;
+      t.fast_wpm = 205; t.fast_release_wpm = 190; t.slow_wpm = 125; t.slow_release_wpm = 140;
       t.monotone_st = 1.6f; t.monotone_release_st = 2.3f; t.long_pause_s = 4.0f;
       break;
     case Mode::speech:
-      t.fast_wpm = 165; t.fast_release_wpm = 150; t.slow_wpm = 95; t.slow_release_wpm = 108;
+      t.fast_wpm = 205; t.fast_release_wpm = 190; t.slow_wpm = 120; t.slow_release_wpm = 135;
       t.monotone_st = 1.8f; t.monotone_release_st = 2.5f; t.long_pause_s = 5.0f;
       break;
     case Mode::interview:
-      t.fast_wpm = 175; t.fast_release_wpm = 160; t.slow_wpm = 100; t.slow_release_wpm = 112;
+      t.fast_wpm = 220; t.fast_release_wpm = 205; t.slow_wpm = 125; t.slow_release_wpm = 140;
       t.monotone_st = 1.4f; t.monotone_release_st = 2.0f; t.long_pause_s = 5.0f;
       break;
     case Mode::conversation:
-      t.fast_wpm = 190; t.fast_release_wpm = 175; t.slow_wpm = 90; t.slow_release_wpm = 102;
+      t.fast_wpm = 240; t.fast_release_wpm = 225; t.slow_wpm = 115; t.slow_release_wpm = 130;
       t.monotone_st = 1.2f; t.monotone_release_st = 1.8f; t.long_pause_s = 6.0f;
       t.cooldown_s = 45; t.global_gap_s = 15;
       t.filler_per_min = 9.0f; t.filler_release_per_min = 5.0f;  // conversation tolerates more
       break;
     case Mode::pronunciation:
       // Careful, slow reading of single sentences: pace and intonation cues would nag.
-      t.fast_wpm = 160; t.fast_release_wpm = 145; t.slow_enabled = false;
+      t.fast_wpm = 200; t.fast_release_wpm = 185; t.slow_enabled = false;
       t.monotone_enabled = false; t.long_pause_enabled = false;
       break;
     case Mode::dictation:
-      t.fast_wpm = 150; t.fast_release_wpm = 135; t.slow_enabled = false;
+      t.fast_wpm = 190; t.fast_release_wpm = 175; t.slow_enabled = false;
       t.monotone_enabled = false; t.long_pause_enabled = false;
       break;
   }

@@ -21,8 +21,8 @@ inline constexpr std::size_t kNudgeCodes = 7;
 struct NudgeThresholds {
   float quiet_db = -40.0f, quiet_release_db = -36.0f;     // speech level, dBFS, trailing 3 s
   float clip_ratio = 0.002f, clip_release_ratio = 0.0f;   // clipped samples / samples, trailing 2 s
-  float fast_wpm = 175.0f, fast_release_wpm = 160.0f;     // trailing ~10 s
-  float slow_wpm = 100.0f, slow_release_wpm = 112.0f;
+  float fast_wpm = 205.0f, fast_release_wpm = 190.0f;     // trailing ~10 s, words per minute of speaking time
+  float slow_wpm = 125.0f, slow_release_wpm = 140.0f;
   float monotone_st = 1.5f, monotone_release_st = 2.2f;   // F0 std in semitones, trailing 10 s
   float long_pause_s = 4.0f;                              // a pause in progress
   float filler_per_min = 6.0f, filler_release_per_min = 3.0f;  // hesitations per minute of speech, trailing ~45 s

@@ -102,7 +102,8 @@ void ReportAccumulator::close_second() {
 void ReportAccumulator::add_pause(const PauseRecord& pause) { pauses_.push_back(pause); }
 
 Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration, double speaking_time,
-                                     std::optional<double> first_speech, std::optional<double> last_speech) {
+                                     std::optional<double> first_speech, std::optional<double> last_speech,
+                                     double words_per_syllable) {
   if (sec_frames_ > 0) close_second();
   Assessment a;
   a.mode = mode;
@@ -112,7 +113,7 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
   a.syllable_count = syllables_;
   if (speaking_time >= 1.0) {
     a.syllables_per_sec = syllables_ / speaking_time;
-    a.wpm = *a.syllables_per_sec * 60.0 / 1.5;
+    a.wpm = *a.syllables_per_sec * 60.0 * words_per_syllable;
   }
   if (pitch_n_ >= 10) {
     SummaryStat s;

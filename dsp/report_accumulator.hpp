@@ -30,7 +30,8 @@ class ReportAccumulator {
 
   // Builds the report. `first_speech`/`last_speech` bound the speech span.
   [[nodiscard]] Assessment finish(Mode mode, bool completed, double duration, double speaking_time,
-                                  std::optional<double> first_speech, std::optional<double> last_speech);
+                                  std::optional<double> first_speech, std::optional<double> last_speech,
+                                  double words_per_syllable);
 
  private:
   static constexpr int kPitchBins = 600;   // 0.1 semitone bins above 27.5 Hz

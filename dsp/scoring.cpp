@@ -12,7 +12,7 @@ namespace orator::dsp {
 namespace {
 
 struct ModeTargets {
-  double wpm_low, wpm_high;      // comfortable pace
+  double wpm_low, wpm_high;      // comfortable pace, words per minute of speaking time
   double pitch_std_st;           // pitch variation that scores 100
   double long_pause_s;           // a pause this long counts as long
   double w_clarity, w_pace, w_engagement, w_confidence;
@@ -21,14 +21,14 @@ struct ModeTargets {
 
 ModeTargets targets_for(Mode mode) {
   switch (mode) {
-    case Mode::presentation: return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
-    case Mode::speech: return {110, 150, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20, 0.02};
-    case Mode::interview: return {130, 165, 3.0, 5.0, 0.25, 0.25, 0.20, 0.30, 0.03};
-    case Mode::conversation: return {120, 180, 3.0, 6.0, 0.25, 0.25, 0.25, 0.25, 0.06};
-    case Mode::pronunciation: return {80, 140, 2.5, 6.0, 0.50, 0.20, 0.10, 0.20, 0.05};
-    case Mode::dictation: return {70, 120, 2.0, 8.0, 0.50, 0.30, 0.05, 0.15, 0.05};
+    case Mode::presentation: return {150, 200, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
+    case Mode::speech: return {140, 190, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20, 0.02};
+    case Mode::interview: return {160, 205, 3.0, 5.0, 0.25, 0.25, 0.20, 0.30, 0.03};
+    case Mode::conversation: return {150, 225, 3.0, 6.0, 0.25, 0.25, 0.25, 0.25, 0.06};
+    case Mode::pronunciation: return {100, 175, 2.5, 6.0, 0.50, 0.20, 0.10, 0.20, 0.05};
+    case Mode::dictation: return {90, 150, 2.0, 8.0, 0.50, 0.30, 0.05, 0.15, 0.05};
   }
-  return {120, 160, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
+  return {150, 200, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
 }
 
 double clamp100(double v) { return std::clamp(v, 0.0, 100.0); }
@@ -54,6 +54,11 @@ constexpr double kLevelLowDb = -32, kLevelHighDb = -10;  // comfortable speech l
 constexpr double kTrendMinSpeechSeconds = 30;             // speech before a volume trend is judged
 
 }  // namespace
+
+PaceTarget pace_target(Mode mode) {
+  const auto t = targets_for(mode);
+  return {t.wpm_low, t.wpm_high};
+}
 
 void score_assessment(Assessment& a) {
   const ModeTargets t = targets_for(a.mode);

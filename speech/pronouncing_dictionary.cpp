@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "speech/wer.hpp"
+#include "speech/words.hpp"
 
 namespace orator::speech {
 
@@ -68,6 +69,7 @@ PronouncingDictionary::Count PronouncingDictionary::count(std::string_view text)
   Count c;
   for (const auto& w : tokenize(text)) {
     ++c.words;
+    c.lexical += is_hesitation(w) ? 0 : 1;
     if (auto s = syllables(w)) {
       c.syllables += *s;
     } else {

@@ -27,6 +27,7 @@ class PronouncingDictionary {
 
   struct Count {
     int words = 0, syllables = 0;
+    int lexical = 0;  // words other than hesitations (um, uh ...): what wpm counts
     int guessed = 0;  // words not in the dictionary, counted from their spelling
   };
   // Every word of `text` (tokenize), hesitations and bracketed tags included

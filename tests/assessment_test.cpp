@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dsp/pace_calibration.hpp"
 #include "support/analysis.hpp"
 #include "support/signals.hpp"
 
@@ -57,11 +58,11 @@ TEST(Assessment, EngagementFollowsPitchVariation) {
 }
 
 TEST(Assessment, PaceScoreAndFeedbackFollowWordsPerMinute) {
-  const auto good = test_support::analyse(test_support::syllable_train(16000, 15.0, 3.5, 150, 0.1), 16000).assessment;
+  const auto good = test_support::analyse(test_support::syllable_train(16000, 15.0, 4.0, 150, 0.1), 16000).assessment;
   const auto fast = test_support::analyse(test_support::syllable_train(16000, 15.0, 7.0, 150, 0.1), 16000).assessment;
   ASSERT_TRUE(good.wpm && fast.wpm);
-  EXPECT_NEAR(*good.wpm, 140, 14);
-  EXPECT_GT(*fast.wpm, 250);
+  EXPECT_NEAR(*good.wpm, 4.0 * 60 * dsp::kDefaultWordsPerSyllable, 10);  // 176 wpm
+  EXPECT_GT(*fast.wpm, 280);
   EXPECT_EQ(good.scores.pace, 100);
   EXPECT_LT(fast.scores.pace, 20);
   bool cited = false;
@@ -69,7 +70,7 @@ TEST(Assessment, PaceScoreAndFeedbackFollowWordsPerMinute) {
     if (f.code == "pace_fast") {
       cited = true;
       EXPECT_EQ(f.metric, "wpm");
-      EXPECT_EQ(f.target, "120-160 wpm");
+      EXPECT_EQ(f.target, "150-200 wpm");
       EXPECT_NE(f.message.find(std::to_string(static_cast<int>(std::lround(*fast.wpm)))), std::string::npos);
     }
   EXPECT_TRUE(cited);

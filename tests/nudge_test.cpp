@@ -68,7 +68,7 @@ TEST(NudgeEngine, GlobalGapSpacesDifferentCodes) {
   std::vector<std::pair<NudgeCode, double>> fired;
   for (double t = 0; t < 30; t += 0.1) {
     auto in = quiet_at(t, -50);
-    in.wpm = 210;  // too fast as well
+    in.wpm = 230;  // too fast as well
     if (auto n = engine.update(in)) fired.emplace_back(n->code, n->t);
   }
   ASSERT_EQ(fired.size(), 2u);
@@ -105,7 +105,7 @@ TEST(NudgesFromAnalysis, LongPauseMonotoneFastAndSlow) {
   r = test_support::analyse(test_support::intoned_syllables(16000, 20.0, 160, 50, 0.1), 16000);
   EXPECT_TRUE(r.nudges.empty());
 
-  // Too fast (7 syllables/s is about 280 wpm) and too slow (2 syllables/s is 80 wpm).
+  // Too fast (7 syllables/s is about 310 wpm) and too slow (2 syllables/s is about 90 wpm).
   r = test_support::analyse(test_support::intoned_syllables(16000, 20.0, 160, 50, 0.1, 7.0), 16000, dsp::Mode::conversation);
   EXPECT_EQ(r.nudge_count(NudgeCode::too_fast), 1);
   EXPECT_EQ(r.nudges.size(), 1u);

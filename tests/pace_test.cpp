@@ -1,5 +1,6 @@
-// Syllable nuclei and pace: synthetic syllable trains of known rate, and
-// speech synthesised by espeak-ng from text with a known syllable count.
+// Syllable nuclei and pace: synthetic syllable trains of known rate, speech
+// synthesised by espeak-ng from text with a known syllable count, and the
+// per-speaker words-per-syllable calibration.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "dsp/pace_calibration.hpp"
 #include "support/analysis.hpp"
 #include "support/signals.hpp"
 #include "support/wav.hpp"
@@ -83,3 +85,70 @@ TEST(Volume, LevelsPeaksAndClipping) {
 }
 
 }  // namespace
+
+TEST(PaceCalibration, LearnsTheSpeakersWordsPerSyllableWithAPrior) {
+  dsp::PaceCalibration pace;
+  EXPECT_DOUBLE_EQ(pace.words_per_syllable(), dsp::kDefaultWordsPerSyllable);
+  // 200 nuclei, one a second; 100 words over the same time: 2 syllables a word.
+  for (int i = 0; i < 200; ++i) pace.add_nucleus(i * 100);
+  for (int i = 0; i < 100; ++i) pace.add_word(2.0 * i + 1.9, true);
+  const double learnt = pace.words_per_syllable();
+  const double expected = (100 + dsp::PaceCalibration::kPriorSyllables * dsp::kDefaultWordsPerSyllable) /
+                          (200 + dsp::PaceCalibration::kPriorSyllables);
+  EXPECT_NEAR(learnt, expected, 1e-9);
+  EXPECT_LT(std::abs(learnt - 0.5), std::abs(dsp::kDefaultWordsPerSyllable - 0.5));
+  // Nuclei past the latest word are not yet matched by words; hesitations are not words.
+  for (int i = 200; i < 260; ++i) pace.add_nucleus(i * 100);
+  pace.add_word(199.95, false);
+  EXPECT_NEAR(pace.words_per_syllable(), expected, 1e-9);
+  EXPECT_EQ(pace.words(), 100);
+}
+
+TEST(PaceCalibration, StaysInsidePlausibleRatios) {
+  dsp::PaceCalibration sparse;  // a recogniser that missed most words
+  for (int i = 0; i < 500; ++i) sparse.add_nucleus(i * 20);
+  sparse.add_word(99.0, true);
+  EXPECT_DOUBLE_EQ(sparse.words_per_syllable(), dsp::PaceCalibration::kMinRatio);
+  dsp::PaceCalibration dense;  // more words than nuclei
+  for (int i = 0; i < 50; ++i) dense.add_nucleus(i * 100);
+  for (int i = 0; i < 200; ++i) dense.add_word(0.025 * i * 10, true);
+  EXPECT_DOUBLE_EQ(dense.words_per_syllable(), dsp::PaceCalibration::kMaxRatio);
+}
+
+TEST(Pace, RecognisedWordsCalibrateTheLivePace) {
+  // 4 syllables a second for 90 s; the "recogniser" hears a word every two
+  // syllables. The prior (400 syllables) still holds half the weight by then.
+  const auto audio = test_support::syllable_train(16000, 90.0, 4.0, 140, 0.1);
+  test_support::RecordedAnalysis plain, calibrated;
+  auto context = dsp::AnalysisContext::create();
+  dsp::StreamAnalyzer a(context, {dsp::Mode::presentation, 16000, 250}, plain);
+  dsp::StreamAnalyzer b(context, {dsp::Mode::presentation, 16000, 250}, calibrated);
+  double next_word = 0.5;
+  int words = 0;
+  for (std::size_t i = 0; i < audio.size(); i += 320) {
+    const auto block = std::span(audio).subspan(i, std::min<std::size_t>(320, audio.size() - i));
+    a.push(block);
+    b.push(block);
+    // Words arrive a second after their audio.
+    while (next_word + 1.0 <= b.received_seconds()) {
+      b.note_word(next_word - 0.4, next_word, false);
+      next_word += 0.5;
+      ++words;
+    }
+  }
+  plain.assessment = a.finish(true);
+  calibrated.assessment = b.finish(true);
+  ASSERT_TRUE(plain.assessment.wpm && calibrated.assessment.wpm && calibrated.metrics.back().wpm);
+  const double truth = 120;  // a word every half second of speech
+  // Nuclei up to the last word: 4 a second of its time.
+  const double prior = dsp::PaceCalibration::kPriorSyllables;
+  const double ratio = (words + prior * dsp::kDefaultWordsPerSyllable) / (4.0 * (next_word - 0.5) + prior);
+  const double expected = *calibrated.assessment.syllables_per_sec * 60 * ratio;
+  std::printf("  4 syllables/s, a word every 2: %.1f wpm from syllables alone, %.1f calibrated (%.1f by the formula), "
+              "live %.1f; truth %.0f\n",
+              *plain.assessment.wpm, *calibrated.assessment.wpm, expected, *calibrated.metrics.back().wpm, truth);
+  EXPECT_NEAR(*plain.assessment.wpm, 4 * 60 * dsp::kDefaultWordsPerSyllable, 10);
+  EXPECT_NEAR(*calibrated.assessment.wpm, expected, 0.03 * expected);
+  EXPECT_NEAR(*calibrated.metrics.back().wpm, expected, 0.05 * expected);
+  EXPECT_LT(*calibrated.assessment.wpm, *plain.assessment.wpm - 15);
+}

@@ -13,9 +13,11 @@ struct RecordedAnalysis : dsp::AnalysisSink {
   std::vector<NudgeEvent> nudges;
   std::vector<dsp::IntervalMetrics> metrics;
   std::vector<std::vector<dsp::PauseRecord>> metric_pauses;  // copies (the spans are transient)
+  std::vector<double> syllables;                            // nucleus times, seconds
   dsp::Assessment assessment;
 
   void on_vad(bool start, double t) override { vad.push_back({start, t}); }
+  void on_syllable(double t) override { syllables.push_back(t); }
   void on_nudge(const dsp::Nudge& n, const dsp::NudgeInputs& in) override { nudges.push_back({n, in}); }
   void on_metrics(const dsp::IntervalMetrics& m) override {
     metrics.push_back(m);

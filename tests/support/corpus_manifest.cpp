@@ -5,8 +5,14 @@
 
 namespace orator::test_support {
 
-std::optional<std::string> transcript_of(const std::string& truth) {
-  if (truth.rfind("TRANSCRIPT", 0) != 0) return std::nullopt;
+std::optional<std::string> transcript_of(const std::string& ground_truth) {
+  // The transcript leads the column, or follows other truth as "| TRANSCRIPT: ".
+  std::string truth = ground_truth;
+  if (truth.rfind("TRANSCRIPT", 0) != 0) {
+    const auto at = truth.find("| TRANSCRIPT");
+    if (at == std::string::npos) return std::nullopt;
+    truth.erase(0, at + 2);
+  }
   auto colon = truth.find(": ");
   if (colon == std::string::npos) return std::nullopt;
   std::string text = truth.substr(colon + 2);

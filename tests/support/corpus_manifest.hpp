@@ -12,7 +12,8 @@ struct CorpusItem {
   std::string transcript;  // verbatim where the corpus has it
 };
 
-// "TRANSCRIPT ...: text | note" or "TRANSCRIPT: text (source)" -> text.
+// "TRANSCRIPT ...: text | note", "TRANSCRIPT: text (source)" or "other truth |
+// TRANSCRIPT: text" -> text.
 [[nodiscard]] std::optional<std::string> transcript_of(const std::string& ground_truth);
 
 // Recordings of `dir`'s MANIFEST.tsv with a plain transcript (partial words,
