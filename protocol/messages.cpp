@@ -166,6 +166,18 @@ std::string_view delivery_name(TranscriptDelivery d) {
   return "off";
 }
 
+namespace {
+// What the live meters compare against: the mode's comfortable pace and the
+// paces at which the too_fast / too_slow nudges fire (null when they do not).
+json::object targets_json(dsp::Mode mode) {
+  const auto pace = dsp::pace_target(mode);
+  const auto nudges = dsp::thresholds_for(mode);
+  return json::object{{"wpm", json::array{pace.low_wpm, pace.high_wpm}},
+                      {"too_fast_wpm", nudges.fast_enabled ? json::value(nudges.fast_wpm) : json::value(nullptr)},
+                      {"too_slow_wpm", nudges.slow_enabled ? json::value(nudges.slow_wpm) : json::value(nullptr)}};
+}
+}  // namespace
+
 std::string ready_json(const StreamParams& p, TranscriptDelivery transcript) {
   return to_json(json::object{{"type", "ready"},
                                       {"protocol", kProtocolVersion},
@@ -176,7 +188,8 @@ std::string ready_json(const StreamParams& p, TranscriptDelivery transcript) {
                                       {"interval_ms", p.interval_ms},
                                       {"mode", dsp::mode_name(p.mode)},
                                       {"lang", p.lang},
-                                      {"transcript", delivery_name(transcript)}});
+                                      {"transcript", delivery_name(transcript)},
+                                      {"targets", targets_json(p.mode)}});
 }
 
 std::string metrics_json(const dsp::IntervalMetrics& m) {

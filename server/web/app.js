@@ -6,7 +6,7 @@ import { LiveStream } from './stream.js';
 
 const $ = (id) => document.getElementById(id);
 const PITCH_WINDOW_S = 30;
-const WPM_SCALE = 300;  // the pace gauge spans 0-300 wpm; its green band is 120-160
+const WPM_SCALE = 300;  // the pace gauge spans 0-300 wpm; its green band is the mode's target (ready.targets)
 
 function show(view) {
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== `view-${view}`;
@@ -116,12 +116,22 @@ function showNudge(message) {
   showNudge.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
+// The pace gauge's green band and its label follow the mode's own target.
+function showPaceTarget(targets) {
+  const [low, high] = targets.wpm;
+  const band = $('pace-target');
+  band.style.left = `${low / WPM_SCALE * 100}%`;
+  band.style.width = `${(high - low) / WPM_SCALE * 100}%`;
+  $('pace-target-label').textContent = `target ${Math.round(low)}–${Math.round(high)} wpm`;
+}
+
 function onStreamMessage(msg) {
   switch (msg.type) {
     case 'ready':
       $('codec').textContent = `${msg.codec} · ${msg.sample_rate} Hz`;
       $('live').dataset.codec = msg.codec;
       showTranscriptState(msg.transcript);
+      if (msg.targets) showPaceTarget(msg.targets);
       break;
     case 'transcript':
       if (msg.final) {

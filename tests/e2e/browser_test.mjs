@@ -148,6 +148,8 @@ async function practise(page, expectedCodec, metrics) {
     pitch: document.getElementById('pitch').textContent,
     volume: document.getElementById('volume-db').textContent,
     tracePoints: Number(document.getElementById('pitch-trace').dataset.points),
+    paceLabel: document.getElementById('pace-target-label').textContent,
+    paceBand: document.getElementById('pace-target').style.left,
   }));
   const pitch = parseFloat(live.pitch), volume = parseFloat(live.volume);
   console.log(`  live (${live.codec}): pitch ${live.pitch}, volume ${live.volume}, ${live.tracePoints} pitch points traced`);
@@ -156,6 +158,9 @@ async function practise(page, expectedCodec, metrics) {
   check(pitch >= 60 && pitch <= 400, `live pitch is a voice pitch (${live.pitch})`);
   check(volume > -60 && volume < 0, `live volume is plausible (${live.volume})`);
   check(live.tracePoints >= 5, 'the pitch trace is drawn');
+  // The page practises in presentation mode: the gauge's band is that mode's target, labelled.
+  check(live.paceLabel === 'target 150–200 wpm' && live.paceBand === '50%',
+        `the pace gauge shows the mode's labelled target (${live.paceLabel}, band at ${live.paceBand})`);
   check(live.delivery === 'live' && live.transcriptShown, `the live transcript is shown (${live.delivery})`);
 
   await page.click('#stop');
