@@ -73,6 +73,13 @@ TEST_F(StreamTest, S16At16kHzWithStartMessage) {
   EXPECT_EQ(ready.at("type").as_string(), "ready");
   EXPECT_EQ(ready.at("codec").as_string(), "s16");
   EXPECT_EQ(ready.at("interval_ms").as_int64(), 500);
+  // The live meters' targets are the interview's, not presentation's.
+  const auto& targets = ready.at("targets").as_object();
+  ASSERT_EQ(targets.at("wpm").as_array().size(), 2u);
+  EXPECT_EQ(targets.at("wpm").as_array()[0].to_number<double>(), 160.0);
+  EXPECT_EQ(targets.at("wpm").as_array()[1].to_number<double>(), 205.0);
+  EXPECT_EQ(targets.at("too_fast_wpm").to_number<double>(), 220.0);
+  EXPECT_EQ(targets.at("too_slow_wpm").to_number<double>(), 125.0);
   EXPECT_EQ(messages.back().json().as_object().at("mode").as_string(), "interview");
 }
 
