@@ -79,6 +79,10 @@ struct Assessment {
   std::vector<FeedbackItem> feedback;
 };
 
+// Below this much speech nothing is scored (every score 0, feedback
+// not_enough_speech), and the session counts in no average or progress.
+inline constexpr double kMinScoredSpeechSeconds = 1.0;
+
 // The mode's comfortable pace, words per minute of speaking time: what the
 // pace score rewards in full (docs/scoring.md).
 struct PaceTarget { double low_wpm, high_wpm; };

@@ -69,7 +69,7 @@ void score_assessment(Assessment& a) {
                           std::move(metric), value, std::move(target)});
   };
 
-  if (a.speaking_time < 1.0) {
+  if (a.speaking_time < kMinScoredSpeechSeconds) {
     a.scores = {};
     add("not_enough_speech", "general", "warning",
         "Less than a second of speech was detected, so there is nothing to score. Check the microphone and speak for longer.",

@@ -574,7 +574,8 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   const std::int64_t offset = 19800;  // Asia/Kolkata, UTC+5:30, no DST
   const std::int64_t today = (now_s + offset) / 86400;
   int n = 0;
-  auto add = [&](std::int64_t local_day, int local_minute, int overall, const std::string& mode, const std::string& title) {
+  auto add = [&](std::int64_t local_day, int local_minute, int overall, const std::string& mode, const std::string& title,
+                 double speaking = 90.0) {
     orator::storage::SessionRecord s;
     s.id = std::string("fixture-") + std::to_string(++n);
     s.user_id = user_id; s.title = title; s.mode = *orator::dsp::parse_mode(mode); s.status = orator::storage::SessionStatus::created;
@@ -582,8 +583,10 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
     s.created_at = start_ms;
     store->create_session(s);
     store->mark_session_live(s.id, start_ms);
-    store->finish_session(s.id, {orator::storage::SessionStatus::completed, 120.0, 90.0, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
+    store->finish_session(s.id, {orator::storage::SessionStatus::completed, 120.0, speaking, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
   };
+  // A practice with the microphone muted: scores of 0 that must not drag the averages down.
+  add(today - 1, 45, 0, "presentation", "muted", 0.2);
   // The last three days at 00:30 local (the previous day in UTC): a current streak of 3.
   for (int k = 1; k <= 3; ++k) add(today - k, 30, 80, "presentation", "=cmd|' /C calc'!A0");
   // Forty days ago, five days in a row: the longest streak, in the previous month.
@@ -598,9 +601,9 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   EXPECT_DOUBLE_EQ(number(p.at_pointer("/overall/change")), 10.0);
   EXPECT_EQ(p.at_pointer("/overall/trend").as_string(), "improving");
   EXPECT_DOUBLE_EQ(number(p.at_pointer("/categories/clarity/current")), 85.0);
-  EXPECT_EQ(p.at_pointer("/session_count/current").as_int64(), 3);
+  EXPECT_EQ(p.at_pointer("/session_count/current").as_int64(), 4);
   EXPECT_EQ(p.at_pointer("/session_count/previous").as_int64(), 5);
-  EXPECT_DOUBLE_EQ(number(p.at_pointer("/practice_time/current_minutes")), 6.0);
+  EXPECT_DOUBLE_EQ(number(p.at_pointer("/practice_time/current_minutes")), 8.0);
   EXPECT_EQ(p.at_pointer("/streak/current_days").as_int64(), 3);
   EXPECT_EQ(p.at_pointer("/streak/longest_days").as_int64(), 5);
   EXPECT_EQ(call("GET", "/v1/analytics/progress?period=decade", "", token).status, 400);
@@ -608,9 +611,10 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
 
   r = call("GET", "/v1/stats/summary", "", token);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.json().at("total_sessions").as_int64(), 8);
+  EXPECT_EQ(r.json().at("total_sessions").as_int64(), 9);
   EXPECT_EQ(r.json().at_pointer("/by_type/interview").as_int64(), 5);
   EXPECT_EQ(r.json().at("best_overall").as_int64(), 80);
+  EXPECT_DOUBLE_EQ(number(r.json().at_pointer("/average_scores/overall")), 73.8) << "the muted practice is not averaged";
   EXPECT_EQ(r.json().at("practice_days").as_int64(), 8);
 
   // Days are local: 00:30 in Kolkata is the previous day in UTC.
@@ -626,18 +630,18 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   gmtime_r(&t, &tm);
   std::strftime(expected, sizeof expected, "%Y-%m-%d", &tm);
   EXPECT_EQ(days[0].at("date").as_string(), expected);
-  EXPECT_EQ(days[0].at("sessions").as_int64(), 1);
+  EXPECT_EQ(days[0].at("sessions").as_int64(), 2);
   EXPECT_EQ(r.json().at_pointer("/pagination/total").as_int64(), 8);
 
   r = call("GET", "/v1/reports/sessions?format=csv", "", token);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "text/csv; charset=utf-8");
   EXPECT_EQ(r.body.rfind("id,started_at,type,status,title", 0), 0u);
-  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 9);
+  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 10);
   EXPECT_NE(r.body.find("\"'=cmd|' /C calc'!A0\""), std::string::npos) << "formula injection is neutralised";
   EXPECT_NE(r.body.find("\"'\tTAB-led title\""), std::string::npos) << "a leading TAB is neutralised too";
   r = call("GET", "/v1/reports/sessions?format=json&startDate=" + std::string(expected), "", token);
-  EXPECT_EQ(r.json().at("count").as_int64(), 1);
+  EXPECT_EQ(r.json().at("count").as_int64(), 2);
   EXPECT_EQ(call("GET", "/v1/reports/sessions?format=xml", "", token).status, 400);
 
   // Another user sees none of it.

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "dsp/assessment.hpp"
 #include "server/api/api.hpp"
 #include "server/api/time_zone.hpp"
 
@@ -18,6 +19,12 @@ constexpr std::int64_t kDayMs = 86400000;
 
 std::int64_t start_of(const storage::SessionRecord& s) { return s.started_at.value_or(s.created_at); }
 
+// A session where no speech was heard (a muted microphone) has scores of 0
+// that mean nothing: it counts as practice time, never in a score.
+bool heard_speech(const storage::SessionRecord& s) {
+  return s.overall_score && s.speaking_time.value_or(0) >= dsp::kMinScoredSpeechSeconds;
+}
+
 struct Aggregate {
   int sessions = 0;
   double practice_s = 0, speaking_s = 0;
@@ -27,7 +34,7 @@ struct Aggregate {
     ++sessions;
     practice_s += s.duration.value_or(0);
     speaking_s += s.speaking_time.value_or(0);
-    if (s.overall_score) {
+    if (heard_speech(s)) {
       ++scored;
       const std::optional<int> v[5] = {s.overall_score, s.clarity_score, s.pace_score, s.engagement_score, s.confidence_score};
       for (int i = 0; i < 5; ++i) sums[i] += v[i].value_or(0);
@@ -152,7 +159,7 @@ void Api::add_analytics_routes() {
       all.add(s);
       ++by_mode[std::string(dsp::mode_name(s.mode))];
       ++by_status[std::string(storage::status_name(s.status))];
-      if (s.overall_score) best = std::max(best.value_or(0), *s.overall_score);
+      if (heard_speech(s)) best = std::max(best.value_or(0), *s.overall_score);
       last = start_of(s);
       if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(start_of(s)));
     }

@@ -9,8 +9,48 @@ const PITCH_WINDOW_S = 30;
 const WPM_SCALE = 300;  // the pace gauge spans 0-300 wpm; its green band is the mode's target (ready.targets)
 
 function show(view) {
+  const changed = $(`view-${view}`).hidden;
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== `view-${view}`;
   $('nav').hidden = view === 'auth';
+  // Keyboard and screen-reader users land on the new view's heading, not the page body.
+  if (changed) (view === 'auth' ? $('auth-email') : $(`view-${view}`).querySelector('h1'))?.focus();
+}
+
+// ---- Problems: what happened and what to do, cleared once resolved ----------
+
+function showProblem(text) {
+  $('problem').textContent = text ?? '';
+  $('problem').hidden = !text;
+}
+
+function microphoneProblem(e) {
+  if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia)
+    return 'The microphone only works on a secure page. Open Orator over https (or at http://localhost on this computer) and press Start again.';
+  switch (e?.name) {
+    case 'NotAllowedError': case 'SecurityError':
+      return 'Microphone access was refused. Click the microphone or lock icon at the left of the address bar, allow the microphone for this site, then press Start again.';
+    case 'NotFoundError': case 'OverconstrainedError':
+      return 'No microphone was found. Plug one in, or choose another input device in your system\'s sound settings, then press Start again.';
+    case 'NotReadableError': case 'AbortError':
+      return 'The microphone could not be opened: another app may be using it. Close that app, then press Start again.';
+    default: return null;
+  }
+}
+
+function closeProblem(code, reason) {
+  if (code === 1006) return 'The connection to the server was lost mid-practice. What was analysed so far is kept in History. Check your connection, then press Start to practise again.';
+  if (code === 1013 || code === 1008) return `The server could not take this practice now (${reason || 'busy'}). Wait a moment, then press Start again.`;
+  return `The practice ended unexpectedly (${code}${reason ? ': ' + reason : ''}). What was analysed so far is kept in History; press Start to try again.`;
+}
+
+// A page load that failed because the server cannot be reached is tried
+// again with a growing delay (1 s doubling to 30 s), and says so.
+const retry = { timer: null, delay: 1000 };
+function retryLater(what) {
+  showProblem(`Cannot reach the Orator server to load ${what}. Check your connection; trying again in ${retry.delay / 1000} s…`);
+  clearTimeout(retry.timer);
+  retry.timer = setTimeout(route, retry.delay);
+  retry.delay = Math.min(retry.delay * 2, 30000);
 }
 
 function fmtDuration(s) {
@@ -28,15 +68,19 @@ function el(tag, props = {}, children = []) {
 // ---- Routing ---------------------------------------------------------------
 
 async function route() {
+  clearTimeout(retry.timer);
   if (!tokens()) return show('auth');
   const [, view, id] = location.hash.split('/');
   try {
     if (view === 'report' && id) { show('report'); await loadReport(id); }
     else if (view === 'history') { show('history'); await loadHistory(); }
     else show('practice');
+    if (!stream) showProblem('');
+    retry.delay = 1000;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) { await signOut(); return show('auth'); }
-    $('status').textContent = e.message;
+    if (e instanceof TypeError) return retryLater(view === 'history' ? 'your history' : 'this report');
+    showProblem(e.message);
   }
 }
 
@@ -80,11 +124,16 @@ function showTranscriptState(delivery) {
 }
 
 function resetLive() {
-  live = { pitch: [], metrics: 0, started: performance.now(), assessment: null, speakingSeen: false };
+  live = { pitch: [], metrics: 0, started: performance.now(), assessment: null, speakingSeen: false, targets: null };
   $('live').dataset.metrics = '0';
   $('live').dataset.speakingSeen = 'false';
   $('speaking').dataset.on = 'false';
   $('volume-bar').style.width = '0';
+  $('pace-needle').dataset.zone = 'none';
+  $('volume-bar').dataset.zone = 'quiet';
+  $('volume-zone').textContent = 'target −30 to −12 dB';
+  $('nudge').dataset.shown = 'false';
+  $('nudge-announcer').textContent = '';
   for (const id of ['pitch', 'wpm', 'volume-db']) $(id).textContent = '–';
   $('transcript-final').replaceChildren();
   $('transcript-partial').replaceChildren();
@@ -106,14 +155,34 @@ function setSpeaking(on) {
   if (on && !live.speakingSeen) { live.speakingSeen = true; $('live').dataset.speakingSeen = 'true'; }
 }
 
+// Shown above the live numbers for 8 s; announced by an aria-live region
+// that is always present (a region toggled with `hidden` may go unread).
 function showNudge(message) {
   const box = $('nudge');
-  box.hidden = true;
+  box.dataset.shown = 'false';
   void box.offsetWidth;  // restart the fade animation
   box.textContent = message;
-  box.hidden = false;
+  box.dataset.shown = 'true';
+  $('nudge-announcer').textContent = message;
   clearTimeout(showNudge.timer);
-  showNudge.timer = setTimeout(() => { box.hidden = true; }, 4000);
+  showNudge.timer = setTimeout(() => { box.dataset.shown = 'false'; }, 8000);
+}
+
+// Volume zones mean what the report means: its green band is -30 to -12 dB,
+// and below -40 dB the too_quiet nudge fires.
+function volumeZone(db) {
+  if (db < -40) return ['quiet', 'too quiet: speak up or move closer'];
+  if (db < -30) return ['low', 'a little quiet'];
+  if (db <= -12) return ['good', 'comfortable'];
+  if (db <= -6) return ['loud', 'loud'];
+  return ['clipping', 'too loud: move back a little'];
+}
+
+function paceZone(wpm) {
+  const t = live.targets;
+  if (!t) return 'none';
+  if ((t.too_fast_wpm !== null && wpm > t.too_fast_wpm) || (t.too_slow_wpm !== null && wpm < t.too_slow_wpm)) return 'nudge';
+  return wpm >= t.wpm[0] && wpm <= t.wpm[1] ? 'good' : 'off';
 }
 
 // The pace gauge's green band and its label follow the mode's own target.
@@ -123,6 +192,7 @@ function showPaceTarget(targets) {
   band.style.left = `${low / WPM_SCALE * 100}%`;
   band.style.width = `${(high - low) / WPM_SCALE * 100}%`;
   $('pace-target-label').textContent = `target ${Math.round(low)}–${Math.round(high)} wpm`;
+  live.targets = targets;
 }
 
 function onStreamMessage(msg) {
@@ -153,12 +223,20 @@ function onStreamMessage(msg) {
       setSpeaking(m.is_speaking);
       $('volume-db').textContent = `${m.volume_db.toFixed(0)} dB`;
       $('volume-bar').style.width = `${Math.max(0, Math.min(100, (m.volume_db + 60) / 60 * 100))}%`;
+      if (m.is_speaking) {  // silence between words is not a level to judge
+        const [zone, words] = volumeZone(m.volume_db);
+        $('volume-bar').dataset.zone = zone;
+        $('volume-zone').textContent = `${words} · target −30 to −12 dB`;
+      }
+      $('volume-meter').setAttribute('aria-valuenow', String(Math.round(Math.max(-60, m.volume_db))));
       if (m.pitch !== null) $('pitch').textContent = `${Math.round(m.pitch)} Hz`;
       live.pitch.push([m.analysed_t ?? m.t, m.pitch]);
       if (live.pitch.length > 2000) live.pitch.shift();
       if (m.wpm !== null) {
         $('wpm').textContent = `${Math.round(m.wpm)} wpm`;
         $('pace-needle').style.left = `${Math.min(100, m.wpm / WPM_SCALE * 100)}%`;
+        $('pace-needle').dataset.zone = paceZone(m.wpm);
+        $('pace-meter').setAttribute('aria-valuenow', String(Math.round(m.wpm)));
       }
       $('elapsed').textContent = fmtDuration(m.t);
       drawPitchTrace(m.t);
@@ -174,7 +252,7 @@ function onStreamMessage(msg) {
       live.assessment = msg;
       break;
     case 'error':
-      $('status').textContent = `${msg.code}: ${msg.message}`;
+      showProblem(msg.message);
       break;
   }
 }
@@ -182,25 +260,34 @@ function onStreamMessage(msg) {
 async function startPractice() {
   $('start').disabled = true;
   $('status').textContent = 'Starting…';
+  showProblem('');
   resetLive();
-  stream = new LiveStream(
+  // Events of a stream that is no longer the current one (signed out, replaced) are ignored.
+  const current = new LiveStream(
     { mode: $('mode').value, codec: $('use-opus').checked ? 'opus' : 'f32', record: $('record').checked, title: 'Practice',
       transcript: $('transcript').checked },
     {
-      onMessage: onStreamMessage,
-      onDropped: (n) => { $('status').textContent = `Network is slow: ${n} audio frames dropped`; },
-      onClose: ({ code, reason }) => finishPractice(code, reason),
+      onMessage: (msg) => { if (stream === current) onStreamMessage(msg); },
+      onDropped: (n) => { if (stream === current) $('status').textContent = `Network is slow: ${n} audio frames dropped`; },
+      onClose: ({ code, reason }) => { if (stream === current) finishPractice(code, reason); },
     });
+  stream = current;
   try {
-    await stream.start();
+    if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) throw new Error('insecure');
+    await current.start();
+    if (stream !== current) return;
     $('live').dataset.state = 'live';
     $('stop').disabled = false;
-    $('status').textContent = stream.fellBack ? 'Listening (this browser cannot compress: sending raw audio)' : 'Listening…';
+    $('status').textContent = current.fellBack ? 'Listening (this browser cannot compress: sending raw audio)' : 'Listening…';
+    $('stop').focus();
   } catch (e) {
-    stream.release();
+    current.release();
+    if (stream !== current) return;
     stream = null;
     $('start').disabled = false;
-    $('status').textContent = e.name === 'NotAllowedError' ? 'Microphone access was refused.' : e.message;
+    $('status').textContent = '';
+    showProblem(microphoneProblem(e) ?? (e instanceof TypeError
+      ? 'Cannot reach the Orator server. Check your connection, then press Start again.' : e.message));
   }
 }
 
@@ -216,13 +303,42 @@ function finishPractice(code, reason) {
   $('live').dataset.state = 'idle';
   $('start').disabled = false;
   $('stop').disabled = true;
+  $('status').textContent = '';
   if (live.assessment && session) {
-    $('status').textContent = '';
-    renderReport(live.assessment, session);
+    renderReport(live.assessment, { ...session, status: live.assessment.status ?? 'completed' });
     location.hash = `#/report/${session.id}`;
   } else {
-    $('status').textContent = `The stream ended (${code}${reason ? ': ' + reason : ''}).`;
+    showProblem(closeProblem(code, reason));
+    $('start').focus();
   }
+}
+
+// Sign-out ends everything of this user on this tab: capture, the stream,
+// every view and form, and what was cached.
+async function signOutHere() {
+  const current = stream;
+  stream = null;
+  if (current) { current.release(); current.ws?.close(1000, 'signed out'); }
+  clearTimeout(retry.timer);
+  resetLive();
+  $('live').dataset.state = 'idle';
+  $('start').disabled = false;
+  $('stop').disabled = true;
+  $('status').textContent = '';
+  showProblem('');
+  shownReport = null;
+  delete $('view-report').dataset.session;
+  for (const id of ['scores', 'report-stats', 'pauses', 'feedback', 'fluency-stats', 'fluency-details', 'report-transcript',
+                    'progress'])
+    $(id).replaceChildren();
+  $('sessions').tBodies[0].replaceChildren();
+  const audio = $('recording-audio');
+  if (audio.src) { URL.revokeObjectURL(audio.src); audio.removeAttribute('src'); }
+  $('auth-form').reset();
+  $('auth-error').textContent = '';
+  await signOut();
+  location.hash = '';
+  show('auth');
 }
 
 // ---- Report ----------------------------------------------------------------
@@ -231,14 +347,41 @@ let shownReport = null;
 
 async function loadReport(id) {
   if (shownReport === id) return;
+  // The previous report is not left showing while this one loads.
+  $('view-report').dataset.loading = 'true';
+  $('report-title').textContent = 'Loading your assessment…';
+  for (const part of ['report-details', 'no-speech', 'report-notice', 'fluency', 'transcript-section', 'recording']) $(part).hidden = true;
   const [session, report] = await Promise.all([call('GET', `/v1/sessions/${id}`), call('GET', `/v1/sessions/${id}/report`)]);
   renderReport(report, session);
 }
 
+async function deleteSession(id) {
+  if (!confirm('Delete this practice, its report and any recording? This cannot be undone.')) return false;
+  await call('DELETE', `/v1/sessions/${id}`);
+  if (shownReport === id) shownReport = null;
+  return true;
+}
+
 function renderReport(a, session) {
   shownReport = session.id;
+  delete $('view-report').dataset.loading;
   $('view-report').dataset.session = session.id;
   $('report-title').textContent = `${a.mode[0].toUpperCase()}${a.mode.slice(1)} · ${fmtDuration(a.duration)}`;
+  const interrupted = (session.status ?? a.status) === 'interrupted';
+  $('report-notice').hidden = !interrupted;
+  $('report-notice').textContent = interrupted
+    ? `This practice was cut short (the connection or the server stopped). The report covers what was analysed: ${fmtDuration(a.duration)} of audio, ${fmtDuration(a.speaking_time)} of speech.`
+    : '';
+  // Nothing heard: say so and what to check, instead of scores of 0 and empty charts.
+  const heard = a.speaking_time >= 1;
+  $('no-speech').hidden = heard;
+  $('report-details').hidden = !heard;
+  $('view-report').dataset.heard = String(heard);
+  if (!heard) {
+    const reason = a.feedback.find((f) => f.code === 'not_enough_speech');
+    $('no-speech-reason').textContent = reason ? reason.message
+      : `Only ${a.speaking_time.toFixed(1)} s of speech was detected in ${fmtDuration(a.duration)}.`;
+  }
   $('scores').replaceChildren(...['overall', 'clarity', 'pace', 'engagement', 'confidence'].map((k) =>
     el('div', { className: 'score', id: `score-${k}` }, [el('span', { className: 'big', textContent: String(a.scores[k]) }),
                                                          el('span', { className: 'label', textContent: k })])));
@@ -248,8 +391,8 @@ function renderReport(a, session) {
   $('report-stats').replaceChildren(
     stat('Speaking time', fmtDuration(a.speaking_time), 'stat-speaking'),
     stat('Pace', m.wpm === null ? '–' : `${Math.round(m.wpm)} wpm`, 'stat-wpm'),
-    stat('Mean pitch', m.pitch.mean === null ? '–' : `${Math.round(m.pitch.mean)} Hz`, 'stat-pitch'),
-    stat('Volume', m.volume.mean_db === null ? '–' : `${Math.round(m.volume.mean_db)} dB`, 'stat-volume'),
+    stat('Mean pitch', m.pitch?.mean == null ? '–' : `${Math.round(m.pitch.mean)} Hz`, 'stat-pitch'),
+    stat('Volume', m.volume?.mean_db == null ? '–' : `${Math.round(m.volume.mean_db)} dB`, 'stat-volume'),
     stat('Pauses', String(m.pause_count), 'stat-pauses'));
   const spans = m.pauses.map((p) => [p.start, p.end]);
   lineChart($('report-pitch'), { series: [{ points: a.timeline.map((p) => [p.t, p.pitch]), color: '#2962ff' }],
@@ -262,8 +405,10 @@ function renderReport(a, session) {
   $('feedback').replaceChildren(...a.feedback.map((f) => el('li', { className: f.severity, textContent: f.message })));
   $('recording').hidden = !session.record;
   if (session.record) loadRecording(session.id);
-  renderFluency(a.fluency);
-  loadTranscript(session.id);
+  // Without speech there are no words, fillers or feedback beyond what the box above says.
+  $('feedback-section').hidden = !heard;
+  renderFluency(heard ? a.fluency : null);
+  if (heard) loadTranscript(session.id); else $('transcript-section').hidden = true;
 }
 
 function renderFluency(f) {
@@ -318,15 +463,34 @@ async function loadHistory(page = 1) {
     page === 1 ? call('GET', '/v1/reports/sessions?format=json') : null,
   ]);
   const rows = list.data.map((s) => {
+    const ended = s.status === 'completed' || s.status === 'interrupted';
+    const silent = ended && (s.speaking_time ?? 0) < 1;
+    const remove = el('button', { className: 'link', textContent: 'Delete', title: 'Delete this practice' });
+    remove.setAttribute('aria-label', `Delete the ${s.type} practice of ${new Date(s.created_at).toLocaleString()}`);
+    remove.onclick = async (e) => {
+      e.stopPropagation();
+      if (await deleteSession(s.id)) { tr.remove(); loadHistory(1); }
+    };
     const tr = el('tr', {}, [el('td', { textContent: new Date(s.created_at).toLocaleString() }),
                              el('td', { textContent: s.type }), el('td', { textContent: fmtDuration(s.duration) }),
-                             el('td', { textContent: s.overall_score ?? '–' }), el('td', { textContent: s.status })]);
+                             el('td', { textContent: silent ? 'no speech' : s.overall_score ?? '–' }),
+                             el('td', { textContent: s.status === 'interrupted' ? 'interrupted (partial report)' : s.status }),
+                             el('td', {}, [remove])]);
     tr.dataset.session = s.id;
-    if (s.status === 'completed' || s.status === 'interrupted') tr.onclick = () => { location.hash = `#/report/${s.id}`; };
+    if (ended) {
+      // A row opens its report by click, Enter or Space.
+      const open = () => { location.hash = `#/report/${s.id}`; };
+      tr.tabIndex = 0;
+      tr.setAttribute('role', 'link');
+      tr.setAttribute('aria-label', `Open the ${s.type} practice of ${new Date(s.created_at).toLocaleString()}`);
+      tr.onclick = open;
+      tr.onkeydown = (e) => { if (e.target === tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(); } };
+    }
     return tr;
   });
   const body = $('sessions').tBodies[0];
   if (page === 1) body.replaceChildren(...rows); else body.append(...rows);
+  $('history-empty').hidden = !(page === 1 && rows.length === 0);
   $('more').hidden = page >= list.pagination.pages;
   if (!progress) return;
 
@@ -340,7 +504,9 @@ async function loadHistory(page = 1) {
     el('div', { className: 'tile' }, [el('span', { className: 'label', textContent: 'Streak' }),
                                       el('span', { className: 'big', textContent: `${progress.streak.current_days} d` }),
                                       el('span', { className: 'muted', textContent: `${progress.practice_time.current_minutes} min this month` })]));
-  const points = ended.data.filter((s) => s.scores.overall !== null).map((s) => [Date.parse(s.started_at), s.scores.overall]);
+  // Practices where no speech was heard have no meaningful score: not charted.
+  const points = ended.data.filter((s) => s.scores.overall !== null && (s.speaking_time ?? 0) >= 1)
+    .map((s) => [Date.parse(s.started_at), s.scores.overall]);
   lineChart($('progress-chart'), { series: [{ points, color: '#2ea043', dots: true }], y: [0, 100],
                                    xFormat: (x) => new Date(x).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) });
 }
@@ -351,7 +517,11 @@ $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authentic
 $('auth-register').addEventListener('click', () => {
   if ($('auth-form').reportValidity()) authenticate(true);
 });
-$('sign-out').addEventListener('click', async () => { await signOut(); location.hash = ''; show('auth'); });
+$('sign-out').addEventListener('click', signOutHere);
+$('report-delete').addEventListener('click', async () => {
+  const id = $('view-report').dataset.session;
+  if (id && await deleteSession(id)) location.hash = '#/history';
+});
 $('start').addEventListener('click', startPractice);
 $('stop').addEventListener('click', stopPractice);
 $('more').addEventListener('click', () => loadHistory(historyPage + 1));

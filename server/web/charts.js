@@ -7,11 +7,32 @@ function niceRange(lo, hi) {
   return [lo - pad, hi + pad];
 }
 
+// Charts are drawn at their displayed size and the device's pixel ratio. A
+// chart drawn while its view is hidden has no size yet: it is drawn when it
+// appears, and again whenever its size changes (rotation, resizing).
+const drawn = new WeakMap();
+const resized = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const opts = drawn.get(e.target);
+    if (opts && e.target.clientWidth > 0) draw(e.target, opts);
+  }
+});
+
 // opts: {series:[{points:[[x, y|null]], color, label}], x:[min,max]?, y:[min,max]?,
 //        spans:[[x0,x1]], band:[y0,y1], yUnit:'Hz', xUnit:'s'}
 export function lineChart(canvas, opts) {
+  if (!drawn.has(canvas)) resized?.observe(canvas);
+  drawn.set(canvas, opts);
+  draw(canvas, opts);
+}
+
+function draw(canvas, opts) {
   const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 600, height = canvas.clientHeight || 200;
+  const width = canvas.clientWidth, height = canvas.clientHeight;
+  const all = opts.series.flatMap((s) => s.points.filter((p) => p[1] !== null && Number.isFinite(p[1])));
+  canvas.dataset.points = String(all.length);
+  if (width === 0 || height === 0) return;  // hidden: drawn once it has a size
+  canvas.dataset.drawnWidth = String(width);
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
   const g = canvas.getContext('2d');
@@ -20,10 +41,8 @@ export function lineChart(canvas, opts) {
   const style = getComputedStyle(canvas);
   const ink = style.getPropertyValue('--chart-ink').trim() || '#555';
   const grid = style.getPropertyValue('--chart-grid').trim() || '#ddd';
-  g.font = '11px system-ui, sans-serif';
+  g.font = `${width < 480 ? 12 : 11}px system-ui, sans-serif`;
 
-  const all = opts.series.flatMap((s) => s.points.filter((p) => p[1] !== null && Number.isFinite(p[1])));
-  canvas.dataset.points = String(all.length);
   if (all.length === 0) {
     g.fillStyle = ink;
     g.fillText('No data yet', 12, height / 2);
@@ -53,9 +72,10 @@ export function lineChart(canvas, opts) {
     g.fillText(`${Math.round(y)}${opts.yUnit ?? ''}`, 2, py(y) + 4);
   }
   const xText = opts.xFormat ?? ((x) => `${(x1 - x0) < 10 ? x.toFixed(1) : Math.round(x)}${opts.xUnit ?? ''}`);
-  for (let i = 0; i <= 4; i++) {
-    const x = x0 + (x1 - x0) * i / 4;
-    g.textAlign = i === 0 ? 'left' : i === 4 ? 'right' : 'center';  // keep the end labels inside
+  const xTicks = width < 480 ? 2 : 4;  // on a phone, fewer labels so dates do not overlap
+  for (let i = 0; i <= xTicks; i++) {
+    const x = x0 + (x1 - x0) * i / xTicks;
+    g.textAlign = i === 0 ? 'left' : i === xTicks ? 'right' : 'center';  // keep the end labels inside
     g.fillText(xText(x), px(x), height - 6);
   }
   g.textAlign = 'left';

@@ -34,6 +34,9 @@ export class LiveStream {
       // The raw voice: processing would distort the volume and pitch we measure.
       audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
     });
+    // Whether the microphone is open, for the page (and its tests) to see.
+    document.documentElement.dataset.capturing = 'true';
+    if (this.stopping) { this.release(); throw new Error('stopped'); }
     // Opus runs at 48 kHz; f32 streams at whatever rate the device context has.
     this.context = new AudioContext(wantOpus ? { sampleRate: 48000 } : {});
     const rate = this.context.sampleRate;
@@ -123,6 +126,7 @@ export class LiveStream {
     this.stopping = true;
     this.source?.disconnect();
     this.media?.getTracks().forEach((t) => t.stop());
+    document.documentElement.dataset.capturing = 'false';
     if (this.encoder && this.encoder.state !== 'closed') this.encoder.close();
     if (this.context && this.context.state !== 'closed') this.context.close();
   }

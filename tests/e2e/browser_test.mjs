@@ -8,7 +8,7 @@
 // Exits 0 on success, 1 on failure, 77 (CTest: skipped) when Chromium,
 // playwright-core, espeak-ng or openssl is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -123,11 +123,103 @@ async function main() {
   const overallTile = await page.locator('#progress .tile .big').first().textContent();
   check(/^\d+$/.test(overallTile), `progress shows an overall score (${overallTile})`);
   await page.screenshot({ path: join(outDir, 'history.png'), fullPage: true });
-  await page.locator('#sessions tbody tr').first().click();
+  // Keyboard only: a row takes focus and Enter opens its report; focus lands on its heading.
+  await page.focus('#sessions tbody tr');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('#view-report:not([hidden])');
-  check(true, 'a past session opens its report');
+  await page.waitForFunction(() => !document.getElementById('view-report').dataset.loading);
+  const focused = await page.evaluate(() => document.activeElement?.id);
+  check(focused === 'report-title', `a past session opens its report from the keyboard, focus on its heading (${focused})`);
+
+  // Signing out mid-practice stops the microphone and the stream, and leaves nothing for the next user.
+  await page.goto(`${origin}/#/practice`);
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('live').dataset.metrics) >= 4, null, { timeout: 30000 });
+  await page.click('#sign-out');
+  await page.waitForSelector('#view-auth:not([hidden])');
+  const after = await page.evaluate(() => ({
+    capturing: document.documentElement.dataset.capturing,
+    email: document.getElementById('auth-email').value, password: document.getElementById('auth-password').value,
+    rows: document.querySelectorAll('#sessions tbody tr').length, report: document.getElementById('scores').children.length,
+    tokens: localStorage.getItem('orator.tokens'),
+  }));
+  check(after.capturing === 'false', 'signing out mid-practice closes the microphone');
+  check(after.email === '' && after.password === '', 'the sign-in form is cleared on sign-out');
+  check(after.rows === 0 && after.report === 0 && after.tokens === null, 'no views or tokens of the first user remain');
+  await page.fill('#auth-email', 'second@example.com');
+  await page.fill('#auth-password', 'another long password');
+  await page.click('#auth-register');
+  await page.waitForSelector('#view-practice:not([hidden])');
+  await page.goto(`${origin}/#/history`);
+  await page.waitForSelector('#history-empty:not([hidden])');
+  const secondRows = await page.locator('#sessions tbody tr').count();
+  check(secondRows === 0, `the next user on this tab sees none of the first user's sessions (${secondRows})`);
+  await page.screenshot({ path: join(outDir, 'history-empty.png'), fullPage: true });
 
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
+  await silentPracticeOnAPhone(origin);
+}
+
+// A muted microphone on a 390x844 phone: the report says no speech was heard
+// and what to check, the practice can be deleted, and no page is wider than the screen.
+async function silentPracticeOnAPhone(origin) {
+  const silence = join(work, 'silence.wav');
+  const samples = 16000 * 4, header = Buffer.alloc(44);
+  header.write('RIFF', 0); header.writeUInt32LE(36 + samples * 2, 4); header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22); header.writeUInt32LE(16000, 24);
+  header.writeUInt32LE(32000, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34); header.write('data', 36);
+  header.writeUInt32LE(samples * 2, 40);
+  writeFileSync(silence, Buffer.concat([header, Buffer.alloc(samples * 2)]));
+  const phone = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-fake-ui-for-media-stream',
+           '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${silence}`],
+  });
+  try {
+    const context = await phone.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 },
+                                             deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await context.grantPermissions(['microphone'], { origin });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('dialog', (d) => d.accept());
+    await page.goto(`${origin}/`);
+    await page.fill('#auth-email', 'phone@example.com');
+    await page.fill('#auth-password', 'another long password');
+    await page.click('#auth-register');
+    await page.waitForFunction(() => !document.getElementById('view-practice').hidden ||
+                                     document.getElementById('auth-error').textContent, null, { timeout: 15000 });
+    const refused = await page.textContent('#auth-error');
+    if (refused) throw new Error(`the phone user could not sign up: ${refused}`);
+    const wide = async () => page.evaluate(() => document.documentElement.scrollWidth);
+    check(await wide() <= 390, `the practice page fits a 390 px phone (${await wide()} px)`);
+    const navHeights = await page.$$eval('nav a, nav button', (els) => els.map((e) => e.getBoundingClientRect().height));
+    check(navHeights.every((h) => h >= 24), `navigation targets are at least 24 px tall (${navHeights.map(Math.round).join(', ')})`);
+    await page.click('#start');
+    await page.waitForFunction(() => Number(document.getElementById('live').dataset.metrics) >= 12, null, { timeout: 30000 });
+    await page.click('#stop');
+    await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
+    const report = await page.evaluate(() => ({
+      heard: document.getElementById('view-report').dataset.heard,
+      noSpeech: !document.getElementById('no-speech').hidden,
+      reason: document.getElementById('no-speech-reason').textContent,
+      details: !document.getElementById('report-details').hidden,
+    }));
+    await page.screenshot({ path: join(outDir, 'phone-no-speech.png'), fullPage: true });
+    check(report.heard === 'false' && report.noSpeech && !report.details,
+          'a silent practice gets a "we heard no speech" report instead of zeros');
+    check(/microphone/i.test(report.reason), `it says what to check (${report.reason})`);
+    check(await wide() <= 390, `the report fits the phone (${await wide()} px)`);
+    await page.click('#report-delete');
+    await page.waitForSelector('#view-history:not([hidden])');
+    await page.waitForSelector('#history-empty:not([hidden])');
+    check(await page.locator('#sessions tbody tr').count() === 0, 'the silent practice is deleted from its report');
+    check(await wide() <= 390, `History fits the phone (${await wide()} px)`);
+    await page.screenshot({ path: join(outDir, 'phone-history.png'), fullPage: true });
+    check(errors.length === 0, `no errors on the phone${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  } finally {
+    await phone.close().catch(() => {});
+  }
 }
 
 // Starts a stream, waits for `metrics` messages, checks the live view, stops,
@@ -151,6 +243,14 @@ async function practise(page, expectedCodec, metrics) {
     paceLabel: document.getElementById('pace-target-label').textContent,
     paceBand: document.getElementById('pace-target').style.left,
   }));
+  const meters = await page.evaluate(() => ({
+    zone: document.getElementById('volume-bar').dataset.zone,
+    zoneText: document.getElementById('volume-zone').textContent,
+    announcer: document.getElementById('nudge-announcer').getAttribute('aria-live'),
+  }));
+  check(['quiet', 'low', 'good', 'loud', 'clipping'].includes(meters.zone) && /target −30 to −12 dB/.test(meters.zoneText),
+        `the volume meter names its zone against the report's band (${meters.zone}: ${meters.zoneText})`);
+  check(meters.announcer === 'assertive', 'nudges are announced through a live region');
   const pitch = parseFloat(live.pitch), volume = parseFloat(live.volume);
   console.log(`  live (${live.codec}): pitch ${live.pitch}, volume ${live.volume}, ${live.tracePoints} pitch points traced`);
   check(live.codec === expectedCodec, `stream codec is ${expectedCodec} (${live.codec})`);
@@ -165,6 +265,12 @@ async function practise(page, expectedCodec, metrics) {
 
   await page.click('#stop');
   await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
+  // Charts are drawn at their displayed size, even the first report after a practice.
+  await page.waitForFunction(() => {
+    const c = document.getElementById('report-pitch');
+    return Number(c.dataset.drawnWidth) === c.clientWidth && c.width === Math.round(c.clientWidth * devicePixelRatio);
+  }, null, { timeout: 5000 }).then(() => check(true, 'the report\'s charts are drawn at their displayed size'),
+                                   () => check(false, 'the report\'s charts are drawn at their displayed size'));
   const report = await page.evaluate(() => ({
     session: document.getElementById('view-report').dataset.session,
     overall: document.querySelector('#score-overall .big').textContent,
