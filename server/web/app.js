@@ -482,7 +482,6 @@ async function loadHistory(page = 1) {
       const open = () => { location.hash = `#/report/${s.id}`; };
       tr.tabIndex = 0;
       tr.setAttribute('role', 'link');
-      tr.setAttribute('aria-label', `Open the ${s.type} practice of ${new Date(s.created_at).toLocaleString()}`);
       tr.onclick = open;
       tr.onkeydown = (e) => { if (e.target === tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(); } };
     }

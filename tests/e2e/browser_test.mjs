@@ -30,6 +30,23 @@ function check(ok, what) {
 }
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
+// WCAG 2.2 AA with axe-core (pinned in package-lock.json): no serious or
+// critical violation on the page as it stands, in the current colour scheme.
+let axeSource = null;
+async function accessible(page, view) {
+  if (!axeSource) {
+    const { createRequire } = await import('node:module');
+    axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  }
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.nodes.length}: ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  check(violations.length === 0, `${view}: no serious or critical accessibility violations${violations.length ? ': ' + violations.join('; ') : ''}`);
+}
+
 if (!serverBinary || !existsSync(serverBinary)) skip(`no server binary (--server ${serverBinary})`);
 if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not found (scripts/setup.sh --test installs Debian's chromium)`);
 if (!has('espeak-ng') || !has('openssl')) skip('espeak-ng and openssl are needed (scripts/setup.sh --test)');
@@ -85,16 +102,26 @@ async function main() {
 
   // Sign up.
   await page.goto(`${origin}/`);
+  await page.waitForSelector('#view-auth:not([hidden])');
+  await accessible(page, 'sign-in view');
   await page.fill('#auth-email', 'e2e@example.com');
   await page.fill('#auth-password', 'a long enough password');
   await page.click('#auth-register');
   await page.waitForSelector('#view-practice:not([hidden])');
   check(true, 'signed up over https and reached the practice page');
+  await accessible(page, 'practice view');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await accessible(page, 'practice view, dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Practise with Float32, keeping the recording.
   await page.check('#record');
   const first = await practise(page, 'f32', 24);
   await page.screenshot({ path: join(outDir, 'report-f32.png'), fullPage: true });
+  await accessible(page, 'report view');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await accessible(page, 'report view, dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   const audio = await page.evaluate(async (id) => {
     const token = JSON.parse(localStorage.getItem('orator.tokens')).access_token;
@@ -123,6 +150,11 @@ async function main() {
   const overallTile = await page.locator('#progress .tile .big').first().textContent();
   check(/^\d+$/.test(overallTile), `progress shows an overall score (${overallTile})`);
   await page.screenshot({ path: join(outDir, 'history.png'), fullPage: true });
+  await accessible(page, 'history view');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await accessible(page, 'history view, dark');
+  await page.screenshot({ path: join(outDir, 'history-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   // Keyboard only: a row takes focus and Enter opens its report; focus lands on its heading.
   await page.focus('#sessions tbody tr');
   await page.keyboard.press('Enter');
@@ -232,6 +264,12 @@ async function practise(page, expectedCodec, metrics) {
   await page.waitForFunction(() => document.getElementById('transcript-final').textContent.trim() ||
                                    document.getElementById('transcript-partial').textContent.trim(), null, { timeout: 30000 });
   await page.screenshot({ path: join(outDir, `live-${expectedCodec}.png`), fullPage: true });
+  if (expectedCodec === 'f32') {
+    await accessible(page, 'practice view while live');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await accessible(page, 'practice view while live, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
   const live = await page.evaluate(() => ({
     delivery: document.getElementById('live-transcript').dataset.delivery,
     transcriptShown: !document.getElementById('live-transcript').hidden,
