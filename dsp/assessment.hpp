@@ -83,10 +83,16 @@ struct Assessment {
 // not_enough_speech), and the session counts in no average or progress.
 inline constexpr double kMinScoredSpeechSeconds = 1.0;
 
-// The mode's comfortable pace, words per minute of speaking time: what the
-// pace score rewards in full (docs/scoring.md).
-struct PaceTarget { double low_wpm, high_wpm; };
-[[nodiscard]] PaceTarget pace_target(Mode mode);
+// What a mode's scores reward in full (docs/scoring.md): the pace in words
+// per minute of speaking time, the speech level, the pitch variation; and the
+// pause that counts as long. Live meters and reports show them as targets.
+struct ModeTargets {
+  double low_wpm, high_wpm;
+  double level_low_db, level_high_db;  // mean speech level, dBFS
+  double pitch_std_st;                 // pitch variation that scores 100, semitones
+  double long_pause_s;
+};
+[[nodiscard]] ModeTargets mode_targets(Mode mode);
 
 // Fills scores and feedback from the measurements (docs/scoring.md).
 void score_assessment(Assessment& a);

@@ -11,7 +11,7 @@
 namespace orator::dsp {
 namespace {
 
-struct ModeTargets {
+struct ModeRules {
   double wpm_low, wpm_high;      // comfortable pace, words per minute of speaking time
   double pitch_std_st;           // pitch variation that scores 100
   double long_pause_s;           // a pause this long counts as long
@@ -19,7 +19,7 @@ struct ModeTargets {
   double filler_ratio_max;       // hesitations per word before confidence suffers
 };
 
-ModeTargets targets_for(Mode mode) {
+ModeRules targets_for(Mode mode) {
   switch (mode) {
     case Mode::presentation: return {150, 200, 3.5, 4.0, 0.25, 0.25, 0.30, 0.20, 0.03};
     case Mode::speech: return {140, 190, 4.0, 5.0, 0.20, 0.25, 0.35, 0.20, 0.02};
@@ -55,13 +55,13 @@ constexpr double kTrendMinSpeechSeconds = 30;             // speech before a vol
 
 }  // namespace
 
-PaceTarget pace_target(Mode mode) {
+ModeTargets mode_targets(Mode mode) {
   const auto t = targets_for(mode);
-  return {t.wpm_low, t.wpm_high};
+  return {t.wpm_low, t.wpm_high, kLevelLowDb, kLevelHighDb, t.pitch_std_st, t.long_pause_s};
 }
 
 void score_assessment(Assessment& a) {
-  const ModeTargets t = targets_for(a.mode);
+  const ModeRules t = targets_for(a.mode);
   const std::string mode(mode_name(a.mode));
   auto add = [&](std::string code, std::string category, std::string severity, std::string message,
                  std::string metric, double value, std::string target) {
@@ -119,13 +119,16 @@ void score_assessment(Assessment& a) {
               static_cast<int>(std::lround(pace)), static_cast<int>(std::lround(engagement)),
               static_cast<int>(std::lround(confidence))};
 
-  // Feedback: each item names the measurement and the target behind it.
+  // Feedback: each item names the measurement and the target behind it, and
+  // judges the figure as it is shown (whole wpm), so "200 wpm" is never told
+  // to slow down to 150-200 while its pace scores 100.
   const std::string wpm_target = range(t.wpm_low, t.wpm_high, "wpm");
-  if (a.wpm && wpm > t.wpm_high)
+  const double shown_wpm = std::round(wpm);
+  if (a.wpm && shown_wpm > t.wpm_high)
     add("pace_fast", "pace", "suggestion",
         "You averaged " + fmt("%.0f", wpm) + " words per minute; for " + mode + " practice aim for " + wpm_target +
             ". Pause briefly after each key point.", "wpm", wpm, wpm_target);
-  else if (a.wpm && wpm < t.wpm_low)
+  else if (a.wpm && shown_wpm < t.wpm_low)
     add("pace_slow", "pace", "suggestion",
         "You averaged " + fmt("%.0f", wpm) + " words per minute; for " + mode + " practice aim for " + wpm_target +
             ". Rehearse the passage until it flows.", "wpm", wpm, wpm_target);

@@ -170,11 +170,15 @@ namespace {
 // What the live meters compare against: the mode's comfortable pace and the
 // paces at which the too_fast / too_slow nudges fire (null when they do not).
 json::object targets_json(dsp::Mode mode) {
-  const auto pace = dsp::pace_target(mode);
+  const auto t = dsp::mode_targets(mode);
   const auto nudges = dsp::thresholds_for(mode);
-  return json::object{{"wpm", json::array{pace.low_wpm, pace.high_wpm}},
+  return json::object{{"wpm", json::array{t.low_wpm, t.high_wpm}},
+                      {"volume_db", json::array{t.level_low_db, t.level_high_db}},
+                      {"pitch_std_semitones", t.pitch_std_st},
+                      {"long_pause_s", t.long_pause_s},
                       {"too_fast_wpm", nudges.fast_enabled ? json::value(nudges.fast_wpm) : json::value(nullptr)},
-                      {"too_slow_wpm", nudges.slow_enabled ? json::value(nudges.slow_wpm) : json::value(nullptr)}};
+                      {"too_slow_wpm", nudges.slow_enabled ? json::value(nudges.slow_wpm) : json::value(nullptr)},
+                      {"too_quiet_db", nudges.quiet_db}};
 }
 }  // namespace
 
@@ -334,7 +338,8 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
                           : json::value(json::object{{"recognizer", false}, {"filler_words", json::array{}}, {"filler_count", nullptr}})},
       {"nudges", std::move(nudges)},
       {"timeline", std::move(timeline)},
-      {"feedback", std::move(feedback)}};
+      {"feedback", std::move(feedback)},
+      {"targets", targets_json(a.mode)}};
   return to_json(report);
 }
 

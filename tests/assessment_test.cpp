@@ -129,3 +129,23 @@ TEST(Analyzer, MetricsDoNotDependOnBlockSizeAndFollowOddRates) {
 }
 
 }  // namespace
+
+TEST(Assessment, PaceFeedbackJudgesTheFigureAsShown) {
+  // 200.4 wpm shows as "200", inside presentation's 150-200: no advice to slow down.
+  dsp::Assessment a;
+  a.mode = dsp::Mode::presentation;
+  a.duration = 60;
+  a.speaking_time = 50;
+  a.wpm = 200.4;
+  dsp::score_assessment(a);
+  bool good = false;
+  for (const auto& f : a.feedback) {
+    EXPECT_NE(f.code, "pace_fast") << f.message;
+    good = good || f.code == "pace_good";
+  }
+  EXPECT_TRUE(good);
+  a.wpm = 200.6;  // shows as 201
+  a.feedback.clear();
+  dsp::score_assessment(a);
+  EXPECT_TRUE(std::any_of(a.feedback.begin(), a.feedback.end(), [](const auto& f) { return f.code == "pace_fast"; }));
+}

@@ -131,7 +131,7 @@ function resetLive() {
   $('volume-bar').style.width = '0';
   $('pace-needle').dataset.zone = 'none';
   $('volume-bar').dataset.zone = 'quiet';
-  $('volume-zone').textContent = 'target −30 to −12 dB';
+  $('volume-zone').textContent = levelText();
   $('nudge').dataset.shown = 'false';
   $('nudge-announcer').textContent = '';
   for (const id of ['pitch', 'wpm', 'volume-db']) $(id).textContent = '–';
@@ -168,13 +168,18 @@ function showNudge(message) {
   showNudge.timer = setTimeout(() => { box.dataset.shown = 'false'; }, 8000);
 }
 
-// Volume zones mean what the report means: its green band is -30 to -12 dB,
-// and below -40 dB the too_quiet nudge fires.
+// Volume zones mean what the report means: its comfortable level is the
+// mode's target band (ready.targets.volume_db), and below too_quiet_db the
+// too_quiet nudge fires.
+const DEFAULT_LEVEL = [-32, -10], DEFAULT_QUIET = -40;
+function levelBand() { return live?.targets?.volume_db ?? DEFAULT_LEVEL; }
+function levelText() { const [lo, hi] = levelBand(); return `target ${lo} to ${hi} dB`.replaceAll('-', '−'); }
 function volumeZone(db) {
-  if (db < -40) return ['quiet', 'too quiet: speak up or move closer'];
-  if (db < -30) return ['low', 'a little quiet'];
-  if (db <= -12) return ['good', 'comfortable'];
-  if (db <= -6) return ['loud', 'loud'];
+  const [lo, hi] = levelBand(), quiet = live?.targets?.too_quiet_db ?? DEFAULT_QUIET;
+  if (db < quiet) return ['quiet', 'too quiet: speak up or move closer'];
+  if (db < lo) return ['low', 'a little quiet'];
+  if (db <= hi) return ['good', 'comfortable'];
+  if (db <= -3) return ['loud', 'loud'];
   return ['clipping', 'too loud: move back a little'];
 }
 
@@ -193,6 +198,10 @@ function showPaceTarget(targets) {
   band.style.width = `${(high - low) / WPM_SCALE * 100}%`;
   $('pace-target-label').textContent = `target ${Math.round(low)}–${Math.round(high)} wpm`;
   live.targets = targets;
+  const [lo, hi] = levelBand();
+  $('volume-band').style.left = `${(lo + 60) / 60 * 100}%`;
+  $('volume-band').style.width = `${(hi - lo) / 60 * 100}%`;
+  $('volume-zone').textContent = levelText();
 }
 
 function onStreamMessage(msg) {
@@ -226,7 +235,7 @@ function onStreamMessage(msg) {
       if (m.is_speaking) {  // silence between words is not a level to judge
         const [zone, words] = volumeZone(m.volume_db);
         $('volume-bar').dataset.zone = zone;
-        $('volume-zone').textContent = `${words} · target −30 to −12 dB`;
+        $('volume-zone').textContent = `${words} · ${levelText()}`;
       }
       $('volume-meter').setAttribute('aria-valuenow', String(Math.round(Math.max(-60, m.volume_db))));
       if (m.pitch !== null) $('pitch').textContent = `${Math.round(m.pitch)} Hz`;
@@ -382,38 +391,99 @@ function renderReport(a, session) {
     $('no-speech-reason').textContent = reason ? reason.message
       : `Only ${a.speaking_time.toFixed(1)} s of speech was detected in ${fmtDuration(a.duration)}.`;
   }
-  $('scores').replaceChildren(...['overall', 'clarity', 'pace', 'engagement', 'confidence'].map((k) =>
-    el('div', { className: 'score', id: `score-${k}` }, [el('span', { className: 'big', textContent: String(a.scores[k]) }),
-                                                         el('span', { className: 'label', textContent: k })])));
-  const m = a.metrics;
-  const stat = (label, value, id) => el('div', {}, [el('div', { className: 'label', textContent: label }),
-                                                     el('div', { className: 'big', textContent: value, id })]);
+  renderScores(a);
+  const m = a.metrics, t = a.targets;
+  // Each figure with the mode's target beside it.
+  const stat = (label, value, id, target) => el('div', {}, [
+    el('div', { className: 'label', textContent: label }), el('div', { className: 'big', textContent: value, id }),
+    ...(target ? [el('div', { className: 'muted', textContent: target })] : [])]);
+  const range = (pair, unit) => !pair ? '' : unit === 'dB'
+    ? `target ${Math.round(pair[0])} to ${Math.round(pair[1])} dB`.replaceAll('-', '−')
+    : `target ${Math.round(pair[0])}–${Math.round(pair[1])} ${unit}`;
   $('report-stats').replaceChildren(
-    stat('Speaking time', fmtDuration(a.speaking_time), 'stat-speaking'),
-    stat('Pace', m.wpm === null ? '–' : `${Math.round(m.wpm)} wpm`, 'stat-wpm'),
-    stat('Mean pitch', m.pitch?.mean == null ? '–' : `${Math.round(m.pitch.mean)} Hz`, 'stat-pitch'),
-    stat('Volume', m.volume?.mean_db == null ? '–' : `${Math.round(m.volume.mean_db)} dB`, 'stat-volume'),
-    stat('Pauses', String(m.pause_count), 'stat-pauses'));
+    stat('Speaking time', fmtDuration(a.speaking_time), 'stat-speaking',
+         a.duration > 0 ? `${Math.round(100 * a.speaking_time / a.duration)}% of the session` : ''),
+    stat('Pace', m.wpm === null ? '–' : `${Math.round(m.wpm)} wpm`, 'stat-wpm', range(t?.wpm, 'wpm')),
+    stat('Pitch variation', m.pitch?.std_semitones == null ? '–' : `${m.pitch.std_semitones.toFixed(1)} st`, 'stat-variation',
+         t ? `target ${t.pitch_std_semitones} st or more` : ''),
+    stat('Mean pitch', m.pitch?.mean == null ? '–' : `${Math.round(m.pitch.mean)} Hz`, 'stat-pitch', 'your own voice: no target'),
+    stat('Volume', m.volume?.mean_db == null ? '–' : `${Math.round(m.volume.mean_db)} dB`.replace('-', '−'), 'stat-volume',
+         range(t?.volume_db, 'dB')),
+    stat('Pauses', String(m.pause_count), 'stat-pauses',
+         t ? `${m.pauses.filter((p) => p.duration >= t.long_pause_s).length} of ${t.long_pause_s} s or longer` : ''));
   const spans = m.pauses.map((p) => [p.start, p.end]);
   lineChart($('report-pitch'), { series: [{ points: a.timeline.map((p) => [p.t, p.pitch]), color: '#2962ff' }],
                                  spans, yUnit: ' Hz', xUnit: 's' });
   lineChart($('report-volume'), { series: [{ points: a.timeline.map((p) => [p.t, p.volume_db]), color: '#e36209' }],
-                                  spans, band: [-30, -12], y: [-80, 0], yUnit: ' dB', xUnit: 's' });
+                                  spans, band: t?.volume_db ?? [-32, -10], y: [-80, 0], yUnit: ' dB', xUnit: 's' });
   $('pauses').replaceChildren(...(m.pauses.length ? m.pauses.map((p) =>
-    el('li', { textContent: `${p.start.toFixed(1)} s – ${p.end.toFixed(1)} s (${p.duration.toFixed(1)} s)` }))
+    el('li', { textContent: `${p.duration.toFixed(1)} s pause at ${fmtDuration(p.start)}${t && p.duration >= t.long_pause_s ? ' (long)' : ''}` }))
     : [el('li', { textContent: 'No pauses.' })]));
   $('feedback').replaceChildren(...a.feedback.map((f) => el('li', { className: f.severity, textContent: f.message })));
   $('recording').hidden = !session.record;
   if (session.record) loadRecording(session.id);
+  if (heard) showChangeSinceLast(a, session);
   // Without speech there are no words, fillers or feedback beyond what the box above says.
   $('feedback-section').hidden = !heard;
-  renderFluency(heard ? a.fluency : null);
+  renderFluency(a.fluency, heard);
   if (heard) loadTranscript(session.id); else $('transcript-section').hidden = true;
 }
 
-function renderFluency(f) {
-  $('fluency').hidden = !f || !f.recognizer;
-  if ($('fluency').hidden) return;
+// Scores with a band and a one-line meaning; the change since the last
+// practice of the same mode arrives a moment later.
+const SCORE_MEANING = {
+  overall: 'the mode\'s weighted mean of the four below',
+  clarity: 'how easy you are to hear: level, background noise, articulation',
+  pace: 'words per minute against the mode\'s target, and how much you pause',
+  engagement: 'a lively voice: how much your pitch and level vary',
+  confidence: 'a steady level, few long pauses, few hesitations',
+};
+function scoreBand(v) {
+  return v >= 80 ? ['strong', 'strong'] : v >= 60 ? ['good', 'good'] : v >= 40 ? ['fair', 'needs work'] : ['weak', 'weak'];
+}
+function renderScores(a) {
+  $('scores').replaceChildren(...Object.keys(SCORE_MEANING).map((k) => {
+    const [band, words] = scoreBand(a.scores[k]);
+    return el('div', { className: `score band-${band}`, id: `score-${k}` }, [
+      el('span', { className: 'big', textContent: String(a.scores[k]) }),
+      el('span', { className: 'label', textContent: k }),
+      el('span', { className: 'band', textContent: words }),
+      el('span', { className: 'muted', textContent: SCORE_MEANING[k] }),
+      el('span', { className: 'muted change', textContent: '' })]);
+  }));
+}
+
+async function showChangeSinceLast(a, session) {
+  try {
+    const all = await call('GET', '/v1/reports/sessions?format=json');
+    if (shownReport !== session.id) return;
+    const mine = all.data.find((s) => s.id === session.id);
+    const before = all.data
+      .filter((s) => s.id !== session.id && s.type === a.mode && (s.speaking_time ?? 0) >= 1 && s.scores.overall !== null &&
+                     (!mine || Date.parse(s.started_at) < Date.parse(mine.started_at)))
+      .sort((x, y) => Date.parse(y.started_at) - Date.parse(x.started_at))[0];
+    for (const k of Object.keys(SCORE_MEANING)) {
+      const node = $(`score-${k}`)?.querySelector('.change');
+      if (!node) continue;
+      const prev = before?.scores[k];
+      const d = prev == null ? null : a.scores[k] - prev;
+      node.textContent = d === null ? `first ${a.mode} practice`
+        : d === 0 ? `no change since your last ${a.mode}` : `${d > 0 ? '+' : '−'}${Math.abs(d)} since your last ${a.mode}`;
+    }
+  } catch { /* the change is a nicety: the report stands without it */ }
+}
+
+function renderFluency(f, heard = true) {
+  $('fluency').hidden = !heard;
+  if (!heard) return;
+  if (!f || !f.recognizer) {  // say plainly what was not measured
+    $('fluency-stats').replaceChildren();
+    $('fluency-details').replaceChildren(el('li', { textContent:
+      'Filler words and repetitions were not measured for this practice (no transcript was made). Turn on "Live transcript" to have them counted.' }));
+    $('fluency').dataset.measured = 'false';
+    return;
+  }
+  $('fluency').dataset.measured = 'true';
   const stat = (label, value, id) => el('div', {}, [el('div', { className: 'label', textContent: label }),
                                                      el('div', { className: 'big', textContent: value, id })]);
   $('fluency-stats').replaceChildren(

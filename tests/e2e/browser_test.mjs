@@ -138,7 +138,9 @@ async function main() {
   await page.uncheck('#record');
   await page.check('#use-opus');
   const hasEncoder = await page.evaluate(() => typeof AudioEncoder !== 'undefined');
-  await practise(page, hasEncoder ? 'opus' : 'f32', 16);
+  const second = await practise(page, hasEncoder ? 'opus' : 'f32', 16);
+  check(/^first presentation practice$/.test(first.change) && /since your last presentation$/.test(second.change),
+        `the report says how the scores changed since the last practice of the mode (${first.change}; ${second.change})`);
   await page.screenshot({ path: join(outDir, 'report-opus.png'), fullPage: true });
 
   // History and progress.
@@ -286,7 +288,7 @@ async function practise(page, expectedCodec, metrics) {
     zoneText: document.getElementById('volume-zone').textContent,
     announcer: document.getElementById('nudge-announcer').getAttribute('aria-live'),
   }));
-  check(['quiet', 'low', 'good', 'loud', 'clipping'].includes(meters.zone) && /target −30 to −12 dB/.test(meters.zoneText),
+  check(['quiet', 'low', 'good', 'loud', 'clipping'].includes(meters.zone) && /target −32 to −10 dB/.test(meters.zoneText),
         `the volume meter names its zone against the report's band (${meters.zone}: ${meters.zoneText})`);
   check(meters.announcer === 'assertive', 'nudges are announced through a live region');
   const pitch = parseFloat(live.pitch), volume = parseFloat(live.volume);
@@ -319,6 +321,20 @@ async function practise(page, expectedCodec, metrics) {
     feedback: document.querySelectorAll('#feedback li').length,
     title: document.getElementById('report-title').textContent,
   }));
+  // Scores mean something: a band, a line of meaning, the change since the last practice of this mode,
+  // and each figure its target for the mode.
+  await page.waitForFunction(() => document.querySelector('#score-overall .change')?.textContent, null, { timeout: 10000 });
+  const meaning = await page.evaluate(() => ({
+    band: document.querySelector('#score-pace .band').textContent,
+    line: document.querySelector('#score-pace .muted').textContent,
+    change: document.querySelector('#score-overall .change').textContent,
+    paceTarget: document.getElementById('stat-wpm').nextElementSibling?.textContent,
+    volumeTarget: document.getElementById('stat-volume').nextElementSibling?.textContent,
+  }));
+  console.log(`  meaning: pace "${meaning.band}" (${meaning.line}); ${meaning.change}; ${meaning.paceTarget}; ${meaning.volumeTarget}`);
+  check(['strong', 'good', 'needs work', 'weak'].includes(meaning.band) && meaning.line.length > 10, 'scores have a band and a meaning');
+  check(/target 150–200 wpm/.test(meaning.paceTarget) && /target −32 to −10 dB/.test(meaning.volumeTarget),
+        'pace and volume show the mode\'s targets');
   // Fluency from the recogniser, and the stored transcript with its fillers marked.
   await page.waitForSelector('#transcript-section:not([hidden])', { timeout: 20000 });
   const fluency = await page.evaluate(() => ({
@@ -343,7 +359,7 @@ async function practise(page, expectedCodec, metrics) {
   check(report.pitchPoints >= 3 && report.volumePoints >= 5, 'pitch and volume over time are charted');
   check(report.feedback >= 1, 'feedback is listed');
   check(duration >= metrics * 0.25, `the session lasted the streamed time (${duration} s)`);
-  return { session: report.session, duration };
+  return { session: report.session, duration, change: meaning.change };
 }
 
 try {
