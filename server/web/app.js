@@ -74,7 +74,11 @@ async function route() {
   try {
     if (view === 'report' && id) { show('report'); await loadReport(id); }
     else if (view === 'history') { show('history'); await loadHistory(); }
-    else show('practice');
+    else {
+      show('practice');
+      if (!$('prompt').textContent) showPrompt();
+      $('first-visit').hidden = localStorage.getItem('orator.seen-intro') === '1';
+    }
     if (!stream) showProblem('');
     retry.delay = 1000;
   } catch (e) {
@@ -85,6 +89,21 @@ async function route() {
 }
 
 // ---- Sign in ---------------------------------------------------------------
+
+// One form, two purposes, never both at once: Enter does what the form says.
+let authForm = 'sign-in';
+function setAuthForm(which) {
+  authForm = which;
+  const create = which === 'create';
+  $('auth-form').dataset.form = which;
+  $('auth-heading').textContent = create ? 'Create an account' : 'Sign in';
+  $('auth-submit').textContent = create ? 'Create account' : 'Sign in';
+  $('auth-password').autocomplete = create ? 'new-password' : 'current-password';
+  $('password-rule').hidden = !create;
+  $('auth-switch-text').textContent = create ? 'Have an account?' : 'New here?';
+  $('auth-switch').textContent = create ? 'Sign in instead' : 'Create an account';
+  $('auth-error').textContent = '';
+}
 
 async function authenticate(create) {
   const email = $('auth-email').value.trim(), password = $('auth-password').value;
@@ -99,6 +118,24 @@ async function authenticate(create) {
 }
 
 // ---- Live practice ---------------------------------------------------------
+
+// Something to talk about, per mode (interview: a question to answer).
+const PROMPTS = {
+  presentation: ['Explain a project you worked on to someone new to it.', 'Present one idea that would improve your workplace.',
+                 'Give a two-minute talk on a book, film or place you like.'],
+  interview: ['Tell me about yourself.', 'Describe a time you solved a difficult problem. What did you do?',
+              'Why do you want this role?', 'Tell me about a mistake you made and what you learned from it.',
+              'Where do you see yourself in three years?'],
+  conversation: ['Talk about how you spent last weekend.', 'Describe your ideal holiday.'],
+  speech: ['Give a short toast for a friend\'s celebration.', 'Argue for one change in your town.'],
+  pronunciation: ['Read aloud: "She sells sea shells by the sea shore."', 'Read aloud: "The thirty-three thieves thought that they thrilled the throne."'],
+  dictation: ['Read slowly and clearly: "Please send the report to the team by Friday afternoon."'],
+};
+function showPrompt() {
+  const list = PROMPTS[$('mode').value] ?? [];
+  const text = list[Math.floor(Math.random() * list.length)] ?? '';
+  $('prompt').textContent = text ? `${$('mode').value === 'interview' ? 'Question' : 'Try this'}: ${text}` : '';
+}
 
 let stream = null;
 let live = null;  // per-stream view state
@@ -344,7 +381,7 @@ async function signOutHere() {
   const audio = $('recording-audio');
   if (audio.src) { URL.revokeObjectURL(audio.src); audio.removeAttribute('src'); }
   $('auth-form').reset();
-  $('auth-error').textContent = '';
+  setAuthForm('sign-in');
   await signOut();
   location.hash = '';
   show('auth');
@@ -582,9 +619,13 @@ async function loadHistory(page = 1) {
 
 // ---- Wiring ----------------------------------------------------------------
 
-$('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(false); });
-$('auth-register').addEventListener('click', () => {
-  if ($('auth-form').reportValidity()) authenticate(true);
+$('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(authForm === 'create'); });
+$('auth-switch').addEventListener('click', () => setAuthForm(authForm === 'create' ? 'sign-in' : 'create'));
+$('mode').addEventListener('change', showPrompt);
+$('first-visit-close').addEventListener('click', () => {
+  localStorage.setItem('orator.seen-intro', '1');
+  $('first-visit').hidden = true;
+  $('start').focus();
 });
 $('sign-out').addEventListener('click', signOutHere);
 $('report-delete').addEventListener('click', async () => {

@@ -93,10 +93,14 @@ async function main() {
   // ("still being made"; the page asks again): Chromium logs that response as
   // a console error, which is expected. Any other failed response is not.
   let pendingTranscripts = 0;
+  // So is the 401 of a sign-in with an unknown account, which the test tries on purpose.
+  let refusedLogins = 0;
   page.on('response', (r) => { if (r.status() === 409 && /\/v1\/sessions\/[^/]+\/transcript$/.test(new URL(r.url()).pathname)) ++pendingTranscripts; });
+  page.on('response', (r) => { if (r.status() === 401 && new URL(r.url()).pathname === '/v1/auth/login') ++refusedLogins; });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (/status of 409/.test(m.text()) && pendingTranscripts > 0) { --pendingTranscripts; return; }
+    if (/status of 401/.test(m.text()) && refusedLogins > 0) { --refusedLogins; return; }
     pageErrors.push(m.text());
   });
 
@@ -104,11 +108,26 @@ async function main() {
   await page.goto(`${origin}/`);
   await page.waitForSelector('#view-auth:not([hidden])');
   await accessible(page, 'sign-in view');
+  // Enter in the sign-in form signs in; creating an account is its own form.
   await page.fill('#auth-email', 'e2e@example.com');
   await page.fill('#auth-password', 'a long enough password');
-  await page.click('#auth-register');
+  await page.press('#auth-password', 'Enter');
+  await page.waitForFunction(() => document.getElementById('auth-error').textContent);
+  check(/email or password/i.test(await page.textContent('#auth-error')), 'Enter in the sign-in form tries to sign in');
+  await page.click('#auth-switch');
+  check(await page.textContent('#auth-heading') === 'Create an account' && await page.isVisible('#password-rule'),
+        'the create-account form shows the password rule');
+  await page.fill('#auth-password', 'a long enough password');
+  await page.press('#auth-password', 'Enter');
   await page.waitForSelector('#view-practice:not([hidden])');
   check(true, 'signed up over https and reached the practice page');
+  const intro = await page.evaluate(() => ({ firstVisit: !document.getElementById('first-visit').hidden,
+                                             prompt: document.getElementById('prompt').textContent }));
+  check(intro.firstVisit && intro.prompt.length > 10, `a first visit explains a practice and offers a prompt (${intro.prompt})`);
+  await page.selectOption('#mode', 'interview');
+  check(/^Question: /.test(await page.textContent('#prompt')), 'interview mode asks a question');
+  await page.selectOption('#mode', 'presentation');
+  await page.click('#first-visit-close');
   await accessible(page, 'practice view');
   await page.emulateMedia({ colorScheme: 'dark' });
   await accessible(page, 'practice view, dark');
@@ -180,9 +199,10 @@ async function main() {
   check(after.capturing === 'false', 'signing out mid-practice closes the microphone');
   check(after.email === '' && after.password === '', 'the sign-in form is cleared on sign-out');
   check(after.rows === 0 && after.report === 0 && after.tokens === null, 'no views or tokens of the first user remain');
+  await page.click('#auth-switch');
   await page.fill('#auth-email', 'second@example.com');
   await page.fill('#auth-password', 'another long password');
-  await page.click('#auth-register');
+  await page.click('#auth-submit');
   await page.waitForSelector('#view-practice:not([hidden])');
   await page.goto(`${origin}/#/history`);
   await page.waitForSelector('#history-empty:not([hidden])');
@@ -218,9 +238,10 @@ async function silentPracticeOnAPhone(origin) {
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('dialog', (d) => d.accept());
     await page.goto(`${origin}/`);
+    await page.click('#auth-switch');
     await page.fill('#auth-email', 'phone@example.com');
     await page.fill('#auth-password', 'another long password');
-    await page.click('#auth-register');
+    await page.click('#auth-submit');
     await page.waitForFunction(() => !document.getElementById('view-practice').hidden ||
                                      document.getElementById('auth-error').textContent, null, { timeout: 15000 });
     const refused = await page.textContent('#auth-error');
