@@ -449,6 +449,9 @@ TEST_P(ApiTest, AbruptDisconnectAndSigkillLeaveInterruptedReports) {
   r = call("GET", "/v1/sessions/" + b, "", token);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json().at("status").as_string(), "interrupted");
+  // Lists show what was kept, not blanks: the length and score come from the checkpoint.
+  EXPECT_GE(number(r.json().at("duration")), 5.0) << r.body;
+  EXPECT_TRUE(r.json().at("overall_score").is_int64()) << r.body;
   const auto report = call("GET", "/v1/sessions/" + b + "/report", "", token);
   ASSERT_EQ(report.status, 200) << report.body;
   EXPECT_EQ(report.json().at("status").as_string(), "interrupted");

@@ -11,6 +11,7 @@
 #include "dsp/constants.hpp"
 #include "protocol/audio_file.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/stored_report.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
 #include "server/auth/crypto.hpp"
@@ -107,7 +108,35 @@ SessionService::~SessionService() {
 void SessionService::announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how) {
   if (sessions.empty()) return;
   spdlog::warn("{} sessions were cut off by {}; marked interrupted with their last checkpoint", sessions.size(), how);
-  for (const auto& s : sessions) publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
+  for (const auto& s : sessions) {
+    summarise_recovered(s);
+    publish(SessionEventKind::interrupted, s.id, s.user_id, "the server stopped during the stream");
+  }
+}
+
+// A recovered session's report is its last checkpoint; its length and scores
+// come from that report too, so lists show what was kept rather than blanks.
+void SessionService::summarise_recovered(const storage::SessionRef& ref) {
+  const auto session = store_.find_session(ref.user_id, ref.id);
+  if (!session || !session->report) return;
+  std::string error;
+  const auto report = protocol::read_stored_report(*session->report, error);
+  if (!report) {
+    spdlog::warn("session {}: its checkpoint is not a report ({}); left without a summary", ref.id, error);
+    return;
+  }
+  storage::SessionOutcome o;
+  o.status = storage::SessionStatus::interrupted;
+  o.duration = report->duration;
+  o.speaking_time = report->speaking_time;
+  o.overall = report->scores.overall;
+  o.clarity = report->scores.clarity;
+  o.pace = report->scores.pace;
+  o.engagement = report->scores.engagement;
+  o.confidence = report->scores.confidence;
+  o.report_json = *session->report;
+  o.ended_at = session->ended_at.value_or(api::Api::now_ms());
+  store_.finish_session(ref.id, o);
 }
 
 void SessionService::recover() {

@@ -150,6 +150,7 @@ class SessionService {
   std::vector<storage::SessionRef> resumable_uploads_;
   [[nodiscard]] std::int64_t lease_ms() const { return static_cast<std::int64_t>(config_.instance_lease_seconds * 1000); }
   void announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how);
+  void summarise_recovered(const storage::SessionRef& ref);
   std::thread lease_thread_;
   std::mutex lease_mutex_;
   std::condition_variable lease_wake_;

@@ -21,6 +21,7 @@ function show(view) {
 function showProblem(text) {
   $('problem').textContent = text ?? '';
   $('problem').hidden = !text;
+  if (text) $('problem').scrollIntoView({ block: 'nearest' });  // where the user is looking, on a phone too
 }
 
 function microphoneProblem(e) {
@@ -267,7 +268,7 @@ function onStreamMessage(msg) {
       live.metrics++;
       $('live').dataset.metrics = String(live.metrics);
       setSpeaking(m.is_speaking);
-      $('volume-db').textContent = `${m.volume_db.toFixed(0)} dB`;
+      $('volume-db').textContent = m.volume_db < -90 ? 'silent' : `${m.volume_db.toFixed(0)} dB`;
       $('volume-bar').style.width = `${Math.max(0, Math.min(100, (m.volume_db + 60) / 60 * 100))}%`;
       if (m.is_speaking) {  // silence between words is not a level to judge
         const [zone, words] = volumeZone(m.volume_db);
@@ -307,6 +308,7 @@ async function startPractice() {
   $('start').disabled = true;
   $('status').textContent = 'Starting…';
   showProblem('');
+  $('first-visit').hidden = true;  // the meters need the room now
   resetLive();
   // Events of a stream that is no longer the current one (signed out, replaced) are ignored.
   const current = new LiveStream(

@@ -252,6 +252,12 @@ async function silentPracticeOnAPhone(origin) {
     check(navHeights.every((h) => h >= 24), `navigation targets are at least 24 px tall (${navHeights.map(Math.round).join(', ')})`);
     await page.click('#start');
     await page.waitForFunction(() => Number(document.getElementById('live').dataset.metrics) >= 12, null, { timeout: 30000 });
+    await page.screenshot({ path: join(outDir, 'phone-live.png'), fullPage: true });
+    const controls = await page.evaluate(() => {
+      const start = document.getElementById('start').getBoundingClientRect(), stop = document.getElementById('stop').getBoundingClientRect();
+      return { sameRow: Math.abs(start.top - stop.top) < 4, width: document.documentElement.scrollWidth };
+    });
+    check(controls.sameRow && controls.width <= 390, `Start and Stop share a row on the phone, nothing wider (${controls.width} px)`);
     await page.click('#stop');
     await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
     const report = await page.evaluate(() => ({
