@@ -70,11 +70,15 @@ async function main() {
   spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
                         '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem')], { stdio: 'ignore' });
   const portFile = join(work, 'port');
-  server = spawn(serverBinary, ['--port', '0', '--port-file', portFile, '--data-dir', join(work, 'data'),
-                                '--tls-cert', join(work, 'cert.pem'), '--tls-key', join(work, 'key.pem'), '--log-level', 'warn'],
-                 { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
-  const port = Number(readFileSync(portFile, 'utf8'));
+  const serverArgs = (port) => ['--port', String(port), '--port-file', portFile, '--data-dir', join(work, 'data'),
+                                '--tls-cert', join(work, 'cert.pem'), '--tls-key', join(work, 'key.pem'), '--log-level', 'warn'];
+  const startServer = async (port) => {
+    rmSync(portFile, { force: true });
+    server = spawn(serverBinary, serverArgs(port), { stdio: ['ignore', 'inherit', 'inherit'] });
+    for (let i = 0; i < 200 && !existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+    return Number(readFileSync(portFile, 'utf8'));
+  };
+  const port = await startServer(0);
   const origin = `https://localhost:${port}`;
 
   browser = await chromium.launch({
@@ -95,12 +99,14 @@ async function main() {
   let pendingTranscripts = 0;
   // So is the 401 of a sign-in with an unknown account, which the test tries on purpose.
   let refusedLogins = 0;
+  let serverDown = false;
   page.on('response', (r) => { if (r.status() === 409 && /\/v1\/sessions\/[^/]+\/transcript$/.test(new URL(r.url()).pathname)) ++pendingTranscripts; });
   page.on('response', (r) => { if (r.status() === 401 && new URL(r.url()).pathname === '/v1/auth/login') ++refusedLogins; });
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (/status of 409/.test(m.text()) && pendingTranscripts > 0) { --pendingTranscripts; return; }
     if (/status of 401/.test(m.text()) && refusedLogins > 0) { --refusedLogins; return; }
+    if (serverDown && /ERR_CONNECTION_REFUSED/.test(m.text())) return;  // the test stopped it on purpose
     pageErrors.push(m.text());
   });
 
@@ -210,6 +216,35 @@ async function main() {
   check(secondRows === 0, `the next user on this tab sees none of the first user's sessions (${secondRows})`);
   await page.screenshot({ path: join(outDir, 'history-empty.png'), fullPage: true });
 
+  // The server stops mid-practice (SIGTERM: it sends an interrupted assessment),
+  // stays down while History is opened, and comes back.
+  await page.goto(`${origin}/#/practice`);
+  await page.click('#start');
+  await page.waitForFunction(() => Number(document.getElementById('live').dataset.metrics) >= 8, null, { timeout: 30000 });
+  const stopped = new Promise((r) => server.once('exit', r));
+  serverDown = true;
+  server.kill('SIGTERM');
+  await stopped;
+  await page.waitForSelector('#view-report:not([hidden])', { timeout: 15000 });
+  const notice = await page.evaluate(() => !document.getElementById('report-notice').hidden &&
+                                            document.getElementById('report-notice').textContent);
+  check(/cut short/.test(notice || ''), `a practice cut off by the server says so on its report (${notice})`);
+  await page.screenshot({ path: join(outDir, 'report-interrupted.png'), fullPage: true });
+  await page.goto(`${origin}/#/history`).catch(() => {});  // the page itself is cached by the browser or not: either is fine
+  await page.evaluate(() => { location.hash = '#/practice'; location.hash = '#/history'; }).catch(() => {});
+  const down = await page.waitForFunction(() => /Cannot reach the Orator server/.test(document.getElementById('problem')?.textContent ?? ''),
+                                          null, { timeout: 10000 }).then(() => true, () => false);
+  check(down, 'with the server down, History says it cannot reach it and is trying again');
+  if (down) await page.screenshot({ path: join(outDir, 'history-server-down.png'), fullPage: true });
+  await startServer(port);
+  const back = await page.waitForFunction(() => document.getElementById('problem').hidden &&
+                                                document.querySelectorAll('#sessions tbody tr').length >= 1,
+                                          null, { timeout: 40000 }).then(() => true, () => false);
+  serverDown = false;
+  const row = back ? await page.textContent('#sessions tbody tr') : '';
+  check(back && /interrupted/.test(row), `once the server is back, the notice clears and History lists the interrupted practice (${row})`);
+  await page.screenshot({ path: join(outDir, 'history-server-back.png'), fullPage: true });
+
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   await silentPracticeOnAPhone(origin);
 }
@@ -275,6 +310,19 @@ async function silentPracticeOnAPhone(origin) {
     await page.waitForSelector('#view-history:not([hidden])');
     await page.waitForSelector('#history-empty:not([hidden])');
     check(await page.locator('#sessions tbody tr').count() === 0, 'the silent practice is deleted from its report');
+    // Another one, deleted from History.
+    await page.goto(`${origin}/#/practice`);
+    await page.click('#start');
+    await page.waitForFunction(() => Number(document.getElementById('live').dataset.metrics) >= 6, null, { timeout: 30000 });
+    await page.click('#stop');
+    await page.waitForSelector('#view-report:not([hidden])', { timeout: 30000 });
+    await page.goto(`${origin}/#/history`);
+    await page.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length === 1);
+    const silentRow = await page.textContent('#sessions tbody tr');
+    check(/no speech/.test(silentRow), `History marks a practice without speech (${silentRow})`);
+    await page.click('#sessions tbody tr button');
+    await page.waitForSelector('#history-empty:not([hidden])');
+    check(await page.locator('#sessions tbody tr').count() === 0, 'a practice is deleted from History');
     check(await wide() <= 390, `History fits the phone (${await wide()} px)`);
     await page.screenshot({ path: join(outDir, 'phone-history.png'), fullPage: true });
     check(errors.length === 0, `no errors on the phone${errors.length ? ': ' + errors.join(' | ') : ''}`);
