@@ -64,7 +64,9 @@ std::optional<std::int64_t> SyllableDetector::push(const SyllableFrame& frame) {
     full += window_[static_cast<std::size_t>(i)].full_mean_square;
   }
   const float db = ms > 0 ? static_cast<float>(10.0 * std::log10(ms / n)) : kSilenceDb;
-  const bool vowel_like = cfg_.vowel_share_db > -60.0f && ms > 0 && full > 0 && 10.0 * std::log10(ms / full) >= cfg_.vowel_share_db;
+  // Most of the frame's energy in the vowel band: a vowel the pitch tracker may have missed.
+  const bool vowel_like =
+      cfg_.vowel_share_db > -60.0f && ms > 0 && full > 0 && 10.0 * std::log10(ms / full) >= cfg_.vowel_share_db;
   // A nucleus is voiced; allow the neighbours to carry the voicing flag at a boundary.
   const bool voiced =
       centre.voiced || (mid > 0 && window_[mid - 1].voiced && window_[mid + 1].voiced) || vowel_like;

@@ -29,13 +29,21 @@ function microphoneProblem(e) {
     return 'The microphone only works on a secure page. Open Orator over https (or at http://localhost on this computer) and press Start again.';
   switch (e?.name) {
     case 'NotAllowedError': case 'SecurityError':
-      return 'Microphone access was refused. Click the microphone or lock icon at the left of the address bar, allow the microphone for this site, then press Start again.';
+      return `Microphone access was refused. ${allowMicrophoneHowTo()} Then press Start again.`;
     case 'NotFoundError': case 'OverconstrainedError':
       return 'No microphone was found. Plug one in, or choose another input device in your system\'s sound settings, then press Start again.';
     case 'NotReadableError': case 'AbortError':
       return 'The microphone could not be opened: another app may be using it. Close that app, then press Start again.';
     default: return null;
   }
+}
+
+// Where this browser keeps the site's microphone permission.
+function allowMicrophoneHowTo() {
+  const ua = navigator.userAgent;
+  if (/Firefox\//.test(ua)) return 'Click the crossed-out microphone icon in the address bar and remove the block (or allow it in Settings → Privacy & Security → Permissions → Microphone).';
+  if (/Safari\//.test(ua) && !/Chrome|Chromium|Edg\//.test(ua)) return 'Open Safari → Settings for This Website… and set Microphone to Allow.';
+  return 'Click the site icon at the left of the address bar, set Microphone to Allow, and reload if asked.';
 }
 
 function closeProblem(code, reason) {
