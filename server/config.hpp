@@ -21,6 +21,7 @@ struct ServerConfig {
   std::size_t max_connections = 4096;           // lowered at start to fit the descriptor limit
   std::size_t max_connections_per_address = 256; // 0: no cap (trusted proxies are exempt)
   std::vector<std::string> trusted_proxies;     // their X-Forwarded-For names the client
+  std::string metrics_token;                    // GET /metrics needs "Authorization: Bearer <it>"; empty: /metrics is off
   int max_errors_per_stream = 100;              // bad frames before the stream is closed
   std::size_t max_http_body_bytes = 1024 * 1024;
   double http_timeout_seconds = 30;             // one request's body (its header: header_timeout)

@@ -9,6 +9,8 @@
 #include <cctype>
 
 #include "protocol/json_writer.hpp"
+#include "server/auth/crypto.hpp"
+#include "server/server_metrics.hpp"
 #include "server/stream_route.hpp"
 #include "server/web_assets.hpp"
 
@@ -116,6 +118,7 @@ HttpResponse error_response(const HttpRequest& req, http::status status, std::st
 
 std::span<const ServerRoute> server_routes() {
   static constexpr ServerRoute routes[] = {{"GET", "/health"},
+                                           {"GET", "/metrics"},
                                            {"GET", "/openapi.json"},
                                            {"GET", "/v1/stream"},
                                            {"GET", "/ws/analysis/{session_id}"},
@@ -144,9 +147,37 @@ HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, c
   return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);
 }
 
+// GET /metrics for Prometheus: off without --metrics-token, and only for its bearer.
+HttpResponse metrics_response(const HttpRequest& req, const ServerContext& ctx) {
+  const std::string_view given = req[http::field::authorization];
+  const std::string expected = "Bearer " + ctx.config.metrics_token;
+  // Equal-length digests: the comparison takes the same time whatever was sent.
+  const std::string a = auth::sha256_hex(given), b = auth::sha256_hex(expected);
+  const auto bytes = [](const std::string& x) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(x.data()), x.size());
+  };
+  if (!auth::constant_time_equal(bytes(a), bytes(b))) {
+    auto res = error_response(req, http::status::unauthorized, "UNAUTHORIZED",
+                              "GET /metrics needs Authorization: Bearer <the server's --metrics-token>");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  HttpResponse res{http::status::ok, req.version()};
+  res.set(http::field::server, "orator");
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  if (req.method() != http::verb::head) res.body() = metrics_exposition(ctx);
+  res.prepare_payload();
+  return res;
+}
+
 HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/metrics" && !ctx.config.metrics_token.empty() &&
+      (req.method() == http::verb::get || req.method() == http::verb::head))
+    return metrics_response(req, ctx);
   if (path == "/health") {
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return error_response(req, http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "use GET");

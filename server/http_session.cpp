@@ -314,6 +314,7 @@ template <class Stream>
 void HttpSession<Stream>::send(HttpResponse response) {
   // Over TLS, browsers are told to come back only over TLS (a year).
   if constexpr (std::is_same_v<Stream, TlsStream>) response.set("Strict-Transport-Security", "max-age=31536000");
+  if (response.result() == http::status::too_many_requests) ctx_.metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
   response_ = std::make_shared<HttpResponse>(std::move(response));
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_, beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), keep_alive));

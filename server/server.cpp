@@ -126,6 +126,29 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ServerContext& ctx_;
 };
 
+// How late a 100 ms timer fires on one event loop (ServerMetrics::loop_lag):
+// a handler that blocks the loop delays every connection on it.
+class LoopLagProbe {
+ public:
+  LoopLagProbe(net::io_context& loop, ServerMetrics& metrics) : timer_(loop), metrics_(metrics) {}
+  void start() {
+    due_ = std::chrono::steady_clock::now() + kPeriod;
+    timer_.expires_at(due_);
+    // The probe outlives the loop's run (it is destroyed after the threads join).
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      metrics_.loop_lag.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - due_).count());
+      start();
+    });
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kPeriod{100};
+  net::steady_timer timer_;
+  ServerMetrics& metrics_;
+  std::chrono::steady_clock::time_point due_;
+};
+
 // Raises the soft descriptor limit to the hard one and keeps the connection
 // cap below it, with room for the database, recordings, uploads and logs.
 std::size_t fit_connections_to_descriptors(std::size_t max_connections, std::size_t db_pool_size) {
@@ -233,6 +256,11 @@ int run_server(const ServerConfig& config) {
     keep_running.push_back(net::make_work_guard(*loops.back()));
   }
   net::io_context& ioc = *loops.front();
+  std::vector<std::unique_ptr<LoopLagProbe>> lag_probes;
+  for (auto& loop : loops) {
+    lag_probes.push_back(std::make_unique<LoopLagProbe>(*loop, ctx.metrics));
+    lag_probes.back()->start();
+  }
 
   // Recognition: decoders shared by live streams and background jobs. They
   // outlive the worker pools below, whose tasks may queue jobs.

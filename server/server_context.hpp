@@ -14,6 +14,7 @@
 #include "dsp/analyzer.hpp"
 #include "server/config.hpp"
 #include "server/connection_limits.hpp"
+#include "server/server_metrics.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -91,6 +92,7 @@ struct ServerContext {
   SessionRegistry streams;
   ConnectionLimits connections;  // configured at start from config
   std::atomic<std::uint64_t> streams_started{0};
+  ServerMetrics metrics;
   std::atomic<bool> stopping{false};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };

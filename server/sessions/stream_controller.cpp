@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "dsp/constants.hpp"
 #include "server/api/api.hpp"
@@ -28,7 +29,14 @@ constexpr int kProcessingWaitSeconds = 120;
 StreamController::StreamController(ServerContext& context, StreamIdentity identity, StreamTransport& transport)
     : ctx_(context), identity_(std::move(identity)), transport_(transport), next_checkpoint_(context.config.checkpoint_seconds) {}
 
-StreamController::~StreamController() = default;
+StreamController::~StreamController() { stop_counting(); }
+
+// The stream counts among the active ones of its codec from its first audio to its end.
+void StreamController::stop_counting() {
+  if (!counted_codec_) return;
+  ctx_.metrics.streams_active[*counted_codec_].fetch_sub(1, std::memory_order_relaxed);
+  counted_codec_.reset();
+}
 
 void StreamController::configure(const StreamRoute& route) {
   // Parameters: query string first, then the path's session id.
@@ -168,16 +176,23 @@ void StreamController::handle_text(std::string_view text) {
 }
 
 void StreamController::handle_audio(std::span<const std::uint8_t> frame) {
+  const auto arrived = std::chrono::steady_clock::now();
+  ctx_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.audio_bytes_in.fetch_add(frame.size(), std::memory_order_relaxed);
   if (!format_valid_) {
     reject("AUDIO_BEFORE_START", "no valid audio format yet: send a valid start message before audio; the frame was dropped");
     return;
   }
   if (!ensure_analyzer()) return;
   if (const auto status = decoder_->decode(frame, pcm_); status != protocol::DecodeStatus::ok) {
+    ctx_.metrics.decode_errors.fetch_add(1, std::memory_order_relaxed);
     reject("INVALID_AUDIO", std::string(protocol::describe(status)) + "; the frame was dropped");
     return;
   }
+  metrics_sent_ = false;
   analyzer_->push(pcm_);
+  if (metrics_sent_)
+    ctx_.metrics.metrics_latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
   if (!finished_ && analyzer_->received_seconds() >= ctx_.config.max_stream_seconds) {
     send(protocol::error_json("STREAM_LIMIT", "the stream reached max-stream-seconds of audio and was ended"));
     finish(true, CloseCode::policy, "stream length limit");
@@ -195,6 +210,8 @@ bool StreamController::ensure_analyzer() {
   dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
   analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
   audio_started_ = true;
+  counted_codec_ = static_cast<std::size_t>(params_.format.codec);
+  ctx_.metrics.streams_active[*counted_codec_].fetch_add(1, std::memory_order_relaxed);
   if (keeps_audio() && ctx_.sessions) recording_writer_ = ctx_.sessions->recording_writer(identity_.session_id);
   if (recording_writer_)
     recording_.emplace(dsp::kAnalysisRate, ctx_.config.max_record_seconds, api::kRecordingChunkSeconds,
@@ -214,7 +231,10 @@ void StreamController::reject(std::string_view code, std::string_view message) {
 }
 
 void StreamController::send(std::string message, bool final_message) {
-  if (!disconnected_) transport_.send(std::move(message), final_message);
+  if (disconnected_) return;
+  ctx_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.bytes_out.fetch_add(message.size(), std::memory_order_relaxed);
+  transport_.send(std::move(message), final_message);
 }
 
 void StreamController::finish(bool completed, CloseCode code, std::string_view reason) {
@@ -227,6 +247,7 @@ void StreamController::finish(bool completed, CloseCode code, std::string_view r
 void StreamController::finalise(bool completed) {
   if (finished_) return;
   finished_ = true;
+  stop_counting();
   transport_.cancel_timer();
   if (!analyzer_) {
     // No audio: still a (empty) report, in the format the client asked for.
@@ -374,11 +395,13 @@ void StreamController::on_job_status(const std::string& status) {
 void StreamController::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
 
 void StreamController::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
+  ctx_.metrics.nudges[static_cast<std::size_t>(nudge.code)].fetch_add(1, std::memory_order_relaxed);
   send(protocol::nudge_json(nudge, inputs));
 }
 
 void StreamController::on_metrics(const dsp::IntervalMetrics& metrics) {
   send(protocol::metrics_json(metrics));
+  metrics_sent_ = true;
   if (identity_.persistent() && ctx_.sessions && metrics.t >= next_checkpoint_) {
     // A checkpoint is the whole report, which grows with the stream: spacing
     // them by at least 1/60 of the stream so far keeps their cost per second

@@ -83,6 +83,7 @@ class StreamController final : private dsp::AnalysisSink {
   [[nodiscard]] const std::string& session_id() const { return params_.session_id; }
 
  private:
+  void stop_counting();
   template <class Handler>
   void guarded(Handler&& handler);
   void handle_text(std::string_view text);
@@ -149,6 +150,8 @@ class StreamController final : private dsp::AnalysisSink {
   const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
 
   bool finished_ = false;             // analysis finalised
+  bool metrics_sent_ = false;         // the frame being analysed completed an interval
+  std::optional<std::size_t> counted_codec_;  // counted in ServerMetrics::streams_active
   bool disconnected_ = false;         // the peer is gone: nothing more is sent
   std::optional<CloseCode> close_code_;
   std::string close_reason_;

@@ -1,0 +1,104 @@
+#include "server/server_metrics.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "dsp/nudge_engine.hpp"
+#include "protocol/audio_decoder.hpp"
+#include "server/server_context.hpp"
+#include "server/transcription/decoder_pool.hpp"
+
+namespace orator::server {
+namespace {
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void sample(std::string& out, const char* name, const std::string& labels, double value) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%.17g", value);
+  out += name;
+  if (!labels.empty()) out += "{" + labels + "}";
+  out += ' ';
+  out += number;
+  out += '\n';
+}
+
+void single(std::string& out, const char* name, const char* type, const char* help, double value) {
+  header(out, name, type, help);
+  sample(out, name, {}, value);
+}
+
+}  // namespace
+
+void SecondsHistogram::observe(double seconds) {
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+}
+
+void SecondsHistogram::write(std::string& out, const char* name, const char* help) const {
+  header(out, name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  std::uint64_t cumulative = 0;
+  char le[32];
+  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    if (i < kBounds.size()) std::snprintf(le, sizeof le, "le=\"%g\"", kBounds[i]);
+    sample(out, bucket.c_str(), i < kBounds.size() ? le : "le=\"+Inf\"", static_cast<double>(cumulative));
+  }
+  sample(out, (std::string(name) + "_sum").c_str(), {}, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  sample(out, (std::string(name) + "_count").c_str(), {}, static_cast<double>(cumulative));
+}
+
+std::string metrics_exposition(const ServerContext& ctx) {
+  const ServerMetrics& m = ctx.metrics;
+  std::string out;
+  out.reserve(4096);
+  const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  single(out, "orator_uptime_seconds", "gauge", "Seconds since the server started.", uptime);
+  single(out, "orator_connections_open", "gauge", "Open HTTP and WebSocket connections.",
+         static_cast<double>(ctx.connections.total()));
+  single(out, "orator_streams_started_total", "counter", "Streams upgraded since the start.",
+         static_cast<double>(ctx.streams_started.load()));
+  header(out, "orator_streams_active", "gauge", "Streams analysing audio now, by codec.");
+  for (std::size_t c = 0; c < ServerMetrics::kCodecs; ++c)
+    sample(out, "orator_streams_active", "codec=\"" + std::string(protocol::codec_name(static_cast<protocol::Codec>(c))) + "\"",
+           static_cast<double>(m.streams_active[c].load()));
+  single(out, "orator_audio_frames_received_total", "counter", "Binary audio frames received.", static_cast<double>(m.frames_in.load()));
+  single(out, "orator_audio_bytes_received_total", "counter", "Bytes of audio frames received.",
+         static_cast<double>(m.audio_bytes_in.load()));
+  single(out, "orator_audio_decode_errors_total", "counter", "Audio frames refused as undecodable.",
+         static_cast<double>(m.decode_errors.load()));
+  single(out, "orator_stream_messages_sent_total", "counter", "Text messages queued to streams.",
+         static_cast<double>(m.messages_out.load()));
+  single(out, "orator_stream_bytes_sent_total", "counter", "Bytes of text messages queued to streams.",
+         static_cast<double>(m.bytes_out.load()));
+  header(out, "orator_nudges_total", "counter", "Nudges raised, by code.");
+  for (std::size_t n = 0; n < ServerMetrics::kNudgeCodes; ++n)
+    sample(out, "orator_nudges_total", "code=\"" + std::string(dsp::nudge_code_name(static_cast<dsp::NudgeCode>(n))) + "\"",
+           static_cast<double>(m.nudges[n].load()));
+  single(out, "orator_rate_limited_total", "counter", "Requests and stream upgrades refused by a rate limit or quota.",
+         static_cast<double>(m.rate_limited.load()));
+  if (ctx.decoders) {
+    single(out, "orator_decoders", "gauge", "Speech recognisers in the pool.", static_cast<double>(ctx.decoders->size()));
+    single(out, "orator_decoders_leased", "gauge", "Speech recognisers leased to streams or jobs.",
+           static_cast<double>(ctx.decoders->leased()));
+  }
+  m.metrics_latency.write(out, "orator_metrics_latency_seconds",
+                          "From the audio frame that completes an interval arriving to its metrics message queued.");
+  m.loop_lag.write(out, "orator_event_loop_lag_seconds", "How late a 100 ms timer fires on an event loop.");
+  return out;
+}
+
+}  // namespace orator::server
