@@ -64,8 +64,8 @@ function retryLater(what) {
 
 function fmtDuration(s) {
   if (s === null || s === undefined) return '–';
-  const m = Math.floor(s / 60), r = Math.round(s % 60);
-  return `${m}:${String(r).padStart(2, '0')}`;
+  const whole = Math.round(s);  // 59.6 s is 1:00, not 0:60
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
 function el(tag, props = {}, children = []) {
