@@ -142,12 +142,8 @@ void StreamAnalyzer::on_decision(const SpeechDecision& d, const std::optional<Se
   }
   clip_window_.add(d.index, r.clip_fraction);
 
-  if (auto nucleus = syllables_.push(SyllableFrame{d.index, r.band_mean_square, r.mean_square, r.f0 > 0, d.candidate})) {
-    pace_.add_nucleus(*nucleus);
-    report_.add_syllable();
-    syllable_window_.add(d.index, 1.0);
-    sink_.on_syllable(static_cast<double>(*nucleus) * kFrameSeconds);
-  }
+  if (auto nucleus = syllables_.push(SyllableFrame{d.index, r.band_mean_square, r.mean_square, r.f0 > 0, d.candidate}))
+    count_nucleus(*nucleus, d.index);
   report_.add_frame(DecidedFrame{d.index, r.mean_square, r.f0, d.candidate});
 
   iv_ms_sum_ += r.mean_square;
@@ -157,6 +153,14 @@ void StreamAnalyzer::on_decision(const SpeechDecision& d, const std::optional<Se
   if (r.f0 > 0 && d.in_segment && iv_f0_count_ < kMaxIntervalF0) iv_f0_[iv_f0_count_++] = r.f0;
 
   if ((d.index + 1) % 10 == 0) tick_nudges(d.index);
+}
+
+// A syllable nucleus at `frame`, counted in the trailing window as of `window_frame`.
+void StreamAnalyzer::count_nucleus(std::int64_t frame, std::int64_t window_frame) {
+  pace_.add_nucleus(frame);
+  report_.add_syllable();
+  syllable_window_.add(window_frame, 1.0);
+  sink_.on_syllable(static_cast<double>(frame) * kFrameSeconds);
 }
 
 std::optional<double> StreamAnalyzer::trailing_syllables_per_sec() const {
@@ -274,12 +278,7 @@ Assessment StreamAnalyzer::finish(bool completed) {
   event.reset();
   speech_.close(event);
   if (event) on_segment_event(*event);
-  if (auto nucleus = syllables_.flush()) {
-    pace_.add_nucleus(*nucleus);
-    report_.add_syllable();
-    syllable_window_.add(decided_, 1.0);
-    sink_.on_syllable(static_cast<double>(*nucleus) * kFrameSeconds);
-  }
+  if (auto nucleus = syllables_.flush()) count_nucleus(*nucleus, decided_);
   const std::int64_t last_boundary = (intervals_emitted_ * config_.interval_ms * config_.input_rate + 999) / 1000;
   // A partial last interval gets its metrics; the look-ahead tail of a full
   // one is only in the report (a second message with the same t would confuse).

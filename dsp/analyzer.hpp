@@ -119,6 +119,7 @@ class StreamAnalyzer {
   void on_decision(const SpeechDecision& d, const std::optional<SegmentEvent>& event);
   void on_segment_event(const SegmentEvent& e);
   void tick_nudges(std::int64_t frame);
+  void count_nucleus(std::int64_t frame, std::int64_t window_frame);
   std::optional<double> trailing_syllables_per_sec() const;
   std::optional<double> trailing_wpm() const;
   std::optional<double> trailing_fillers_per_min(double t) const;

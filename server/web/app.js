@@ -6,6 +6,7 @@ import { LiveStream } from './stream.js';
 
 const $ = (id) => document.getElementById(id);
 const PITCH_WINDOW_S = 30;
+const MIN_SCORED_SPEECH_S = 1;  // the server scores nothing below this (dsp::kMinScoredSpeechSeconds)
 const WPM_SCALE = 300;  // the pace gauge spans 0-300 wpm; its green band is the mode's target (ready.targets)
 
 function show(view) {
@@ -219,7 +220,8 @@ function showNudge(message) {
 // too_quiet nudge fires.
 const DEFAULT_LEVEL = [-32, -10], DEFAULT_QUIET = -40;
 function levelBand() { return live?.targets?.volume_db ?? DEFAULT_LEVEL; }
-function levelText() { const [lo, hi] = levelBand(); return `target ${lo} to ${hi} dB`.replaceAll('-', '−'); }
+function dbTarget([lo, hi]) { return `target ${Math.round(lo)} to ${Math.round(hi)} dB`.replaceAll('-', '−'); }
+function levelText() { return dbTarget(levelBand()); }
 function volumeZone(db) {
   const [lo, hi] = levelBand(), quiet = live?.targets?.too_quiet_db ?? DEFAULT_QUIET;
   if (db < quiet) return ['quiet', 'too quiet: speak up or move closer'];
@@ -429,7 +431,7 @@ function renderReport(a, session) {
     ? `This practice was cut short (the connection or the server stopped). The report covers what was analysed: ${fmtDuration(a.duration)} of audio, ${fmtDuration(a.speaking_time)} of speech.`
     : '';
   // Nothing heard: say so and what to check, instead of scores of 0 and empty charts.
-  const heard = a.speaking_time >= 1;
+  const heard = a.speaking_time >= MIN_SCORED_SPEECH_S;
   $('no-speech').hidden = heard;
   $('report-details').hidden = !heard;
   $('view-report').dataset.heard = String(heard);
@@ -444,8 +446,7 @@ function renderReport(a, session) {
   const stat = (label, value, id, target) => el('div', {}, [
     el('div', { className: 'label', textContent: label }), el('div', { className: 'big', textContent: value, id }),
     ...(target ? [el('div', { className: 'muted', textContent: target })] : [])]);
-  const range = (pair, unit) => !pair ? '' : unit === 'dB'
-    ? `target ${Math.round(pair[0])} to ${Math.round(pair[1])} dB`.replaceAll('-', '−')
+  const range = (pair, unit) => !pair ? '' : unit === 'dB' ? dbTarget(pair)
     : `target ${Math.round(pair[0])}–${Math.round(pair[1])} ${unit}`;
   $('report-stats').replaceChildren(
     stat('Speaking time', fmtDuration(a.speaking_time), 'stat-speaking',
@@ -506,7 +507,7 @@ async function showChangeSinceLast(a, session) {
     if (shownReport !== session.id) return;
     const mine = all.data.find((s) => s.id === session.id);
     const before = all.data
-      .filter((s) => s.id !== session.id && s.type === a.mode && (s.speaking_time ?? 0) >= 1 && s.scores.overall !== null &&
+      .filter((s) => s.id !== session.id && s.type === a.mode && (s.speaking_time ?? 0) >= MIN_SCORED_SPEECH_S && s.scores.overall !== null &&
                      (!mine || Date.parse(s.started_at) < Date.parse(mine.started_at)))
       .sort((x, y) => Date.parse(y.started_at) - Date.parse(x.started_at))[0];
     for (const k of Object.keys(SCORE_MEANING)) {
@@ -581,7 +582,7 @@ async function loadHistory(page = 1) {
   ]);
   const rows = list.data.map((s) => {
     const ended = s.status === 'completed' || s.status === 'interrupted';
-    const silent = ended && (s.speaking_time ?? 0) < 1;
+    const silent = ended && (s.speaking_time ?? 0) < MIN_SCORED_SPEECH_S;
     const remove = el('button', { className: 'link', textContent: 'Delete', title: 'Delete this practice' });
     remove.setAttribute('aria-label', `Delete the ${s.type} practice of ${new Date(s.created_at).toLocaleString()}`);
     remove.onclick = async (e) => {
@@ -621,7 +622,7 @@ async function loadHistory(page = 1) {
                                       el('span', { className: 'big', textContent: `${progress.streak.current_days} d` }),
                                       el('span', { className: 'muted', textContent: `${progress.practice_time.current_minutes} min this month` })]));
   // Practices where no speech was heard have no meaningful score: not charted.
-  const points = ended.data.filter((s) => s.scores.overall !== null && (s.speaking_time ?? 0) >= 1)
+  const points = ended.data.filter((s) => s.scores.overall !== null && (s.speaking_time ?? 0) >= MIN_SCORED_SPEECH_S)
     .map((s) => [Date.parse(s.started_at), s.scores.overall]);
   lineChart($('progress-chart'), { series: [{ points, color: '#2ea043', dots: true }], y: [0, 100],
                                    xFormat: (x) => new Date(x).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) });
