@@ -245,8 +245,39 @@ async function main() {
   check(back && /interrupted/.test(row), `once the server is back, the notice clears and History lists the interrupted practice (${row})`);
   await page.screenshot({ path: join(outDir, 'history-server-back.png'), fullPage: true });
 
+  await microphoneProblems(origin);
+
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   await silentPracticeOnAPhone(origin);
+}
+
+// A refused microphone and a page that is not secure (simulated in the page:
+// Chromium's fake-device flag always grants the real one): each says what to do.
+async function microphoneProblems(origin) {
+  const cases = [
+    ['refused', () => { navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError')); },
+     /Microphone access was refused\. .*address bar.*press Start again/],
+    ['not secure', () => { Object.defineProperty(Navigator.prototype, 'mediaDevices', { get: () => undefined }); },
+     /only works on a secure page\. .*https.*localhost/],
+  ];
+  for (const [what, breakIt, expected] of cases) {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 900 } });
+    await context.addInitScript(breakIt);
+    const page = await context.newPage();
+    await page.goto(`${origin}/`);
+    await page.fill('#auth-email', 'second@example.com');
+    await page.fill('#auth-password', 'another long password');
+    await page.click('#auth-submit');
+    await page.waitForSelector('#view-practice:not([hidden])');
+    await page.click('#first-visit-close').catch(() => {});
+    await page.click('#start');
+    await page.waitForSelector('#problem:not([hidden])', { timeout: 10000 });
+    const shown = await page.evaluate(() => ({ text: document.getElementById('problem').textContent,
+                                                startEnabled: !document.getElementById('start').disabled }));
+    check(expected.test(shown.text) && shown.startEnabled, `a microphone that is ${what} is explained, with what to do (${shown.text})`);
+    await page.screenshot({ path: join(outDir, `microphone-${what.replace(' ', '-')}.png`), fullPage: true });
+    await context.close();
+  }
 }
 
 // A muted microphone on a 390x844 phone: the report says no speech was heard
