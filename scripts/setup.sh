@@ -15,14 +15,17 @@ PACKAGES=(
   # Accounts: Unicode email folding (ICU) and cracklib's common-password
   # dictionary (cracklib-runtime builds it under /var/cache/cracklib).
   libicu-dev libcrack2-dev cracklib-runtime
+  # Dictation: speech synthesis (flite, linked, BSD-style; espeak-ng, GPL-3,
+  # run as a separate program for the languages flite lacks) and offline
+  # translation (Apertium, run as a program, with its language pairs).
+  flite1-dev espeak-ng apertium apertium-eng-spa apertium-eng-cat apertium-spa-cat apertium-fr-es
 )
 
 if [[ "${1:-}" == "--test" ]]; then
-  # Tests and benchmarks: GoogleTest, Google Benchmark, espeak-ng (synthetic
-  # speech with known syllable counts), a PostgreSQL server (the storage
+  # Tests and benchmarks: GoogleTest, Google Benchmark, a PostgreSQL server (the storage
   # tests start throwaway clusters of their own), opusenc (Ogg Opus uploads)
   # and openssl (self-signed certificates for the TLS and browser tests).
-  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev espeak-ng postgresql opus-tools openssl)
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev postgresql opus-tools openssl)
   # PocketSphinx's own batch decoder: the reference the streaming recogniser's
   # word error rate is compared with.
   PACKAGES+=(pocketsphinx)

@@ -1,0 +1,164 @@
+#include "speech/dictation_scoring.hpp"
+
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+namespace orator::speech {
+namespace {
+
+bool is_apostrophe(UChar32 c) { return c == 0x27 || c == 0x2018 || c == 0x2019 || c == 0x02BC || c == 0xFF07; }
+
+// What a word is compared by: folded, optionally without accents, letters,
+// marks and digits only.
+std::string word_key(const icu::UnicodeString& word, bool ignore_accents) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString folded(word);
+  folded.foldCase(U_FOLD_CASE_DEFAULT);
+  if (ignore_accents) {
+    const auto* nfd = icu::Normalizer2::getNFDInstance(status);
+    if (U_SUCCESS(status)) folded = nfd->normalize(folded, status);
+  }
+  icu::UnicodeString kept;
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (is_apostrophe(c)) continue;
+    const auto type = u_charType(c);
+    if (ignore_accents && type == U_NON_SPACING_MARK) continue;
+    if (u_isalnum(c) || type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK) kept.append(c);
+  }
+  if (ignore_accents) {
+    status = U_ZERO_ERROR;
+    const auto* nfc = icu::Normalizer2::getNFCInstance(status);
+    if (U_SUCCESS(status)) kept = nfc->normalize(kept, status);
+  }
+  std::string out;
+  kept.toUTF8String(out);
+  return out;
+}
+
+enum class Step : std::uint8_t { diagonal, deletion, insertion };
+
+}  // namespace
+
+std::string_view word_mark_name(WordMark mark) {
+  switch (mark) {
+    case WordMark::correct: return "correct";
+    case WordMark::substituted: return "substituted";
+    case WordMark::deleted: return "deleted";
+    case WordMark::inserted: return "inserted";
+  }
+  return "correct";
+}
+
+std::vector<DictationWord> dictation_words(std::string_view text, const DictationOptions& options) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  if (const auto* nfc = icu::Normalizer2::getNFCInstance(status); U_SUCCESS(status)) source = nfc->normalize(source, status);
+  status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> words(
+      icu::BreakIterator::createWordInstance(icu::Locale::forLanguageTag(options.locale.c_str(), status), status));
+  std::vector<DictationWord> out;
+  if (U_FAILURE(status) || !words) return out;
+  words->setText(source);
+  for (int32_t start = words->first(), end = words->next(); end != icu::BreakIterator::DONE; start = end, end = words->next()) {
+    if (words->getRuleStatus() == UBRK_WORD_NONE) continue;  // spaces, punctuation, symbols
+    const icu::UnicodeString word(source, start, end - start);
+    std::string key = word_key(word, options.ignore_accents);
+    if (key.empty()) continue;
+    std::string display;
+    word.toUTF8String(display);
+    out.push_back({std::move(display), std::move(key)});
+  }
+  return out;
+}
+
+DictationScore score_dictation(std::string_view reference, std::string_view typed, const DictationOptions& options) {
+  DictationScore s;
+  s.reference = dictation_words(reference, options);
+  s.typed = dictation_words(typed, options);
+  // Words compared as integers: one hash per word instead of a string
+  // comparison per cell of the table.
+  std::unordered_map<std::string_view, int> ids;
+  const auto id_of = [&](const DictationWord& w) { return ids.emplace(w.key, static_cast<int>(ids.size())).first->second; };
+  std::vector<int> ref, hyp;
+  ref.reserve(s.reference.size());
+  hyp.reserve(s.typed.size());
+  for (const auto& w : s.reference) ref.push_back(id_of(w));
+  for (const auto& w : s.typed) hyp.push_back(id_of(w));
+
+  // Common beginnings and ends need no table: most attempts are mostly right.
+  std::size_t head = 0;
+  while (head < ref.size() && head < hyp.size() && ref[head] == hyp[head]) ++head;
+  std::size_t tail = 0;
+  while (tail < ref.size() - head && tail < hyp.size() - head && ref[ref.size() - 1 - tail] == hyp[hyp.size() - 1 - tail]) ++tail;
+  const std::size_t n = ref.size() - head - tail, m = hyp.size() - head - tail;
+
+  // Levenshtein over the middle: costs row by row, the step taken kept for the walk back.
+  std::vector<Step> steps((n + 1) * (m + 1));
+  std::vector<std::uint32_t> previous(m + 1), current(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) {
+    previous[j] = static_cast<std::uint32_t>(j);
+    steps[j] = Step::insertion;
+  }
+  for (std::size_t i = 1; i <= n; ++i) {
+    current[0] = static_cast<std::uint32_t>(i);
+    steps[i * (m + 1)] = Step::deletion;
+    const int r = ref[head + i - 1];
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::uint32_t diagonal = previous[j - 1] + (r == hyp[head + j - 1] ? 0 : 1);
+      const std::uint32_t deletion = previous[j] + 1, insertion = current[j - 1] + 1;
+      std::uint32_t best = diagonal;
+      Step step = Step::diagonal;
+      if (deletion < best) best = deletion, step = Step::deletion;
+      if (insertion < best) best = insertion, step = Step::insertion;
+      current[j] = best;
+      steps[i * (m + 1) + j] = step;
+    }
+    std::swap(previous, current);
+  }
+
+  std::vector<AlignedWord> middle;
+  for (std::size_t i = n, j = m; i > 0 || j > 0;) {
+    const Step step = steps[i * (m + 1) + j];
+    const int ri = static_cast<int>(head + i) - 1, hj = static_cast<int>(head + j) - 1;
+    if (i > 0 && j > 0 && step == Step::diagonal) {
+      middle.push_back({ref[ri] == hyp[hj] ? WordMark::correct : WordMark::substituted, ri, hj});
+      --i, --j;
+    } else if (i > 0 && (j == 0 || step == Step::deletion)) {
+      middle.push_back({WordMark::deleted, ri, -1});
+      --i;
+    } else {
+      middle.push_back({WordMark::inserted, -1, hj});
+      --j;
+    }
+  }
+  for (std::size_t k = 0; k < head; ++k) s.alignment.push_back({WordMark::correct, static_cast<int>(k), static_cast<int>(k)});
+  s.alignment.insert(s.alignment.end(), middle.rbegin(), middle.rend());
+  for (std::size_t k = tail; k > 0; --k)
+    s.alignment.push_back({WordMark::correct, static_cast<int>(ref.size() - k), static_cast<int>(hyp.size() - k)});
+
+  for (const auto& a : s.alignment) {
+    switch (a.mark) {
+      case WordMark::correct: ++s.words_correct; break;
+      case WordMark::substituted: ++s.substitutions; break;
+      case WordMark::deleted: ++s.deletions; break;
+      case WordMark::inserted: ++s.insertions; break;
+    }
+  }
+  s.words_ref = static_cast<int>(ref.size());
+  const int errors = s.substitutions + s.deletions + s.insertions;
+  s.wer = s.words_ref > 0 ? static_cast<double>(errors) / s.words_ref : (errors > 0 ? 1.0 : 0.0);
+  s.percentage = std::max(0.0, 100.0 * (1.0 - s.wer));
+  return s;
+}
+
+}  // namespace orator::speech
