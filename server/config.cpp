@@ -183,6 +183,19 @@ const std::vector<Option>& options() {
        }},
       {"--transcription-model", "ORATOR_TRANSCRIPTION_MODEL", "model name sent to the provider (default whisper-1)",
        [](ServerConfig& c, const std::string& v) { c.transcription_provider_model = v; return !v.empty(); }},
+      {"--tts-workers", "ORATOR_TTS_WORKERS", "threads synthesising dictation audio (default 1)",
+       [](ServerConfig& c, const std::string& v) { return parse_number(v, c.tts_workers, 1, 64); }},
+      {"--tts-job-attempts", "ORATOR_TTS_JOB_ATTEMPTS", "tries of an item's speech synthesis before it fails (default 3)",
+       [](ServerConfig& c, const std::string& v) { return parse_number(v, c.tts_job_attempts, 1, 100); }},
+      {"--tts-job-stale-seconds", "ORATOR_TTS_JOB_STALE_SECONDS",
+       "a synthesis unheard of this long lost its process and is retried (default 120)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.tts_job_stale_seconds, 1, 24 * 3600); }},
+      {"--translation-url", "ORATOR_TRANSLATION_URL",
+       "LibreTranslate-compatible base URL for translations instead of Apertium (key: $ORATOR_TRANSLATION_API_KEY)",
+       [](ServerConfig& c, const std::string& v) {
+         c.translation_url = v;
+         return v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+       }},
       {"--tls-cert", "ORATOR_TLS_CERT", "PEM certificate (chain) file: serve https:// and wss:// (needs --tls-key)",
        [](ServerConfig& c, const std::string& v) { c.tls_cert_file = v; return !v.empty(); }},
       {"--tls-key", "ORATOR_TLS_KEY", "PEM private key file for --tls-cert",

@@ -74,6 +74,14 @@ struct ServerConfig {
   std::string transcription_provider_url;
   std::string transcription_provider_model = "whisper-1";
 
+  // Dictation: speech synthesis workers (a bounded pool) and durable jobs;
+  // translation by Apertium, or by a LibreTranslate-compatible endpoint
+  // (its key comes from $ORATOR_TRANSLATION_API_KEY only).
+  int tts_workers = 1;
+  int tts_job_attempts = 3;
+  double tts_job_stale_seconds = 120;
+  std::string translation_url;                  // empty: Apertium
+
   // TLS (https:// and wss://): both set, or neither.
   std::string tls_cert_file;                    // PEM certificate chain
   std::string tls_key_file;                     // PEM private key

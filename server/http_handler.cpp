@@ -55,7 +55,8 @@ HttpResponse web_response(const HttpRequest& req, const WebAsset& asset) {
 }  // namespace
 
 bool is_api_target(std::string_view target) {
-  return target.rfind("/v1/", 0) == 0 && !match_stream_route(target);
+  const auto path = target.substr(0, target.find('?'));
+  return (target.rfind("/v1/", 0) == 0 && !match_stream_route(target)) || path == "/metadata";
 }
 
 std::string client_address(const std::string& peer, std::string_view forwarded_for,
@@ -128,22 +129,23 @@ std::span<const ServerRoute> server_routes() {
   return routes;
 }
 
-HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const std::optional<std::string>& database,
-                             const std::optional<std::string>& queues, const std::optional<std::string>& disk) {
+HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const HealthChecks& checks) {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
-  const auto failing = [](const std::optional<std::string>& check) { return check && *check != "ok"; };
-  const bool unhealthy = failing(database) || failing(queues) || failing(disk);
+  const auto failing = [](const std::optional<std::string>& check) { return check && *check != "ok" && *check != "off"; };
+  const bool unhealthy = failing(checks.database) || failing(checks.queues) || failing(checks.disk);
+  const bool degraded = failing(checks.tts) || failing(checks.recogniser);
   // Public: no usage counters (how busy the server is is not anyone's business).
-  json::object body{{"status", unhealthy ? "unhealthy" : ctx.stopping ? "stopping" : "ok"},
+  json::object body{{"status", unhealthy ? "unhealthy" : ctx.stopping ? "stopping" : degraded ? "degraded" : "healthy"},
                     {"version", "0.1.0"},
                     {"uptime_s", std::round(uptime * 10) / 10}};
-  if (database || queues || disk) {
-    json::object checks;
-    if (database) checks["database"] = *database;
-    if (queues) checks["queues"] = *queues;
-    if (disk) checks["disk"] = *disk;
-    body["checks"] = std::move(checks);
-  }
+  json::object named;
+  for (const auto& [name, check] : {std::pair{"database", &checks.database}, std::pair{"queues", &checks.queues},
+                                    std::pair{"disk", &checks.disk}, std::pair{"tts", &checks.tts},
+                                    std::pair{"recogniser", &checks.recogniser}})
+    if (*check) named[name] = **check;
+  if (!named.empty()) body["checks"] = std::move(named);
+  if (checks.tts_pending)
+    body["queue_sizes"] = json::object{{"tts_pending", *checks.tts_pending}, {"tts_processing", checks.tts_processing.value_or(0)}};
   return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);
 }
 
@@ -181,7 +183,7 @@ HttpResponse handle_request(const HttpRequest& req, const ServerContext& ctx) {
   if (path == "/health") {
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return error_response(req, http::status::method_not_allowed, "METHOD_NOT_ALLOWED", "use GET");
-    return health_response(req, ctx, std::nullopt);
+    return health_response(req, ctx);
   }
   if (path == "/openapi.json" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
     HttpResponse res{http::status::ok, req.version()};

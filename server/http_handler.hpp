@@ -20,14 +20,18 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 [[nodiscard]] HttpResponse handle_request(const HttpRequest& request, const ServerContext& context);
 
-// GET /health. `database`: how the database check went, "ok" or why it
-// failed (then 503 "unhealthy"); nullopt when there is no database to check.
-// `queues`: likewise for background work (uploads, transcription jobs);
-// `disk`: for the data directory's free space.
-[[nodiscard]] HttpResponse health_response(const HttpRequest& request, const ServerContext& context,
-                                           const std::optional<std::string>& database,
-                                           const std::optional<std::string>& queues = std::nullopt,
-                                           const std::optional<std::string>& disk = std::nullopt);
+// What GET /health found. Each check is "ok" or why not; nullopt when
+// there is nothing to check (no database, say). A failing database, queue
+// or disk makes the server "unhealthy" (503); a failing speech synthesis or
+// recogniser "degraded" (200: the rest works); "off" is a configured absence.
+struct HealthChecks {
+  std::optional<std::string> database, queues, disk;  // unhealthy when failing
+  std::optional<std::string> tts, recogniser;         // degraded when failing
+  // Background work waiting and in hand (speech synthesis jobs).
+  std::optional<std::int64_t> tts_pending, tts_processing;
+};
+// GET /health: "healthy", "degraded", "unhealthy" (503) or "stopping".
+[[nodiscard]] HttpResponse health_response(const HttpRequest& request, const ServerContext& context, const HealthChecks& checks = {});
 
 // docs/openapi.json, compiled in.
 [[nodiscard]] std::string_view openapi_document();

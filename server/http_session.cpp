@@ -18,6 +18,7 @@
 
 #include "server/api/api.hpp"
 #include "server/api/stream_auth.hpp"
+#include "server/dictation/dictation_services.hpp"
 #include "server/sessions/session_service.hpp"
 #include "server/stream_route.hpp"
 #include "server/stream_session.hpp"
@@ -246,28 +247,43 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
   auto self = this->shared_from_this();
   auto answered = std::make_shared<bool>(false);
   auto deadline = std::make_shared<net::steady_timer>(stream_.get_executor(), std::chrono::seconds(2));
-  auto answer = [self, req, answered, deadline](std::string database, std::string queues, std::string disk) {
+  auto answer = [self, req, answered, deadline](HealthChecks checks) {
     if (*answered) return;
     *answered = true;
     deadline->cancel();
-    self->send(health_response(*req, self->ctx_, database, queues, disk));
+    self->send(health_response(*req, self->ctx_, checks));
   };
   deadline->async_wait([answer](beast::error_code ec) {
-    if (!ec) answer("the database did not answer within 2 s", "unknown", "unknown");
+    if (!ec) answer({"the database did not answer within 2 s", "unknown", "unknown", std::nullopt, std::nullopt, std::nullopt, std::nullopt});
   });
   const bool queued = ctx_.workers->submit([self, answer] {
-    std::string database = "ok";
+    const auto& ctx = self->ctx_;
+    HealthChecks checks;
+    checks.database = "ok";
     try {
-      self->ctx_.store->ping();
+      ctx.store->ping();
     } catch (const std::exception& e) {
-      database = "failed";  // the reason may name hosts: logged, not shown
+      checks.database = "failed";  // the reason may name hosts: logged, not shown
       spdlog::warn("health check: the database failed: {}", e.what());
     }
-    const std::string queues = self->ctx_.sessions ? self->ctx_.sessions->background_problem().value_or("ok") : "ok";
-    const std::string disk = self->ctx_.sessions ? self->ctx_.sessions->disk_problem().value_or("ok") : "ok";
-    net::post(self->stream_.get_executor(), [answer, database, queues, disk] { answer(database, queues, disk); });
+    checks.queues = ctx.sessions ? ctx.sessions->background_problem().value_or("ok") : "ok";
+    checks.disk = ctx.sessions ? ctx.sessions->disk_problem().value_or("ok") : "ok";
+    checks.recogniser = ctx.config.asr_threads == 0 ? "off"
+                        : ctx.decoders            ? "ok"
+                                                  : "the recogniser's models could not be loaded: no transcripts";
+    if (ctx.dictation) {
+      checks.tts = dictation_problem(*ctx.dictation).value_or("ok");
+      try {
+        const auto queue = ctx.dictation->store.tts_queue();
+        checks.tts_pending = queue.pending;
+        checks.tts_processing = queue.processing;
+      } catch (const std::exception&) {
+        // The database check above already says so.
+      }
+    }
+    net::post(self->stream_.get_executor(), [answer, checks] { answer(checks); });
   });
-  if (!queued) answer("the database queue is full", "the database queue is full", "unknown");
+  if (!queued) answer({"the database queue is full", "the database queue is full", "unknown", std::nullopt, std::nullopt, std::nullopt, std::nullopt});
 }
 
 template <class Stream>

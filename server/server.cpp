@@ -20,6 +20,7 @@
 
 #include "server/api/api.hpp"
 #include "server/sessions/session_events.hpp"
+#include "server/dictation/dictation_services.hpp"
 #include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
 #include "server/transcription/transcription_jobs.hpp"
@@ -221,6 +222,7 @@ int run_server(const ServerConfig& config) {
     spdlog::debug("session {}: {}{}{}", e.session_id, sessions::event_name(e.kind), e.detail.empty() ? "" : ": ", e.detail);
   });
   std::unique_ptr<sessions::SessionService> session_service;
+  std::unique_ptr<dictation::DictationServices> dictation;
   std::unique_ptr<api::Api> rest;
   std::unique_ptr<net::ssl::context> tls;
   try {
@@ -238,7 +240,9 @@ int run_server(const ServerConfig& config) {
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
     if (ctx.config.instance_id.empty()) ctx.config.instance_id = load_instance_id(config.data_dir);
     session_service = std::make_unique<sessions::SessionService>(*store, events, ctx.config);
-    rest = std::make_unique<api::Api>(*store, *signer, ctx.config, *session_service);
+    dictation = dictation::make_dictation_services(store->pool(), ctx.config);
+    ctx.dictation = dictation.get();
+    rest = std::make_unique<api::Api>(*store, *signer, ctx.config, *session_service, auth::ScryptParams{}, dictation.get());
     // What a process that died left live or processing.
     session_service->recover();
   } catch (const std::exception& e) {

@@ -41,6 +41,9 @@ class TranscriptionJobs;
 namespace auth {
 class JwtSigner;
 }
+namespace dictation {
+struct DictationServices;
+}
 
 // What the server needs of every live stream, plain or TLS.
 class LiveStream {
@@ -87,6 +90,8 @@ struct ServerContext {
   // Owns every session's lifecycle; null without storage (unit tests of
   // handle_request, anonymous-only streams).
   sessions::SessionService* sessions = nullptr;
+  // Items, attempts, speech synthesis, translation; null without storage.
+  dictation::DictationServices* dictation = nullptr;
   // Set when the server speaks TLS (--tls-cert/--tls-key): every connection is https/wss.
   boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;

@@ -59,6 +59,21 @@ std::string_view word_mark_name(WordMark mark) {
   return "correct";
 }
 
+std::string fold_case(std::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString s = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  if (const auto* nfc = icu::Normalizer2::getNFCInstance(status); U_SUCCESS(status)) s = nfc->normalize(s, status);
+  s.foldCase(U_FOLD_CASE_DEFAULT);
+  std::string out;
+  s.toUTF8String(out);
+  return out;
+}
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 std::vector<DictationWord> dictation_words(std::string_view text, const DictationOptions& options) {
   UErrorCode status = U_ZERO_ERROR;
   icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));

@@ -27,6 +27,11 @@ struct DictationWord {
   std::string display, key;
 };
 
+// NFC and full case folding: how tags, search terms and texts compare.
+[[nodiscard]] std::string fold_case(std::string_view text);
+// Unicode code points in UTF-8 text (what "characters" means in limits).
+[[nodiscard]] std::size_t code_points(std::string_view text);
+
 [[nodiscard]] std::vector<DictationWord> dictation_words(std::string_view text, const DictationOptions& options);
 
 enum class WordMark { correct, substituted, deleted, inserted };

@@ -136,6 +136,84 @@ CREATE TABLE instances (
 );
 ALTER TABLE sessions ADD COLUMN instance_id TEXT;
 )SQL"},
+      {7, "dictation: items with synthesised audio, attempts, tag presets, translations", R"SQL(
+CREATE TABLE dictation_items (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  locale TEXT NOT NULL,
+  text TEXT NOT NULL,
+  text_folded TEXT NOT NULL,
+  difficulty INTEGER NOT NULL,
+  difficulty_computed INTEGER NOT NULL,
+  voice TEXT NOT NULL,
+  audio_key TEXT NOT NULL,
+  tts_status TEXT NOT NULL,
+  tts_error TEXT,
+  tts_attempts INTEGER NOT NULL DEFAULT 0,
+  tts_claimed_by TEXT,
+  tts_claimed_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_practiced_at BIGINT,
+  attempt_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX dictation_items_by_user ON dictation_items(user_id, created_at);
+CREATE INDEX dictation_items_by_tts ON dictation_items(tts_status, created_at);
+CREATE TABLE dictation_item_tags (
+  item_id TEXT NOT NULL REFERENCES dictation_items(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  tag_folded TEXT NOT NULL,
+  PRIMARY KEY (item_id, tag_folded)
+);
+CREATE INDEX dictation_item_tags_by_user ON dictation_item_tags(user_id, tag_folded);
+CREATE TABLE tts_audio (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  audio_key TEXT NOT NULL,
+  rate TEXT NOT NULL,
+  sample_rate INTEGER NOT NULL,
+  samples BIGINT NOT NULL,
+  pcm TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, audio_key, rate)
+);
+CREATE TABLE dictation_attempts (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item_id TEXT NOT NULL REFERENCES dictation_items(id) ON DELETE CASCADE,
+  text TEXT NOT NULL,
+  wer DOUBLE PRECISION NOT NULL,
+  percentage DOUBLE PRECISION NOT NULL,
+  words_ref INTEGER NOT NULL,
+  words_correct INTEGER NOT NULL,
+  alignment TEXT NOT NULL,
+  duration_ms BIGINT NOT NULL,
+  duration_estimated INTEGER NOT NULL,
+  ignore_accents INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX dictation_attempts_by_user ON dictation_attempts(user_id, created_at);
+CREATE INDEX dictation_attempts_by_item ON dictation_attempts(item_id, created_at);
+CREATE TABLE tag_presets (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  name_folded TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (user_id, name_folded)
+);
+CREATE TABLE translations (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  item_id TEXT NOT NULL REFERENCES dictation_items(id) ON DELETE CASCADE,
+  target_language TEXT NOT NULL,
+  text TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (item_id, target_language)
+);
+)SQL"},
   };
   return all;
 }

@@ -123,6 +123,8 @@ class Store {
   explicit Store(std::unique_ptr<ConnectionPool> pool);
 
   std::string_view backend();
+  // For the other repositories over the same connections (DictationStore).
+  [[nodiscard]] ConnectionPool& pool() { return *pool_; }
   // One round trip to the database (SELECT 1); throws when it fails.
   void ping();
 

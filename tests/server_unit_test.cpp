@@ -77,7 +77,7 @@ TEST(HandleRequest, HealthNotFoundAndUpgradeRequired) {
   EXPECT_EQ(res.result(), http::status::ok);
   EXPECT_EQ(res[http::field::content_type], "application/json");
   EXPECT_FALSE(res["X-Request-Id"].empty());
-  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "ok");
+  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "healthy");
   for (const char* counter : {"active_streams", "streams_started", "connections"})
     EXPECT_FALSE(boost::json::parse(res.body()).as_object().contains(counter)) << counter << " is public";
 
@@ -254,11 +254,16 @@ TEST(LoginThrottle, BacksOffExponentiallyUpToAMinuteAndClearsOnSuccess) {
 TEST(HandleRequest, HealthIsUnhealthyWhenBackgroundWorkStalls) {
   orator::server::ServerContext ctx;
   orator::server::HttpRequest req{boost::beast::http::verb::get, "/health", 11};
-  auto res = orator::server::health_response(req, ctx, std::string("ok"), std::string("the recording analysis queue is full"));
+  auto res = orator::server::health_response(req, ctx, {"ok", "the recording analysis queue is full", "ok", "ok", "ok", 0, 0});
   EXPECT_EQ(res.result_int(), 503);
   const auto body = boost::json::parse(res.body());
   EXPECT_EQ(body.at("status").as_string(), "unhealthy");
   EXPECT_EQ(body.at_pointer("/checks/queues").as_string(), "the recording analysis queue is full");
-  res = orator::server::health_response(req, ctx, std::string("ok"), std::string("ok"));
+  res = orator::server::health_response(req, ctx, {"ok", "ok", "ok", "ok", "off", 0, 0});
   EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "healthy") << "recognition switched off is not a fault";
+  // Speech synthesis stuck: the rest still works, so degraded but 200.
+  res = orator::server::health_response(req, ctx, {"ok", "ok", "ok", "the speech synthesis workers have not polled for 75 s", "ok", 0, 0});
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "degraded");
 }

@@ -74,26 +74,6 @@ std::pair<int, int> streaks(const std::set<std::int64_t>& days, std::int64_t tod
   return {current, longest};
 }
 
-std::shared_ptr<const TimeZone> zone_of(storage::Store& store, const std::string& user_id, std::string& name) {
-  const auto user = store.find_user(user_id);
-  name = user ? user->timezone : "UTC";
-  auto tz = TimeZone::load(name);
-  if (!tz) {
-    name = "UTC";
-    tz = TimeZone::load("UTC");
-  }
-  return tz;
-}
-
-std::optional<std::int64_t> date_param(const ApiRequest& req, const std::string& key, const TimeZone& zone, bool end_of_day) {
-  const auto v = req.query_value(key);
-  if (!v) return std::nullopt;
-  const auto t = parse_date_param(*v, zone, end_of_day);
-  if (!t) throw validation_error(key + " must be an ISO 8601 date or UTC date-time", {{"field", key}});
-  return t;
-}
-
-
 std::string csv_field(const std::string& s) {
   // Quote everything textual; a leading =, +, -, @, TAB or CR is prefixed so
   // spreadsheets do not run it as a formula.
@@ -114,12 +94,12 @@ void Api::add_analytics_routes() {
   const RouteOptions user{};
   static const char* kCategories[] = {"clarity", "pace", "engagement", "confidence"};
 
-  router_.add("GET", "/v1/analytics/progress", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/analytics/progress?period", user, [this](ApiRequest& req) {
     const std::string period = req.query_value("period").value_or("month");
     const int days = period == "week" ? 7 : period == "month" ? 30 : period == "quarter" ? 90 : period == "year" ? 365 : 0;
     if (days == 0) throw validation_error("period must be week, month, quarter or year", {{"field", "period"}});
     std::string tz_name;
-    const auto tz = zone_of(store_, req.user_id, tz_name);
+    const auto tz = user_zone(req.user_id, tz_name);
     const std::int64_t now = now_ms();
     const std::int64_t span = days * kDayMs;
     Aggregate current, previous;
@@ -147,15 +127,15 @@ void Api::add_analytics_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/stats/summary", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/stats/summary?date_from&date_to", user, [this](ApiRequest& req) {
     std::string tz_name;
-    const auto tz = zone_of(store_, req.user_id, tz_name);
+    const auto tz = user_zone(req.user_id, tz_name);
     Aggregate all;
     std::map<std::string, int> by_mode, by_status;
     std::optional<int> best;
     std::optional<std::int64_t> last;
     std::set<std::int64_t> practice_days;
-    for (const auto& s : store_.ended_sessions(req.user_id, std::nullopt, std::nullopt)) {
+    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, {"date_from"}, *tz, false), date_param(req, {"date_to"}, *tz, true))) {
       all.add(s);
       ++by_mode[std::string(dsp::mode_name(s.mode))];
       ++by_status[std::string(storage::status_name(s.status))];
@@ -184,13 +164,14 @@ void Api::add_analytics_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/stats/practice-log", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/stats/practice-log?page&per_page&limit&date_from&date_to&startDate&endDate", user, [this](ApiRequest& req) {
     const int page = req.int_param("page", 1, 1, 1000000);
-    const int limit = req.int_param("limit", 30, 1, 100);
+    const int limit = req.per_page(30, 100);
     std::string tz_name;
-    const auto tz = zone_of(store_, req.user_id, tz_name);
+    const auto tz = user_zone(req.user_id, tz_name);
     std::map<std::int64_t, Aggregate, std::greater<>> days;  // newest first
-    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, "startDate", *tz, false), date_param(req, "endDate", *tz, true)))
+    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, {"date_from", "startDate"}, *tz, false),
+                                                   date_param(req, {"date_to", "endDate"}, *tz, true)))
       days[tz->local_day(start_of(s))].add(s);
     json::array data;
     const auto skip = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
@@ -204,21 +185,18 @@ void Api::add_analytics_routes() {
                                   {"speaking_minutes", std::round(a.speaking_s / 6.0) / 10.0},
                                   {"average_score", opt(a.mean(0))}});
     }
-    const auto total = static_cast<std::int64_t>(days.size());
-    ApiResponse r;
-    r.body = json::object{{"data", std::move(data)},
-                          {"timezone", tz_name},
-                          {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", total},
-                                                      {"pages", (total + limit - 1) / limit}}}};
+    auto r = page_response(std::move(data), page, limit, static_cast<std::int64_t>(days.size()));
+    r.body.as_object()["timezone"] = tz_name;
     return r;
   });
 
-  router_.add("GET", "/v1/reports/sessions", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/reports/sessions?format&date_from&date_to&startDate&endDate", user, [this](ApiRequest& req) {
     const std::string format = req.query_value("format").value_or("json");
     if (format != "json" && format != "csv") throw validation_error("format must be json or csv", {{"field", "format"}});
     std::string tz_name;
-    const auto tz = zone_of(store_, req.user_id, tz_name);
-    const auto sessions = store_.ended_sessions(req.user_id, date_param(req, "startDate", *tz, false), date_param(req, "endDate", *tz, true));
+    const auto tz = user_zone(req.user_id, tz_name);
+    const auto sessions = store_.ended_sessions(req.user_id, date_param(req, {"date_from", "startDate"}, *tz, false),
+                                                   date_param(req, {"date_to", "endDate"}, *tz, true));
     ApiResponse r;
     if (format == "csv") {
       std::string csv = "id,started_at,type,status,title,duration_s,speaking_time_s,overall,clarity,pace,engagement,confidence\r\n";

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
 
 #include "server/server_context.hpp"
@@ -12,7 +13,7 @@ namespace orator::server::api {
 namespace json = boost::json;
 
 Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, sessions::SessionService& sessions,
-         auth::ScryptParams password_params)
+         auth::ScryptParams password_params, dictation::DictationServices* dictation)
     : store_(store),
       signer_(signer),
       config_(config),
@@ -20,7 +21,8 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
       dummy_hash_(auth::hash_password(auth::random_token(), password_params)),
       user_limiter_(config.rate_limit_per_minute),
       credential_limiter_(config.auth_rate_limit_per_minute),
-      sessions_(sessions) {
+      sessions_(sessions),
+      dictation_(dictation) {
   add_auth_routes();
   add_user_routes();
   add_session_routes();
@@ -28,6 +30,40 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
   add_upload_routes();
   add_recording_routes();
   add_transcript_routes();
+  add_item_routes();
+  add_item_audio_routes();
+  add_attempt_routes();
+  add_dictation_stats_routes();
+  add_tag_and_translation_routes();
+  add_metadata_routes();
+}
+
+dictation::DictationServices& Api::dictation() {
+  if (!dictation_) throw ApiError(503, "UNAVAILABLE", "dictation is not available on this server");
+  return *dictation_;
+}
+
+std::shared_ptr<const TimeZone> Api::user_zone(const std::string& user_id, std::string& name) {
+  const auto user = store_.find_user(user_id);
+  name = user ? user->timezone : "UTC";
+  auto tz = TimeZone::load(name);
+  if (!tz) {
+    name = "UTC";
+    tz = TimeZone::load("UTC");
+  }
+  return tz;
+}
+
+std::optional<std::int64_t> Api::date_param(const ApiRequest& req, std::initializer_list<const char*> names, const TimeZone& zone,
+                                            bool end_of_day) {
+  for (const char* key : names) {
+    const auto v = req.query_value(key);
+    if (!v) continue;
+    const auto t = parse_date_param(*v, zone, end_of_day);
+    if (!t) throw validation_error(std::string(key) + " must be an ISO 8601 date or UTC date-time", {{"field", key}});
+    return t;
+  }
+  return std::nullopt;
 }
 
 std::int64_t Api::now_ms() {
@@ -160,6 +196,19 @@ void Api::admit(ApiRequest& req, const RouteOptions& opts) {
     throw ApiError(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded; retry later", {{"retry_after", *wait}});
 }
 
+void Api::reject_unknown_query(const ApiRequest& req, const Router::Route& route) {
+  for (const auto& [name, value] : req.query) {
+    // A token in the URL gets its own explanation from authenticate().
+    if (name == "access_token") continue;
+    if (std::find(route.query.begin(), route.query.end(), name) != route.query.end()) continue;
+    std::string known;
+    for (const auto& q : route.query) known += (known.empty() ? "" : ", ") + q;
+    throw validation_error("unknown query parameter '" + name + "'" +
+                               (known.empty() ? "; this endpoint takes none" : "; this endpoint takes " + known),
+                           {{"field", name}});
+  }
+}
+
 ApiResponse Api::handle(ApiRequest& req) {
   auto response = guarded(req, [&] {
     const auto match = router_.match(req);
@@ -167,6 +216,7 @@ ApiResponse Api::handle(ApiRequest& req) {
       if (match.path_exists) throw ApiError(405, "METHOD_NOT_ALLOWED", "method not allowed on this path");
       throw not_found("endpoint");
     }
+    reject_unknown_query(req, *match.route);
     admit(req, match.route->options);
     return match.route->handler(req);
   });

@@ -5,6 +5,7 @@
 // Thread-safe.
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@
 namespace orator::server::sessions {
 class SessionService;
 }
+namespace orator::server::dictation {
+struct DictationServices;
+}
 
 namespace orator::server::api {
 
@@ -29,8 +33,9 @@ class Api {
  public:
   // Sessions are created, uploaded into and transcribed through `sessions`,
   // which owns their lifecycle; the API reads the store directly.
+  // Dictation (items, attempts, tags, translations) answers 503 without `dictation`.
   Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfig& config, sessions::SessionService& sessions,
-      auth::ScryptParams password_params = {});
+      auth::ScryptParams password_params = {}, dictation::DictationServices* dictation = nullptr);
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
   // A recording upload judged on its header alone, before any of its body
@@ -54,6 +59,12 @@ class Api {
   [[nodiscard]] boost::json::object issue_tokens(const storage::User& user, const std::string& family_id = {});
   [[nodiscard]] static boost::json::object user_json(const storage::User& user);
   [[nodiscard]] static std::int64_t now_ms();
+  // The user's time zone (UTC when theirs cannot be read) and its name.
+  [[nodiscard]] std::shared_ptr<const TimeZone> user_zone(const std::string& user_id, std::string& name);
+  // A date query parameter under the first of `names` present (later names
+  // are older aliases): a bare date is that day in `zone`.
+  [[nodiscard]] static std::optional<std::int64_t> date_param(const ApiRequest& req, std::initializer_list<const char*> names,
+                                                              const TimeZone& zone, bool end_of_day);
   // Stream upgrades draw on the same per-user budget as REST requests:
   // nullopt when allowed, else the seconds to wait.
   [[nodiscard]] std::optional<int> rate_limit(const std::string& user_id) { return user_limiter_.acquire("user:" + user_id); }
@@ -66,6 +77,16 @@ class Api {
   void add_upload_routes();
   void add_recording_routes();
   void add_transcript_routes();
+  void add_item_routes();
+  void add_item_audio_routes();
+  void add_attempt_routes();
+  void add_dictation_stats_routes();
+  void add_tag_and_translation_routes();
+  void add_metadata_routes();
+  // GET /metadata's document at `detail` (core | runtime | full).
+  [[nodiscard]] boost::json::object metadata(const std::string& detail);
+  // The dictation services, or 503 when this server runs without them.
+  dictation::DictationServices& dictation();
   // `password` against `hash` for `account` (a normalised email), throttled
   // per account: throws 429 while the account must wait; a wrong password
   // counts as a failed sign-in, a right one clears them.
@@ -74,6 +95,8 @@ class Api {
   [[noreturn]] static void refuse(int status, const std::string& code, const std::string& message, int retry_after);
   // Runs `respond`, mapping every failure to the one error shape.
   ApiResponse guarded(const ApiRequest& request, const std::function<ApiResponse()>& respond);
+  // 400 for a query parameter the route does not take (a typo must not be ignored silently).
+  static void reject_unknown_query(const ApiRequest& req, const Router::Route& route);
   // Throttles, authenticates (sets user_id) and rate-limits; throws ApiError.
   void admit(ApiRequest& request, const RouteOptions& options);
   storage::TranscriptRecord transcript_or_explain(const std::string& user_id, const std::string& session_id);
@@ -87,6 +110,8 @@ class Api {
   LoginThrottle login_throttle_;
   Router router_;
   sessions::SessionService& sessions_;
+  dictation::DictationServices* dictation_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 

@@ -26,6 +26,14 @@ int ApiRequest::int_param(const std::string& name, int fallback, int lo, int hi)
   return n;
 }
 
+ApiResponse page_response(boost::json::array data, int page, int per_page, std::int64_t total) {
+  ApiResponse r;
+  r.body = boost::json::object{{"data", std::move(data)},
+                               {"pagination", boost::json::object{{"page", page}, {"per_page", per_page}, {"limit", per_page},
+                                                                  {"total", total}, {"pages", (total + per_page - 1) / per_page}}}};
+  return r;
+}
+
 ApiResponse error_body(int status, std::string_view code, std::string_view message, const boost::json::object& details) {
   ApiResponse r;
   r.status = status;

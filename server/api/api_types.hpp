@@ -1,6 +1,7 @@
 #pragma once
 // REST request/response as plain data (no Beast), and the one error shape:
 // {"error":{"code","message","details"}}.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -32,6 +33,10 @@ struct ApiRequest {
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
   // An integer query parameter in [lo, hi], or `fallback` when absent; VALIDATION_ERROR otherwise.
   [[nodiscard]] int int_param(const std::string& name, int fallback, int lo, int hi) const;
+  // Page size: per_page, or its older alias limit.
+  [[nodiscard]] int per_page(int fallback, int hi) const {
+    return query.count("per_page") ? int_param("per_page", fallback, 1, hi) : int_param("limit", fallback, 1, hi);
+  }
 };
 
 struct ApiResponse {
@@ -60,6 +65,10 @@ struct ApiError : std::runtime_error {
 
 [[nodiscard]] ApiResponse error_body(int status, std::string_view code, std::string_view message,
                                      const boost::json::object& details = {});
+
+// One page of a listing, in the shape every listing answers with:
+// {"data": [...], "pagination": {"page", "per_page", "limit" (alias), "total", "pages"}}.
+[[nodiscard]] ApiResponse page_response(boost::json::array data, int page, int per_page, std::int64_t total);
 
 ApiError validation_error(const std::string& message, boost::json::object details = {});
 ApiError not_found(const std::string& what);

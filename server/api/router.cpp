@@ -1,5 +1,7 @@
 #include "server/api/router.hpp"
 
+#include <algorithm>
+
 namespace orator::server::api {
 namespace {
 std::vector<std::string> split(const std::string& path) {
@@ -16,8 +18,17 @@ std::vector<std::string> split(const std::string& path) {
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, RouteOptions options, Handler handler) {
+  std::vector<std::string> query;
+  if (const auto q = pattern.find('?'); q != std::string::npos) {
+    for (std::size_t start = q + 1; start <= pattern.size();) {
+      const auto end = std::min(pattern.find('&', start), pattern.size());
+      query.push_back(pattern.substr(start, end - start));
+      start = end + 1;
+    }
+    pattern.resize(q);
+  }
   auto segments = split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), options, std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(query), options, std::move(handler)});
 }
 
 Router::Match Router::match(ApiRequest& request) const {

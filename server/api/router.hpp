@@ -24,6 +24,7 @@ class Router {
   struct Route {
     std::string method, pattern;
     std::vector<std::string> segments;
+    std::vector<std::string> query;  // the query parameters it takes
     RouteOptions options;
     Handler handler;
   };
@@ -32,6 +33,8 @@ class Router {
     bool path_exists = false;  // some route has this path with another method (405)
   };
 
+  // `pattern` may end in the query parameters the route takes:
+  // "/v1/items?page&per_page&locale". Any other is refused (400).
   void add(std::string method, std::string pattern, RouteOptions options, Handler handler);
   // Finds the route and fills request.params.
   [[nodiscard]] Match match(ApiRequest& request) const;

@@ -43,15 +43,6 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
           {"websocketUrl", std::string(secure ? "wss://" : "ws://") + host + "/v1/sessions/" + s.id + "/stream"}};
 }
 
-// One page of a listing, in the shape every listing answers with.
-ApiResponse page_response(json::array data, int page, int limit, std::int64_t total) {
-  ApiResponse r;
-  r.body = json::object{{"data", std::move(data)},
-                        {"pagination", json::object{{"page", page}, {"limit", limit}, {"total", total},
-                                                    {"pages", (total + limit - 1) / limit}}}};
-  return r;
-}
-
 }  // namespace
 
 void Api::add_session_routes() {
@@ -77,9 +68,9 @@ void Api::add_session_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/sessions", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/sessions?page&per_page&limit&q&sort&status&type&date_from&date_to&startDate&endDate", user, [this](ApiRequest& req) {
     const int page = req.int_param("page", 1, 1, 1000000);
-    const int limit = req.int_param("limit", 20, 1, 100);
+    const int limit = req.per_page(20, 100);
     if (auto q = req.query_value("q")) {
       // Full-text search over the user's transcripts.
       if (q->empty() || q->size() > 200) throw validation_error("q must be 1-200 characters", {{"field", "q"}});
@@ -105,17 +96,11 @@ void Api::add_session_routes() {
       f.mode = dsp::parse_mode(*v);
       if (!f.mode) throw validation_error("type must be one of " + std::string(dsp::mode_choices()), {{"field", "type"}});
     }
-    const auto owner = store_.find_user(req.user_id);
-    const auto zone = TimeZone::load(owner ? owner->timezone : "UTC");
-    for (const char* key : {"startDate", "endDate"}) {
-      if (auto v = req.query_value(key)) {
-        // A bare date is a whole day in the user's time zone.
-        const bool end = std::string_view(key) == "endDate";
-        const auto t = zone ? parse_date_param(*v, *zone, end) : parse_time(*v);
-        if (!t) throw validation_error(std::string(key) + " must be an ISO 8601 date or UTC date-time", {{"field", key}});
-        (end ? f.to : f.from) = *t;
-      }
-    }
+    std::string zone_name;
+    const auto zone = user_zone(req.user_id, zone_name);
+    // A bare date is a whole day in the user's time zone.
+    f.from = date_param(req, {"date_from", "startDate"}, *zone, false);
+    f.to = date_param(req, {"date_to", "endDate"}, *zone, true);
     const auto result = store_.list_sessions(req.user_id, f, page, limit);
     json::array data;
     for (const auto& s : result.sessions) data.push_back(session_json(s, req));
@@ -185,7 +170,7 @@ void Api::add_session_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/sessions/{id}/metrics", user, [report_of](ApiRequest& req) {
+  router_.add("GET", "/v1/sessions/{id}/metrics?granularity", user, [report_of](ApiRequest& req) {
     const std::string g = req.query_value("granularity").value_or("second");
     const int width = g == "second" ? 1 : g == "5second" ? 5 : g == "10second" ? 10 : g == "minute" ? 60 : 0;
     if (width == 0) throw validation_error("granularity must be second, 5second, 10second or minute", {{"field", "granularity"}});

@@ -1,20 +1,12 @@
 #include "server/transcription/openai_transcriber.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include <random>
 
+#include "server/http_client.hpp"
+
 namespace orator::server::transcription {
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
 namespace json = boost::json;
 namespace {
 
@@ -49,23 +41,6 @@ int spelled_syllables(const std::string& w) {
   }
   if (n > 1 && w.size() > 2 && w.back() == 'e' && w[w.size() - 2] != 'l') --n;  // silent e
   return std::max(n, 1);
-}
-
-template <class Stream>
-ProviderResult post_and_read(Stream& stream, const http::request<http::string_body>& req) {
-  ProviderResult out;
-  http::write(stream, req);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
-  http::read(stream, buffer, parser);
-  const auto& res = parser.get();
-  if (res.result_int() != 200) {
-    out.error = "the transcription provider answered HTTP " + std::to_string(res.result_int());
-    return out;
-  }
-  out.words = parse_provider_words(res.body(), out.language, out.error);
-  return out;
 }
 
 }  // namespace
@@ -105,48 +80,21 @@ std::optional<std::vector<speech::Word>> parse_provider_words(const std::string&
 
 ProviderResult transcribe_with_provider(const ProviderConfig& c, const std::string& wav, const std::string& lang) {
   ProviderResult out;
-  const auto url = boost::urls::parse_uri(c.url);
-  if (!url || (url->scheme() != "http" && url->scheme() != "https")) {
-    out.error = "the transcription provider URL is not http(s)://";
-    return out;
-  }
-  const bool tls = url->scheme() == "https";
-  const std::string host(url->host());
-  const std::string port = url->has_port() ? std::string(url->port()) : (tls ? "443" : "80");
   const std::string b = boundary();
-  http::request<http::string_body> req{http::verb::post, std::string(url->encoded_path().empty() ? "/" : url->encoded_path()), 11};
-  req.set(http::field::host, host);
-  req.set(http::field::user_agent, "orator");
-  req.set(http::field::content_type, "multipart/form-data; boundary=" + b);
-  if (!c.api_key.empty()) req.set(http::field::authorization, "Bearer " + c.api_key);
-  req.body() = multipart(b, wav, c, lang);
-  req.prepare_payload();
-  try {
-    net::io_context ioc;
-    net::ip::tcp::resolver resolver(ioc);
-    const auto endpoints = resolver.resolve(host, port);
-    if (!tls) {
-      beast::tcp_stream stream(ioc);
-      stream.expires_after(c.timeout);
-      stream.connect(endpoints);
-      out = post_and_read(stream, req);
-      beast::error_code ignored;
-      stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-    } else {
-      net::ssl::context ctx(net::ssl::context::tls_client);
-      ctx.set_default_verify_paths();
-      ctx.set_verify_mode(net::ssl::verify_peer);
-      beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-      SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
-      stream.set_verify_callback(net::ssl::host_name_verification(host));
-      beast::get_lowest_layer(stream).expires_after(c.timeout);
-      beast::get_lowest_layer(stream).connect(endpoints);
-      stream.handshake(net::ssl::stream_base::client);
-      out = post_and_read(stream, req);
-    }
-  } catch (const std::exception& e) {
-    out.words.reset();
-    out.error = std::string("the transcription provider could not be reached: ") + e.what();
+  HttpCall call;
+  call.url = c.url;
+  call.content_type = "multipart/form-data; boundary=" + b;
+  if (!c.api_key.empty()) call.headers.emplace_back("Authorization", "Bearer " + c.api_key);
+  call.body = multipart(b, wav, c, lang);
+  call.timeout = c.timeout;
+  call.max_response_bytes = kMaxResponseBytes;
+  const auto reply = http_call(call);
+  if (!reply.error.empty()) {
+    out.error = "the transcription provider " + reply.error;
+  } else if (reply.status != 200) {
+    out.error = "the transcription provider answered HTTP " + std::to_string(reply.status);
+  } else {
+    out.words = parse_provider_words(reply.body, out.language, out.error);
   }
   return out;
 }
