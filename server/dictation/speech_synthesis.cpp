@@ -76,6 +76,24 @@ std::optional<std::pair<int, std::span<const std::int16_t>>> parse_streamed_wav(
   return std::nullopt;
 }
 
+// The text in pieces of at most kMaxPiece bytes, cut after sentence ends
+// (or, in a run-on sentence, at spaces): flite speaks each as an utterance.
+std::vector<std::string> sentences(const std::string& text) {
+  constexpr std::size_t kMaxPiece = 400;
+  std::vector<std::string> out;
+  std::string piece;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    piece += text[i];
+    const bool end = text[i] == '.' || text[i] == '!' || text[i] == '?' || text[i] == ';' || text[i] == '\n';
+    if ((end && piece.size() > 1) || (piece.size() >= kMaxPiece && text[i] == ' ') || piece.size() >= 2 * kMaxPiece) {
+      out.push_back(std::move(piece));
+      piece.clear();
+    }
+  }
+  if (piece.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(std::move(piece));
+  return out;
+}
+
 }  // namespace
 
 std::string_view rate_name(SpeakingRate r) { return r == SpeakingRate::slow ? "slow" : "normal"; }
@@ -114,27 +132,33 @@ std::optional<std::string> SpeechSynthesis::voice_for(const std::string& locale)
   return std::nullopt;
 }
 
-SynthesisResult SpeechSynthesis::synthesise(const std::string& text, const std::string& voice, SpeakingRate rate) {
-  if (voice == "flite:cmu_us_slt") return flite(text, rate);
+SynthesisResult SpeechSynthesis::synthesise(const std::string& text, const std::string& voice, SpeakingRate rate,
+                                            const std::atomic<bool>* stop) {
+  if (voice == "flite:cmu_us_slt") return flite(text, rate, stop);
   if (voice.rfind("espeak-ng:", 0) == 0) return espeak(text, voice.substr(10), rate);
   SynthesisResult r;
   r.error = "no speech engine has the voice '" + voice + "'";
   return r;
 }
 
-SynthesisResult SpeechSynthesis::flite(const std::string& text, SpeakingRate rate) {
+SynthesisResult SpeechSynthesis::flite(const std::string& text, SpeakingRate rate, const std::atomic<bool>* stop) {
   SynthesisResult r;
-  std::lock_guard lock(flite_mutex_);
   auto* voice = static_cast<cst_voice*>(flite_voice_);
   if (!voice) return r.error = "flite's voice could not be loaded", r;
-  feat_set_float(voice->features, "duration_stretch", rate == SpeakingRate::slow ? kSlowStretch : 1.0f);
-  cst_wave* wave = flite_text_to_wave(text.c_str(), voice);
-  if (!wave || wave->num_samples <= 0) {
-    if (wave) delete_wave(wave);
-    return r.error = "flite produced no audio for this text", r;
+  for (const auto& sentence : sentences(text)) {
+    if (stop && stop->load()) return SynthesisResult{{}, "stopped"};
+    std::lock_guard lock(flite_mutex_);
+    feat_set_float(voice->features, "duration_stretch", rate == SpeakingRate::slow ? kSlowStretch : 1.0f);
+    cst_wave* wave = flite_text_to_wave(sentence.c_str(), voice);
+    if (!wave) continue;
+    if (wave->num_samples > 0) {
+      const auto part = to_16k(std::span<const std::int16_t>(wave->samples, static_cast<std::size_t>(wave->num_samples)),
+                               wave->sample_rate);
+      r.samples.insert(r.samples.end(), part.begin(), part.end());
+    }
+    delete_wave(wave);
   }
-  r.samples = to_16k(std::span<const std::int16_t>(wave->samples, static_cast<std::size_t>(wave->num_samples)), wave->sample_rate);
-  delete_wave(wave);
+  if (r.samples.empty()) r.error = "flite produced no audio for this text";
   return r;
 }
 

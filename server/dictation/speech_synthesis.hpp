@@ -7,6 +7,7 @@
 // and slow for learners (about 30% longer).
 // Thread-safe: flite calls are serialised (its voice is shared), espeak-ng
 // runs are independent processes.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -35,13 +36,16 @@ class SpeechSynthesis {
   // "flite:cmu_us_slt", "espeak-ng:fi", or nullopt when no engine speaks
   // the locale (BCP-47, e.g. en-US, fi-FI, pt-BR).
   [[nodiscard]] std::optional<std::string> voice_for(const std::string& locale) const;
-  [[nodiscard]] SynthesisResult synthesise(const std::string& text, const std::string& voice, SpeakingRate rate);
+  // Long texts are spoken a sentence at a time; `stop` (when set) is looked
+  // at between sentences, and a stopped synthesis returns no audio.
+  [[nodiscard]] SynthesisResult synthesise(const std::string& text, const std::string& voice, SpeakingRate rate,
+                                           const std::atomic<bool>* stop = nullptr);
   // Language tags espeak-ng speaks (for /metadata), and whether it was found at all.
   [[nodiscard]] const std::vector<std::string>& espeak_languages() const { return espeak_languages_; }
   [[nodiscard]] bool espeak_available() const { return !espeak_languages_.empty(); }
 
  private:
-  SynthesisResult flite(const std::string& text, SpeakingRate rate);
+  SynthesisResult flite(const std::string& text, SpeakingRate rate, const std::atomic<bool>* stop);
   static SynthesisResult espeak(const std::string& text, const std::string& language, SpeakingRate rate);
 
   std::vector<std::string> espeak_languages_;  // lower-case, sorted

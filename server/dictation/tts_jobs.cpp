@@ -68,7 +68,9 @@ void TtsJobs::process(const storage::DictationItem& item) {
   for (const auto rate : {SpeakingRate::normal, SpeakingRate::slow}) {
     const std::string rate_text(rate_name(rate));
     if (store_.audio_samples(item.user_id, item.audio_key, rate_text)) continue;
-    const auto result = synthesis_.synthesise(item.text, item.voice, rate);
+    const auto result = synthesis_.synthesise(item.text, item.voice, rate, &stopping_);
+    // Stopping mid-item: it stays processing, and is taken up again after the restart.
+    if (stopping_) return;
     if (result.samples.empty()) {
       spdlog::warn("speech synthesis of item {} failed: {}", item.id, result.error);
       store_.finish_tts(item.id, storage::TtsStatus::failed, result.error, api::Api::now_ms());
