@@ -112,6 +112,8 @@ TEST_P(Dictation, ItemsAreSpokenInEnglishAndFinnish) {
                                        {{"Authorization", "Bearer " + token_}, {"Accept", "audio/ogg, audio/wav;q=0.5"}});
     EXPECT_EQ(accepted.headers.at("content-type"), "audio/ogg; codecs=opus");
   }
+  // A regional variant espeak-ng lacks is spoken by another variant of its language.
+  EXPECT_EQ(post("/v1/items", {{"locale", "fr-CA"}, {"text", "Bonjour à tous."}}, 202).at("voice").as_string(), "espeak-ng:fr-fr");
   // A language no engine speaks fails with its reason; the item is kept.
   const auto klingon = post("/v1/items", {{"locale", "tlh"}, {"text", "nuqneH"}}, 202);
   EXPECT_EQ(klingon.at("tts_status").as_string(), "failed");

@@ -129,6 +129,10 @@ std::optional<std::string> SpeechSynthesis::voice_for(const std::string& locale)
   const auto has = [&](const std::string& l) { return std::binary_search(espeak_languages_.begin(), espeak_languages_.end(), l); };
   if (has(tag)) return "espeak-ng:" + tag;
   if (has(language)) return "espeak-ng:" + language;
+  // Another variant of the language: its home one (fr-CA is spoken by fr-fr), else the first listed.
+  if (has(language + "-" + language)) return "espeak-ng:" + language + "-" + language;
+  const auto variant = std::lower_bound(espeak_languages_.begin(), espeak_languages_.end(), language + "-");
+  if (variant != espeak_languages_.end() && variant->rfind(language + "-", 0) == 0) return "espeak-ng:" + *variant;
   return std::nullopt;
 }
 

@@ -2,9 +2,10 @@
 // assessment, follow progress. Plain ES modules, no framework.
 import { ApiError, call, raw, signIn, signOut, tokens } from './api.js';
 import { lineChart } from './charts.js';
+import { Dictation } from './dictation.js';
+import { $, el } from './dom.js';
 import { LiveStream } from './stream.js';
 
-const $ = (id) => document.getElementById(id);
 const PITCH_WINDOW_S = 30;
 const MIN_SCORED_SPEECH_S = 1;  // the server scores nothing below this (dsp::kMinScoredSpeechSeconds)
 const WPM_SCALE = 300;  // the pace gauge spans 0-300 wpm; its green band is the mode's target (ready.targets)
@@ -69,12 +70,6 @@ function fmtDuration(s) {
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
-function el(tag, props = {}, children = []) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const c of children) node.append(c);
-  return node;
-}
-
 // ---- Routing ---------------------------------------------------------------
 
 async function route() {
@@ -84,6 +79,7 @@ async function route() {
   try {
     if (view === 'report' && id) { show('report'); await loadReport(id); }
     else if (view === 'history') { show('history'); await loadHistory(); }
+    else if (view === 'dictation') { show('dictation'); await dictation.open(id); }
     else {
       show('practice');
       if (!$('prompt').textContent) showPrompt();
@@ -93,7 +89,7 @@ async function route() {
     retry.delay = 1000;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) { await signOut(); return show('auth'); }
-    if (e instanceof TypeError) return retryLater(view === 'history' ? 'your history' : 'this report');
+    if (e instanceof TypeError) return retryLater({ history: 'your history', dictation: 'your dictation texts' }[view] ?? 'this report');
     showProblem(e.message);
   }
 }
@@ -390,6 +386,7 @@ async function signOutHere() {
                     'progress'])
     $(id).replaceChildren();
   $('sessions').tBodies[0].replaceChildren();
+  dictation.reset();
   const audio = $('recording-audio');
   if (audio.src) { URL.revokeObjectURL(audio.src); audio.removeAttribute('src'); }
   $('auth-form').reset();
@@ -629,6 +626,8 @@ async function loadHistory(page = 1) {
 }
 
 // ---- Wiring ----------------------------------------------------------------
+
+const dictation = new Dictation({ showProblem });
 
 $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(authForm === 'create'); });
 $('auth-switch').addEventListener('click', () => setAuthForm(authForm === 'create' ? 'sign-in' : 'create'));

@@ -190,6 +190,8 @@ async function main() {
   const focused = await page.evaluate(() => document.activeElement?.id);
   check(focused === 'report-title', `a past session opens its report from the keyboard, focus on its heading (${focused})`);
 
+  await dictationPractice(page, origin);
+
   // Signing out mid-practice stops the microphone and the stream, and leaves nothing for the next user.
   await page.goto(`${origin}/#/practice`);
   await page.click('#start');
@@ -214,6 +216,10 @@ async function main() {
   await page.waitForSelector('#history-empty:not([hidden])');
   const secondRows = await page.locator('#sessions tbody tr').count();
   check(secondRows === 0, `the next user on this tab sees none of the first user's sessions (${secondRows})`);
+  await page.goto(`${origin}/#/dictation`);
+  await page.waitForSelector('#items-empty:not([hidden])');
+  check(await page.locator('#items tbody tr').count() === 0 && await page.locator('#tags li').count() === 0,
+        'the next user sees none of the first user\'s dictation texts or tags');
   await page.screenshot({ path: join(outDir, 'history-empty.png'), fullPage: true });
 
   // The server stops mid-practice (SIGTERM: it sends an interrupted assessment),
@@ -249,6 +255,112 @@ async function main() {
 
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? ': ' + pageErrors.join(' | ') : ''}`);
   await silentPracticeOnAPhone(origin);
+}
+
+// Dictation: a starter library in one bulk request, a text of the user's own
+// with its tags, real synthesised audio at both rates, a typed attempt scored
+// word by word, accents forgiven, a translation, tag presets and filters,
+// progress, deletion; accessible in both colour schemes.
+async function dictationPractice(page, origin) {
+  await page.goto(`${origin}/#/dictation`);
+  await page.waitForSelector('#view-dictation:not([hidden])');
+  await page.waitForSelector('#items-empty:not([hidden])');
+  check(true, 'the dictation page opens on an empty library with a way to start');
+  await page.click('#add-starters');
+  await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length >= 5);
+  await page.selectOption('#item-locale', 'en-US');
+  await page.fill('#item-text', 'She sells sea shells by the sea shore.');
+  await page.fill('#item-tags', 'tongue twister, exam');
+  await page.click('#item-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length >= 7);
+  const count = await page.locator('#items tbody tr').count();
+  check(count === 7, `six starter texts and one of the user's own are listed (${count})`);
+  const ready = await page.waitForFunction(() => [...document.querySelectorAll('#items tbody tr')].every((r) => r.dataset.tts === 'ready'),
+                                           null, { timeout: 90000 }).then(() => true, () => false);
+  check(ready, 'every text\'s audio becomes ready while the page watches');
+  await accessible(page, 'dictation view');
+
+  // The user's own text: listen at both rates, type it with two mistakes.
+  await page.click('#items tbody tr:has-text("She sells")');
+  await page.waitForSelector('#dictation-practice:not([hidden])');
+  const focused = await page.evaluate(() => document.activeElement?.id);
+  check(focused === 'practice-heading', `opening a text moves focus to its practice card (${focused})`);
+  const seconds = {};
+  for (const rate of ['normal', 'slow']) {
+    await page.click(rate === 'normal' ? '#play-normal' : '#play-slow');
+    await page.waitForFunction((r) => { const a = document.getElementById('dictation-audio');
+      return a.dataset.rate === r && a.readyState >= 1 && a.duration > 0; }, rate, { timeout: 10000 });
+    seconds[rate] = await page.evaluate(() => document.getElementById('dictation-audio').duration);
+  }
+  console.log(`  dictation audio: ${seconds.normal.toFixed(2)} s normal, ${seconds.slow.toFixed(2)} s slow for 8 words`);
+  check(8 / seconds.normal > 1 && 8 / seconds.normal < 5 && seconds.slow > seconds.normal * 1.15,
+        `the text is read aloud at a speaking pace, and slower when asked (${seconds.normal.toFixed(2)} s, ${seconds.slow.toFixed(2)} s)`);
+  await page.fill('#attempt-text', 'she sells see shells by the shore');
+  await page.click('#attempt-check');
+  await page.waitForSelector('#attempt-result:not([hidden])');
+  const result = await page.evaluate(() => ({
+    score: document.getElementById('attempt-score').textContent,
+    marks: [...document.querySelectorAll('#attempt-diff > span')].map((s) => s.dataset.status),
+    shown: document.getElementById('attempt-diff').textContent,
+  }));
+  console.log(`  dictation attempt: ${result.score}: ${result.marks.join(' ')} (${result.shown})`);
+  check(result.score === '75%' && result.marks.filter((m) => m === 'correct').length === 6 &&
+        result.marks.includes('substituted') && result.marks.includes('deleted'),
+        `the attempt is scored word by word: 6 of 8 right, one misspelt, one missed (${result.score})`);
+  await page.screenshot({ path: join(outDir, 'dictation-attempt.png'), fullPage: true });
+  await accessible(page, 'dictation attempt');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await accessible(page, 'dictation attempt, dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.selectOption('#translate-to', 'es');
+  await page.click('#translate');
+  await page.waitForSelector('#translation:not([hidden])', { timeout: 20000 });
+  const translation = await page.textContent('#translation');
+  check(/apertium/.test(translation) && translation.length > 20, `the text is translated (${translation})`);
+
+  // Spanish with the accents left out: counted wrong, then forgiven.
+  await page.click('#practice-close');
+  await page.click('#items tbody tr:has-text("estación")');
+  await page.waitForSelector('#dictation-practice:not([hidden])');
+  await page.fill('#attempt-text', 'donde esta la estacion de tren mas cercana');
+  await page.click('#attempt-check');
+  await page.waitForFunction(() => !document.getElementById('attempt-result').hidden);
+  const strict = await page.textContent('#attempt-score');
+  await page.check('#ignore-accents');
+  await page.click('#attempt-check');
+  await page.waitForFunction(() => document.getElementById('attempt-score').textContent === '100%', null, { timeout: 5000 })
+    .catch(() => {});
+  const lenient = await page.textContent('#attempt-score');
+  check(strict !== '100%' && lenient === '100%', `missing accents count unless forgiven (${strict}, then ${lenient})`);
+
+  // Tag presets filter the library; deleting one leaves the items' labels.
+  await page.fill('#tag-name', 'travel');
+  await page.click('#tag-form button[type=submit]');
+  await page.waitForSelector('#tags li:has-text("travel")');
+  await page.selectOption('#item-tag-filter', 'travel');
+  await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length === 2, null, { timeout: 5000 }).catch(() => {});
+  const travel = await page.locator('#items tbody tr').count();
+  check(travel === 2, `the tag filter shows the two travel texts (${travel})`);
+  await page.selectOption('#item-tag-filter', '');
+  await page.click('#tags li:has-text("travel") button');
+  await page.waitForFunction(() => !document.querySelector('#tags li'));
+  await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length === 7);
+  check(/#travel/.test(await page.textContent('#items tbody')), 'a deleted tag preset leaves the texts\' labels');
+
+  // Progress counts the three attempts; deleting a text takes its attempts away.
+  const stats = await page.evaluate(() => ({
+    tiles: [...document.querySelectorAll('#dictation-stats .big')].map((t) => t.textContent),
+    points: Number(document.getElementById('dictation-chart').dataset.points),
+  }));
+  check(stats.tiles[0] === '3' && stats.tiles[1] === '2' && stats.points >= 1,
+        `progress shows 3 attempts on 2 texts, charted (${stats.tiles.join(', ')})`);
+  await page.screenshot({ path: join(outDir, 'dictation.png'), fullPage: true });
+  page.once('dialog', (d) => d.accept());
+  await page.click('#items tbody tr:has-text("estación") button.link');
+  await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length === 6);
+  await page.waitForFunction(() => document.querySelector('#dictation-stats .big')?.textContent === '1', null, { timeout: 5000 })
+    .catch(() => {});
+  check(await page.textContent('#dictation-stats .big') === '1', 'deleting a text removes it and its attempts from progress');
 }
 
 // A refused microphone and a page that is not secure (simulated in the page:

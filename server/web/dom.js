@@ -1,0 +1,8 @@
+// Two small DOM helpers shared by the client's modules.
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, props = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const c of children) node.append(c);
+  return node;
+}
