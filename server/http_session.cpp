@@ -271,14 +271,19 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
     checks.recogniser = ctx.config.asr_threads == 0 ? "off"
                         : ctx.decoders            ? "ok"
                                                   : "the recogniser's models could not be loaded: no transcripts";
-    if (ctx.dictation) {
-      checks.tts = dictation_problem(*ctx.dictation).value_or("ok");
+    // Speech synthesis's checks query the database too: without it they can
+    // say nothing (and must not throw, or no answer comes before the deadline).
+    if (ctx.dictation && checks.database != "ok") {
+      checks.tts = "unknown";
+    } else if (ctx.dictation) {
       try {
+        checks.tts = dictation_problem(*ctx.dictation).value_or("ok");
         const auto queue = ctx.dictation->store.tts_queue();
         checks.tts_pending = queue.pending;
         checks.tts_processing = queue.processing;
-      } catch (const std::exception&) {
-        // The database check above already says so.
+      } catch (const std::exception& e) {
+        checks.tts = "unknown";
+        spdlog::warn("health check: speech synthesis's queue could not be read: {}", e.what());
       }
     }
     net::post(self->stream_.get_executor(), [answer, checks] { answer(checks); });

@@ -154,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(Codecs, QuietSpeaker, ::testing::Values("f32", "s16", "
 TEST_F(StreamTest, HealthAndErrorsOverHttp) {
   auto [status, body] = http_get(server_->port(), "/health");
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(boost::json::parse(body).as_object().at("status").as_string(), "ok");
+  EXPECT_EQ(boost::json::parse(body).as_object().at("status").as_string(), "healthy");
   std::tie(status, body) = http_get(server_->port(), "/v1/stream");
   EXPECT_EQ(status, 426);
   EXPECT_EQ(boost::json::parse(body).at_pointer("/error/code").as_string(), "UPGRADE_REQUIRED");

@@ -98,7 +98,7 @@ TEST_F(TlsTest, HttpsServesTheApiAndPlainHttpIsRefused) {
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
   EXPECT_EQ(res.result_int(), 200);
-  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "ok");
+  EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "healthy");
   EXPECT_EQ(res[beast::http::field::strict_transport_security], "max-age=31536000");
 
   // Plain HTTP on the TLS port gets no HTTP answer.
