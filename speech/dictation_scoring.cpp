@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <unordered_map>
 
 namespace orator::speech {
@@ -46,6 +47,74 @@ std::string word_key(const icu::UnicodeString& word, bool ignore_accents) {
 }
 
 enum class Step : std::uint8_t { diagonal, deletion, insertion };
+
+// The word-level Levenshtein alignment of ref against hyp, in reading order
+// (indices offset by `first`), over a band of the table around its diagonal
+// (Ukkonen). A path that leaves a band `b` cells wide either side must shift
+// b + 1 off the diagonal and come back to the end's offset |n - m|, so it
+// costs at least 2(b + 1) - |n - m|: a distance d found inside the band is
+// exact when d <= 2b + 2 - |n - m|. A first, narrow pass bounds d from above;
+// a second at b = (d + |n - m|) / 2 + 1, when needed, is exact by that rule.
+// Attempts are mostly right, so this fills a fraction of the full table.
+std::vector<AlignedWord> align_middle(std::span<const int> ref, std::span<const int> hyp, int first) {
+  const std::size_t n = ref.size(), m = hyp.size();
+  constexpr std::uint32_t kOutside = 1u << 30;
+  const std::size_t skew = n > m ? n - m : m - n;
+  std::size_t band = skew + 32;
+  std::vector<Step> steps;
+  std::vector<std::uint32_t> previous, current;
+  for (;;) {
+    band = std::min(band, std::max(n, m));
+    const std::size_t width = 2 * band + 1;  // row i keeps columns i - band .. i + band
+    steps.assign((n + 1) * width, Step::diagonal);
+    previous.assign(m + 2, kOutside);
+    current.assign(m + 2, kOutside);
+    const auto at = [&](std::size_t i, std::size_t j) -> Step& { return steps[i * width + (j + band - i)]; };
+    for (std::size_t j = 0; j <= std::min(m, band); ++j) previous[j] = static_cast<std::uint32_t>(j), at(0, j) = Step::insertion;
+    for (std::size_t i = 1; i <= n; ++i) {
+      const std::size_t lo = i > band ? i - band : 0, hi = std::min(m, i + band);
+      if (lo == 0) {
+        current[0] = static_cast<std::uint32_t>(i);
+        at(i, 0) = Step::deletion;
+      } else {
+        current[lo - 1] = kOutside;  // left of the band (a stale value from two rows up otherwise)
+      }
+      const int r = ref[i - 1];
+      for (std::size_t j = std::max<std::size_t>(lo, 1); j <= hi; ++j) {
+        const std::uint32_t diagonal = previous[j - 1] + (r == hyp[j - 1] ? 0 : 1);
+        const std::uint32_t deletion = previous[j] + 1, insertion = current[j - 1] + 1;
+        std::uint32_t best = diagonal;
+        Step step = Step::diagonal;
+        if (deletion < best) best = deletion, step = Step::deletion;
+        if (insertion < best) best = insertion, step = Step::insertion;
+        current[j] = best;
+        at(i, j) = step;
+      }
+      std::swap(previous, current);
+    }
+    const std::size_t distance = previous[m];
+    if (distance <= 2 * band + 2 - skew || band >= std::max(n, m)) break;
+    band = (distance + skew) / 2 + 1;
+  }
+  const std::size_t width = 2 * band + 1;
+  std::vector<AlignedWord> middle;
+  for (std::size_t i = n, j = m; i > 0 || j > 0;) {
+    const Step step = steps[i * width + (j + band - i)];
+    const int ri = first + static_cast<int>(i) - 1, hj = first + static_cast<int>(j) - 1;
+    if (i > 0 && j > 0 && step == Step::diagonal) {
+      middle.push_back({ref[i - 1] == hyp[j - 1] ? WordMark::correct : WordMark::substituted, ri, hj});
+      --i, --j;
+    } else if (i > 0 && (j == 0 || step == Step::deletion)) {
+      middle.push_back({WordMark::deleted, ri, -1});
+      --i;
+    } else {
+      middle.push_back({WordMark::inserted, -1, hj});
+      --j;
+    }
+  }
+  std::reverse(middle.begin(), middle.end());
+  return middle;
+}
 
 }  // namespace
 
@@ -117,47 +186,9 @@ DictationScore score_dictation(std::string_view reference, std::string_view type
   while (tail < ref.size() - head && tail < hyp.size() - head && ref[ref.size() - 1 - tail] == hyp[hyp.size() - 1 - tail]) ++tail;
   const std::size_t n = ref.size() - head - tail, m = hyp.size() - head - tail;
 
-  // Levenshtein over the middle: costs row by row, the step taken kept for the walk back.
-  std::vector<Step> steps((n + 1) * (m + 1));
-  std::vector<std::uint32_t> previous(m + 1), current(m + 1);
-  for (std::size_t j = 0; j <= m; ++j) {
-    previous[j] = static_cast<std::uint32_t>(j);
-    steps[j] = Step::insertion;
-  }
-  for (std::size_t i = 1; i <= n; ++i) {
-    current[0] = static_cast<std::uint32_t>(i);
-    steps[i * (m + 1)] = Step::deletion;
-    const int r = ref[head + i - 1];
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::uint32_t diagonal = previous[j - 1] + (r == hyp[head + j - 1] ? 0 : 1);
-      const std::uint32_t deletion = previous[j] + 1, insertion = current[j - 1] + 1;
-      std::uint32_t best = diagonal;
-      Step step = Step::diagonal;
-      if (deletion < best) best = deletion, step = Step::deletion;
-      if (insertion < best) best = insertion, step = Step::insertion;
-      current[j] = best;
-      steps[i * (m + 1) + j] = step;
-    }
-    std::swap(previous, current);
-  }
-
-  std::vector<AlignedWord> middle;
-  for (std::size_t i = n, j = m; i > 0 || j > 0;) {
-    const Step step = steps[i * (m + 1) + j];
-    const int ri = static_cast<int>(head + i) - 1, hj = static_cast<int>(head + j) - 1;
-    if (i > 0 && j > 0 && step == Step::diagonal) {
-      middle.push_back({ref[ri] == hyp[hj] ? WordMark::correct : WordMark::substituted, ri, hj});
-      --i, --j;
-    } else if (i > 0 && (j == 0 || step == Step::deletion)) {
-      middle.push_back({WordMark::deleted, ri, -1});
-      --i;
-    } else {
-      middle.push_back({WordMark::inserted, -1, hj});
-      --j;
-    }
-  }
+  const auto middle = align_middle(std::span(ref).subspan(head, n), std::span(hyp).subspan(head, m), static_cast<int>(head));
   for (std::size_t k = 0; k < head; ++k) s.alignment.push_back({WordMark::correct, static_cast<int>(k), static_cast<int>(k)});
-  s.alignment.insert(s.alignment.end(), middle.rbegin(), middle.rend());
+  s.alignment.insert(s.alignment.end(), middle.begin(), middle.end());
   for (std::size_t k = tail; k > 0; --k)
     s.alignment.push_back({WordMark::correct, static_cast<int>(ref.size() - k), static_cast<int>(hyp.size() - k)});
 

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "speech/dictation_scoring.hpp"
 
@@ -103,6 +105,72 @@ TEST(DictationScoring, ThaiIsSplitByTheDictionaryBreaker) {
   // "I like to eat rice" without spaces: ICU's dictionary finds the words.
   const auto words = dictation_words("\u0e09\u0e31\u0e19\u0e0a\u0e2d\u0e1a\u0e01\u0e34\u0e19\u0e02\u0e49\u0e32\u0e27", {false, "th"});
   EXPECT_GE(words.size(), 3u);
+}
+
+// The banded alignment against a plain full-table Levenshtein distance, on
+// random attempts from nearly right to unrelated (so both passes and the
+// clamp to the whole table run), and the alignment itself checked: every
+// word of each side once, in order, marks that agree with the words.
+std::size_t full_distance(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({up + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+TEST(DictationScoring, BandedAlignmentIsExact) {
+  std::mt19937 random(20261203);
+  const std::vector<std::string> vocabulary = {"a", "the", "cat", "sat", "on", "mat", "dog", "ran", "far", "away"};
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::size_t words = 1 + random() % (trial < 280 ? 200 : 900);
+    const double error_rate = (trial % 10) / 9.0;  // 0 to 1
+    std::vector<std::string> ref, typed;
+    for (std::size_t i = 0; i < words; ++i) ref.push_back(vocabulary[random() % vocabulary.size()]);
+    for (const auto& w : ref) {
+      const double roll = std::uniform_real_distribution<>(0, 1)(random);
+      if (roll >= error_rate) { typed.push_back(w); continue; }
+      switch (random() % 3) {
+        case 0: typed.push_back(vocabulary[random() % vocabulary.size()]); break;  // substituted (or by chance right)
+        case 1: break;                                                              // left out
+        default: typed.push_back(w); typed.push_back(vocabulary[random() % vocabulary.size()]);  // an extra word
+      }
+    }
+    if (trial >= 280) {
+      // A block moved from the front to the back, over 200 distinct words: the
+      // best alignment runs that block's length off the diagonal.
+      ref.clear();
+      for (std::size_t i = 0; i < words + 100; ++i) ref.push_back("w" + std::to_string(random() % 200));
+      typed = ref;
+      std::rotate(typed.begin(), typed.begin() + static_cast<std::ptrdiff_t>(40 + random() % (ref.size() / 3)), typed.end());
+    }
+    const auto join = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& w : v) out += w + " ";
+      return out;
+    };
+    const auto s = score_dictation(join(ref), join(typed), {});
+    ASSERT_EQ(static_cast<std::size_t>(s.substitutions + s.deletions + s.insertions), full_distance(ref, typed))
+        << "trial " << trial << ": " << words << " words, error rate " << error_rate;
+    int next_ref = 0, next_typed = 0;
+    for (const auto& a : s.alignment) {
+      if (a.ref >= 0) { ASSERT_EQ(a.ref, next_ref++); }
+      if (a.typed >= 0) { ASSERT_EQ(a.typed, next_typed++); }
+      const bool same = a.ref >= 0 && a.typed >= 0 &&
+                        ref[static_cast<std::size_t>(a.ref)] == typed[static_cast<std::size_t>(a.typed)];
+      if (a.mark == WordMark::correct) { ASSERT_TRUE(same); }
+      if (a.mark == WordMark::substituted) { ASSERT_FALSE(same); }
+    }
+    ASSERT_EQ(next_ref, static_cast<int>(ref.size()));
+    ASSERT_EQ(next_typed, static_cast<int>(typed.size()));
+  }
 }
 
 }  // namespace
