@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_requests.hpp"
 #include "dsp/analyzer.hpp"
 #include "protocol/messages.hpp"
 #include "server/api/api.hpp"
@@ -56,9 +57,7 @@ storage::SessionRecord session_of_u(std::string id, storage::SessionStatus statu
   return s;
 }
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::ms_since;
 
 void report_percentiles(benchmark::State& state, std::vector<double>& ms) {
   if (ms.empty()) return;
@@ -99,12 +98,7 @@ void BM_ListSessions(benchmark::State& state, const std::string& backend) {
   const std::string token = signer.sign({"u", server::api::Api::now_ms() / 1000, server::api::Api::now_ms() / 1000 + 3600, "j", "user"});
   std::vector<double> ms;
   for (auto _ : state) {
-    server::api::ApiRequest req;
-    req.method = "GET";
-    req.path = "/v1/sessions";
-    req.query.emplace("limit", "20");
-    req.headers["authorization"] = "Bearer " + token;
-    req.client_address = "127.0.0.1";
+    auto req = bench::signed_in_get("/v1/sessions", token, {{"limit", "20"}});
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = api.handle(req);
     ms.push_back(ms_since(t0));

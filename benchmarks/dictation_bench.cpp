@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_requests.hpp"
 #include "server/api/api.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/dictation/dictation_services.hpp"
@@ -65,9 +66,7 @@ void BM_ScoreDictation(benchmark::State& state) {
 }
 BENCHMARK(BM_ScoreDictation)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::ms_since;
 
 // GET /v1/items through Api::handle as the server runs it (token, user
 // lookup, count and page queries, JSON), over 10,000 items of one user
@@ -108,7 +107,7 @@ void BM_ListItems(benchmark::State& state, const std::string& query) {
   server::api::Api api(*store, signer, config, sessions, {10, 8, 1}, services.get());
   const auto now = server::api::Api::now_ms() / 1000;
   const std::string token = signer.sign({"u", now, now + 3600, "j", "user"});
-  std::map<std::string, std::string> params;
+  std::multimap<std::string, std::string> params;
   for (std::size_t start = 0; start < query.size();) {
     const auto end = std::min(query.find('&', start), query.size());
     const auto pair = query.substr(start, end - start);
@@ -118,12 +117,7 @@ void BM_ListItems(benchmark::State& state, const std::string& query) {
   std::vector<double> ms;
   std::int64_t total = 0;
   for (auto _ : state) {
-    server::api::ApiRequest req;
-    req.method = "GET";
-    req.path = "/v1/items";
-    for (const auto& [k, v] : params) req.query.emplace(k, v);
-    req.headers["authorization"] = "Bearer " + token;
-    req.client_address = "127.0.0.1";
+    auto req = bench::signed_in_get("/v1/items", token, params);
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = api.handle(req);
     ms.push_back(ms_since(t0));

@@ -121,34 +121,30 @@ ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter
   const bool pg = lease->backend() == "postgresql";
   Params p;
   const std::string user = p.add(user_id);
+  const std::string from = " FROM dictation_items i";
   std::string where = " WHERE i.user_id = " + user;
+  // Each tag's items are a set read from the tag index (user, tag, item):
+  // the items' index is checked against it, neither side reads a row.
+  for (const auto& tag : f.tags_folded)
+    where += " AND i.id IN (SELECT item_id FROM dictation_item_tags WHERE user_id = " + user + " AND tag_folded = " + p.add(tag) + ")";
   if (f.locale) where += " AND i.locale = " + p.add(*f.locale);
   if (f.difficulty) where += " AND i.difficulty = " + p.add(std::int64_t{*f.difficulty});
   if (f.practiced) where += *f.practiced ? " AND i.attempt_count > 0" : " AND i.attempt_count = 0";
   // A plain substring test (the text is taken literally): far cheaper than LIKE ... ESCAPE.
   if (f.search_folded) where += std::string(pg ? " AND strpos(i.text_folded, " : " AND instr(i.text_folded, ") + p.add(*f.search_folded) + ") > 0";
-  for (const auto& tag : f.tags_folded)
-    where += " AND EXISTS (SELECT 1 FROM dictation_item_tags t WHERE t.item_id = i.id AND t.tag_folded = " + p.add(tag) + ")";
+  // Each order but the text's has an index (migration 7) that the page walks and stops.
   const std::string column = f.sort_by == "difficulty" ? "i.difficulty"
                              : f.sort_by == "text"     ? "i.text_folded"
                              : f.sort_by == "last_practiced" ? "COALESCE(i.last_practiced_at, 0)"
                                                              : "i.created_at";
   const std::string order = f.descending ? " DESC" : " ASC";
   ItemPage out;
-  // Newest first is served by the (user_id, created_at) index, which stops
-  // after the page: the total is a separate index count. Any other order
-  // sorts every match anyway, so one pass yields the page and the total.
-  // Either way only ids and sort keys are sorted, not whole rows.
-  const bool indexed_order = f.sort_by == "created_at";
-  const std::string count_sql = "SELECT COUNT(*) FROM dictation_items i" + where;
-  const auto filter_values = p.values;
+  out.total = lease->query("SELECT COUNT(*)" + from + where, p.values).at(0).integer(0);
   const std::string limit = p.add(std::int64_t{per_page});
   const std::string offset = p.add(std::int64_t{page - 1} * per_page);
-  const auto page_ids = lease->query(std::string("SELECT i.id") + (indexed_order ? "" : ", COUNT(*) OVER ()") +
-                                         " FROM dictation_items i" + where + " ORDER BY " + column + order + ", i.id" + order +
-                                         " LIMIT " + limit + " OFFSET " + offset, p.values);
-  out.total = indexed_order || page_ids.empty() ? lease->query(count_sql, filter_values).at(0).integer(0)
-                                                : page_ids.at(0).integer(1);
+  // The page's ids first (only ids and sort keys are sorted), then their rows.
+  const auto page_ids = lease->query("SELECT i.id" + from + where + " ORDER BY " + column + order + ", i.id" + order + " LIMIT " +
+                                         limit + " OFFSET " + offset, p.values);
   if (page_ids.empty()) return out;
   Params ids;
   std::string in;

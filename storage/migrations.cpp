@@ -157,7 +157,11 @@ CREATE TABLE dictation_items (
   last_practiced_at BIGINT,
   attempt_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX dictation_items_by_user ON dictation_items(user_id, created_at);
+-- One index per order a listing can ask for, each carrying the filter
+-- columns, so filtering and paging read index entries, not rows.
+CREATE INDEX dictation_items_by_user ON dictation_items(user_id, created_at, id, attempt_count, locale, difficulty);
+CREATE INDEX dictation_items_by_difficulty ON dictation_items(user_id, difficulty, id, attempt_count, locale);
+CREATE INDEX dictation_items_by_practice ON dictation_items(user_id, (COALESCE(last_practiced_at, 0)), id, attempt_count, locale, difficulty);
 CREATE INDEX dictation_items_by_tts ON dictation_items(tts_status, created_at);
 CREATE TABLE dictation_item_tags (
   item_id TEXT NOT NULL REFERENCES dictation_items(id) ON DELETE CASCADE,
@@ -166,7 +170,7 @@ CREATE TABLE dictation_item_tags (
   tag_folded TEXT NOT NULL,
   PRIMARY KEY (item_id, tag_folded)
 );
-CREATE INDEX dictation_item_tags_by_user ON dictation_item_tags(user_id, tag_folded);
+CREATE INDEX dictation_item_tags_by_user ON dictation_item_tags(user_id, tag_folded, item_id);
 CREATE TABLE tts_audio (
   user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   audio_key TEXT NOT NULL,
