@@ -78,13 +78,15 @@ std::optional<std::pair<int, std::span<const std::int16_t>>> parse_streamed_wav(
 
 // The text in pieces of at most kMaxPiece bytes, cut after sentence ends
 // (or, in a run-on sentence, at spaces): flite speaks each as an utterance.
+// A stop ends a sentence only before a space or the end ("3.30" is one number).
 std::vector<std::string> sentences(const std::string& text) {
   constexpr std::size_t kMaxPiece = 400;
   std::vector<std::string> out;
   std::string piece;
   for (std::size_t i = 0; i < text.size(); ++i) {
     piece += text[i];
-    const bool end = text[i] == '.' || text[i] == '!' || text[i] == '?' || text[i] == ';' || text[i] == '\n';
+    const bool before_space = i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]));
+    const bool end = ((text[i] == '.' || text[i] == '!' || text[i] == '?' || text[i] == ';') && before_space) || text[i] == '\n';
     if ((end && piece.size() > 1) || (piece.size() >= kMaxPiece && text[i] == ' ') || piece.size() >= 2 * kMaxPiece) {
       out.push_back(std::move(piece));
       piece.clear();
