@@ -10,10 +10,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "support/api_fixture.hpp"
+#include "support/local_http_server.hpp"
 
 namespace orator::test_support {
 namespace {
@@ -333,6 +336,49 @@ TEST_P(Dictation, MetadataAndHealthDescribeTheServer) {
   EXPECT_EQ(get("/v1/sessions?per_page=3&date_from=2000-01-01").at_pointer("/pagination/limit").as_int64(), 3);
   EXPECT_EQ(get("/v1/stats/summary?date_from=2000-01-01").at("total_sessions").as_int64(), 0);
   EXPECT_EQ(error_code(call("GET", "/v1/stats/summary?from=2000-01-01", "", token_)), "VALIDATION_ERROR");
+}
+
+// --translation-url: a LibreTranslate-compatible provider (a local server
+// speaking its API) instead of Apertium. Its pairs come from /languages, each
+// text from /translate with the key from the environment, which stays out of
+// the log; a pair it refuses is a 422 listing the pairs it has.
+TEST_P(Dictation, ALibreTranslateProviderTranslates) {
+  std::mutex m;
+  std::string problem;
+  LocalHttpServer provider([&](const LocalRequest& r) -> LocalResponse {
+    if (r.method == "GET" && r.target == "/languages")
+      return {200, R"([{"code":"en","name":"English","targets":["en","de","es"]},{"code":"de","name":"German","targets":["en"]}])"};
+    if (r.method != "POST" || r.target != "/translate") return {404, R"({"error":"Not Found"})"};
+    const auto body = json::parse(r.body).as_object();
+    std::string why;
+    if (!body.contains("api_key") || body.at("api_key") != "lt-key-not-for-logs") why = "no key";
+    else if (body.at("format") != "text" || body.at("source") != "en") why = "format or source";
+    if (!why.empty()) {
+      std::lock_guard lock(m);
+      problem = why;
+      return {403, R"({"error":"Invalid API key"})"};
+    }
+    if (body.at("target") == "fi") return {400, R"({"error":"fi is not supported"})"};
+    return {200, json::serialize(json::object{{"translatedText", "[" + std::string(body.at("target").as_string()) + "] " +
+                                                                   std::string(body.at("q").as_string())}})};
+  });
+  server_->stop(SIGTERM);
+  auto first = std::move(server_);
+  ::setenv("ORATOR_TRANSLATION_API_KEY", "lt-key-not-for-logs", 1);
+  start({"--data-dir", first->dir() + "/data", "--translation-url", provider.base_url() + "/"});
+  ::unsetenv("ORATOR_TRANSLATION_API_KEY");
+
+  const auto id = create("en-US", "Good morning, everyone.");
+  const auto made = post("/v1/items/" + id + "/translations?target_language=de", {}, 201);
+  EXPECT_EQ(made.at("text").as_string(), "[de] Good morning, everyone.") << problem;
+  EXPECT_EQ(made.at("provider").as_string(), "libretranslate");
+  const auto refused = post("/v1/items/" + id + "/translations?target_language=fi", {}, 422);
+  EXPECT_EQ(refused.at_pointer("/error/code").as_string(), "UNSUPPORTED_LANGUAGE_PAIR");
+  EXPECT_EQ(json::serialize(refused.at_pointer("/error/details/available_pairs")), R"(["de-en","en-de","en-es"])");
+  const auto full = json::parse(http_request(port(), "GET", "/metadata?detail=full", "", {}).body);
+  EXPECT_EQ(full.at_pointer("/providers/translation/provider").as_string(), "libretranslate");
+  EXPECT_GE(provider.requests(), 3);
+  EXPECT_EQ(server_->log().find("lt-key-not-for-logs"), std::string::npos) << "the key stays out of the log";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Dictation, ::testing::Values("sqlite", "postgresql"));

@@ -15,18 +15,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <thread>
-#include <sstream>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "storage/store.hpp"
 #include "support/api_fixture.hpp"
+#include "support/local_http_server.hpp"
 #include "support/stream_checks.hpp"
 #include "support/wav.hpp"
 #include "support/ws_client.hpp"
@@ -335,62 +330,34 @@ TEST_P(TranscriptTest, AJobWhoseProcessDiedIsRetriedAtTheNextStart) {
 // verbose_json with word timings.
 class FakeTranscriptionServer {
  public:
-  FakeTranscriptionServer() : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeTranscriptionServer() {
-    stopping_ = true;
-    boost::system::error_code ec;
-    boost::asio::ip::tcp::socket poke(ioc_);
-    poke.connect(acceptor_.local_endpoint(), ec);  // wakes accept()
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1/audio/transcriptions"; }
-  int requests() const { return requests_; }
+  std::string url() const { return server_.base_url() + "/v1/audio/transcriptions"; }
+  int requests() const { return server_.requests(); }
   std::string problem() const { std::lock_guard l(m_); return problem_; }
 
  private:
-  void serve() {
-    namespace http = boost::beast::http;
-    while (!stopping_) {
-      boost::asio::ip::tcp::socket socket(ioc_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (ec || stopping_) continue;
-      boost::beast::flat_buffer buffer;
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(64u << 20);
-      http::read(socket, buffer, parser, ec);
-      if (ec) continue;
-      const auto& req = parser.get();
-      ++requests_;
-      std::string why;
-      const std::string& body = req.body();
-      if (req.target() != "/v1/audio/transcriptions") why = "path " + std::string(req.target());
-      else if (req[http::field::authorization] != "Bearer test-key-not-for-logs") why = "no bearer key";
-      else if (req[http::field::content_type].find("multipart/form-data; boundary=") != 0) why = "not multipart";
-      else if (body.find("name=\"model\"\r\n\r\nwhisper-1") == std::string::npos) why = "no model";
-      else if (body.find("verbose_json") == std::string::npos) why = "no verbose_json";
-      else if (body.find("name=\"file\"") == std::string::npos || body.find("RIFF") == std::string::npos) why = "no WAV file";
-      http::response<http::string_body> res{why.empty() ? http::status::ok : http::status::bad_request, 11};
-      res.set(http::field::content_type, "application/json");
-      res.body() = why.empty() ? R"({"task":"transcribe","language":"english","duration":12.4,"text":"Um, so we grew. Revenue, revenue is up.",
+  LocalResponse answer(const LocalRequest& req) {
+    std::string why;
+    const std::string& body = req.body;
+    if (req.target != "/v1/audio/transcriptions") why = "path " + req.target;
+    else if (req.authorization != "Bearer test-key-not-for-logs") why = "no bearer key";
+    else if (req.content_type.find("multipart/form-data; boundary=") != 0) why = "not multipart";
+    else if (body.find("name=\"model\"\r\n\r\nwhisper-1") == std::string::npos) why = "no model";
+    else if (body.find("verbose_json") == std::string::npos) why = "no verbose_json";
+    else if (body.find("name=\"file\"") == std::string::npos || body.find("RIFF") == std::string::npos) why = "no WAV file";
+    if (!why.empty()) {
+      std::lock_guard l(m_);
+      problem_ = why;
+      return {400, R"({"error":"bad request"})"};
+    }
+    return {200, R"({"task":"transcribe","language":"english","duration":12.4,"text":"Um, so we grew. Revenue, revenue is up.",
         "words":[{"word":"Um,","start":0.10,"end":0.40,"probability":0.9},{"word":"so","start":0.95,"end":1.10},
                  {"word":"we","start":1.42,"end":1.60},{"word":"grew.","start":1.62,"end":1.90},
                  {"word":"Revenue,","start":2.40,"end":2.90},{"word":"revenue","start":3.00,"end":3.50},
-                 {"word":"is","start":3.52,"end":3.70},{"word":"up.","start":3.72,"end":4.00}]})" : R"({"error":"bad request"})";
-      if (!why.empty()) { std::lock_guard l(m_); problem_ = why; }
-      res.prepare_payload();
-      http::write(socket, res, ec);
-    }
+                 {"word":"is","start":3.52,"end":3.70},{"word":"up.","start":3.72,"end":4.00}]})"};
   }
-  boost::asio::io_context ioc_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> requests_{0};
   mutable std::mutex m_;
   std::string problem_;
+  LocalHttpServer server_{[this](const LocalRequest& r) { return answer(r); }};  // last: its thread uses the above
 };
 
 TEST_P(TranscriptTest, AnOpenAiCompatibleProviderTranscribesInTheBackground) {
