@@ -63,13 +63,13 @@ std::vector<AlignedWord> align_middle(std::span<const int> ref, std::span<const 
   std::size_t band = skew + 32;
   std::vector<Step> steps;
   std::vector<std::uint32_t> previous, current;
+  // Row i keeps columns i - band .. i + band.
+  const auto at = [&](std::size_t i, std::size_t j) -> Step& { return steps[i * (2 * band + 1) + (j + band - i)]; };
   for (;;) {
     band = std::min(band, std::max(n, m));
-    const std::size_t width = 2 * band + 1;  // row i keeps columns i - band .. i + band
-    steps.assign((n + 1) * width, Step::diagonal);
+    steps.assign((n + 1) * (2 * band + 1), Step::diagonal);
     previous.assign(m + 2, kOutside);
     current.assign(m + 2, kOutside);
-    const auto at = [&](std::size_t i, std::size_t j) -> Step& { return steps[i * width + (j + band - i)]; };
     for (std::size_t j = 0; j <= std::min(m, band); ++j) previous[j] = static_cast<std::uint32_t>(j), at(0, j) = Step::insertion;
     for (std::size_t i = 1; i <= n; ++i) {
       const std::size_t lo = i > band ? i - band : 0, hi = std::min(m, i + band);
@@ -96,10 +96,9 @@ std::vector<AlignedWord> align_middle(std::span<const int> ref, std::span<const 
     if (distance <= 2 * band + 2 - skew || band >= std::max(n, m)) break;
     band = (distance + skew) / 2 + 1;
   }
-  const std::size_t width = 2 * band + 1;
   std::vector<AlignedWord> middle;
   for (std::size_t i = n, j = m; i > 0 || j > 0;) {
-    const Step step = steps[i * width + (j + band - i)];
+    const Step step = at(i, j);
     const int ri = first + static_cast<int>(i) - 1, hj = first + static_cast<int>(j) - 1;
     if (i > 0 && j > 0 && step == Step::diagonal) {
       middle.push_back({ref[i - 1] == hyp[j - 1] ? WordMark::correct : WordMark::substituted, ri, hj});
