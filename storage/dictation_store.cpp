@@ -121,7 +121,6 @@ ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter
   const bool pg = lease->backend() == "postgresql";
   Params p;
   const std::string user = p.add(user_id);
-  const std::string from = " FROM dictation_items i";
   std::string where = " WHERE i.user_id = " + user;
   // Each tag's items are a set read from the tag index (user, tag, item):
   // the items' index is checked against it, neither side reads a row.
@@ -139,11 +138,11 @@ ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter
                                                              : "i.created_at";
   const std::string order = f.descending ? " DESC" : " ASC";
   ItemPage out;
-  out.total = lease->query("SELECT COUNT(*)" + from + where, p.values).at(0).integer(0);
+  out.total = lease->query("SELECT COUNT(*) FROM dictation_items i" + where, p.values).at(0).integer(0);
   const std::string limit = p.add(std::int64_t{per_page});
   const std::string offset = p.add(std::int64_t{page - 1} * per_page);
   // The page's ids first (only ids and sort keys are sorted), then their rows.
-  const auto page_ids = lease->query("SELECT i.id" + from + where + " ORDER BY " + column + order + ", i.id" + order + " LIMIT " +
+  const auto page_ids = lease->query("SELECT i.id FROM dictation_items i" + where + " ORDER BY " + column + order + ", i.id" + order + " LIMIT " +
                                          limit + " OFFSET " + offset, p.values);
   if (page_ids.empty()) return out;
   Params ids;
