@@ -4,7 +4,6 @@
 // verification, user lookup, count + page query, JSON (no socket).
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -58,14 +57,7 @@ storage::SessionRecord session_of_u(std::string id, storage::SessionStatus statu
 }
 
 using bench::ms_since;
-
-void report_percentiles(benchmark::State& state, std::vector<double>& ms) {
-  if (ms.empty()) return;
-  std::sort(ms.begin(), ms.end());
-  state.counters["p50_ms"] = ms[ms.size() / 2];
-  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  state.counters["max_ms"] = ms.back();
-}
+using bench::report_percentiles;
 
 // A realistic report: 10 minutes of speech-like audio with pauses.
 const std::string& ten_minute_report() {
@@ -98,7 +90,7 @@ void BM_ListSessions(benchmark::State& state, const std::string& backend) {
   const std::string token = signer.sign({"u", server::api::Api::now_ms() / 1000, server::api::Api::now_ms() / 1000 + 3600, "j", "user"});
   std::vector<double> ms;
   for (auto _ : state) {
-    auto req = bench::signed_in_get("/v1/sessions", token, {{"limit", "20"}});
+    auto req = bench::signed_in_get("/v1/sessions?limit=20", token);
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = api.handle(req);
     ms.push_back(ms_since(t0));
