@@ -155,9 +155,8 @@ export class Dictation {
       if ($('view-dictation').hidden) return;
       ++this.polls;
       for (const item of pending) {
-        const status = await call('GET', `/v1/items/${item.id}/tts-status`);
-        if (status.tts_status === item.tts_status) continue;
-        const fresh = await call('GET', `/v1/items/${item.id}`);
+        const fresh = await call('GET', `/v1/items/${item.id}`);  // carries tts_status
+        if (fresh.tts_status === item.tts_status) continue;
         this.items.set(fresh.id, fresh);
         $('items').tBodies[0].querySelector(`tr[data-id="${fresh.id}"]`)?.replaceWith(this.itemRow(fresh));
         if (this.current?.id === fresh.id) { this.current = fresh; this.showAudioState(); }
