@@ -123,6 +123,8 @@ BENCHMARK_CAPTURE(BM_ListItems, locale_tag_difficulty, std::string("locale=es-ES
     ->Iterations(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ListItems, two_tags_by_text, std::string("tags=travel,exam&sort_by=text&per_page=50"))
     ->Iterations(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListItems, by_text_page_100, std::string("sort_by=text&page=100&per_page=50"))
+    ->Iterations(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ListItems, search_page_100, std::string("search=valleys&sort_by=difficulty&page=100&per_page=20"))
     ->Iterations(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ListItems, unpractised_last_page, std::string("practiced=false&sort_by=last_practiced&page=100&per_page=100"))

@@ -121,29 +121,62 @@ ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter
   const bool pg = lease->backend() == "postgresql";
   Params p;
   const std::string user = p.add(user_id);
-  std::string where = " WHERE i.user_id = " + user;
-  // Each tag's items are a set read from the tag index (user, tag, item):
-  // the items' index is checked against it, neither side reads a row.
-  for (const auto& tag : f.tags_folded)
-    where += " AND i.id IN (SELECT item_id FROM dictation_item_tags WHERE user_id = " + user + " AND tag_folded = " + p.add(tag) + ")";
-  if (f.locale) where += " AND i.locale = " + p.add(*f.locale);
-  if (f.difficulty) where += " AND i.difficulty = " + p.add(std::int64_t{*f.difficulty});
-  if (f.practiced) where += *f.practiced ? " AND i.attempt_count > 0" : " AND i.attempt_count = 0";
+  std::string filters;  // on the item, after its user
+  if (f.locale) filters += " AND i.locale = " + p.add(*f.locale);
+  if (f.difficulty) filters += " AND i.difficulty = " + p.add(std::int64_t{*f.difficulty});
+  if (f.practiced) filters += *f.practiced ? " AND i.attempt_count > 0" : " AND i.attempt_count = 0";
   // A plain substring test (the text is taken literally): far cheaper than LIKE ... ESCAPE.
-  if (f.search_folded) where += std::string(pg ? " AND strpos(i.text_folded, " : " AND instr(i.text_folded, ") + p.add(*f.search_folded) + ") > 0";
-  // Each order but the text's has an index (migration 7) that the page walks and stops.
+  if (f.search_folded) filters += std::string(pg ? " AND strpos(i.text_folded, " : " AND instr(i.text_folded, ") + p.add(*f.search_folded) + ") > 0";
+  // Tags read two ways from the tag index (user, tag, item). Where an
+  // item index gives the page's order, each tag's items are a set the walk
+  // checks (it stops at the page's end). Where every match is visited (the
+  // count, the text's order), the first tag's entries drive: each further
+  // tag is one index probe, then the item is read by id. SQLite's CROSS JOIN
+  // keeps that order, and there the item's user is checked, not searched
+  // (`+i.user_id`): an index led by user_id would turn each lookup into a
+  // scan of the user's items (seconds a query). PostgreSQL plans it itself.
+  std::string in_tags, tag_join, first_tag;
+  const std::string join = pg ? " JOIN " : " CROSS JOIN ";
+  for (std::size_t k = 0; k < f.tags_folded.size(); ++k) {
+    const std::string tag = p.add(f.tags_folded[k]);
+    in_tags += " AND i.id IN (SELECT item_id FROM dictation_item_tags WHERE user_id = " + user + " AND tag_folded = " + tag + ")";
+    if (k == 0) {
+      first_tag = " AND t0.user_id = " + user + " AND t0.tag_folded = " + tag;
+      continue;
+    }
+    const std::string t = "t" + std::to_string(k);
+    tag_join += join + "dictation_item_tags " + t + " ON " + t + ".user_id = t0.user_id AND " + t + ".tag_folded = " + tag + " AND " +
+                t + ".item_id = t0.item_id";
+  }
+  const std::string index_walk = " FROM dictation_items i WHERE i.user_id = " + user + filters + in_tags;
+  const std::string every_match = f.tags_folded.empty() ? " FROM dictation_items i WHERE i.user_id = " + user + filters
+                                                        : " FROM dictation_item_tags t0" + tag_join + join +
+                                                              "dictation_items i ON i.id = t0.item_id WHERE " + (pg ? "" : "+") +
+                                                              "i.user_id = " + user + first_tag + filters;
+  // Each order has an index (migrations 7 and 8) that the page walks and
+  // stops at; the text's is SQLite's only.
   const std::string column = f.sort_by == "difficulty" ? "i.difficulty"
                              : f.sort_by == "text"     ? "i.text_folded"
                              : f.sort_by == "last_practiced" ? "COALESCE(i.last_practiced_at, 0)"
                                                              : "i.created_at";
   const std::string order = f.descending ? " DESC" : " ASC";
   ItemPage out;
-  out.total = lease->query("SELECT COUNT(*) FROM dictation_items i" + where, p.values).at(0).integer(0);
+  // Where the page's order is a sort of every match anyway (the text's
+  // order over tagged items, or on PostgreSQL, which has no text index), the
+  // page query counts them too (COUNT(*) OVER ()) instead of a second pass.
+  // Where an index walk gives the order, it stops at the page's end and a
+  // separate count is cheaper: a window over 10,000 items costs 10 ms.
+  const bool sorts_every_match = f.sort_by == "text" && (pg || !f.tags_folded.empty());
+  const std::vector<SqlValue> filter_values = p.values;  // before the page's LIMIT and OFFSET
+  const auto count_matches = [&] { return lease->query("SELECT COUNT(*)" + every_match, filter_values).at(0).integer(0); };
+  if (!sorts_every_match) out.total = count_matches();
   const std::string limit = p.add(std::int64_t{per_page});
   const std::string offset = p.add(std::int64_t{page - 1} * per_page);
   // The page's ids first (only ids and sort keys are sorted), then their rows.
-  const auto page_ids = lease->query("SELECT i.id FROM dictation_items i" + where + " ORDER BY " + column + order + ", i.id" + order + " LIMIT " +
-                                         limit + " OFFSET " + offset, p.values);
+  const auto page_ids = lease->query(std::string("SELECT i.id") + (sorts_every_match ? ", COUNT(*) OVER ()" + every_match : index_walk) +
+                                         " ORDER BY " + column + order + ", i.id" + order +
+                                         " LIMIT " + limit + " OFFSET " + offset, p.values);
+  if (sorts_every_match) out.total = page_ids.empty() ? count_matches() : page_ids[0].integer(1);
   if (page_ids.empty()) return out;
   Params ids;
   std::string in;

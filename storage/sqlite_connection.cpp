@@ -23,7 +23,7 @@ class SqliteConnection final : public SqlConnection {
     // same mode.
     if (path != ":memory:") ::chmod(path.c_str(), 0600);
     sqlite3_busy_timeout(db_, 10000);
-    execute_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+    execute_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;");
   }
   ~SqliteConnection() override { sqlite3_close(db_); }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct Case {
   bool ignore_accents;
   int words_ref, correct, substitutions, deletions, insertions;
 };
+// So that CTest lists a case by its name, not its bytes.
+void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 
 const Case kCases[] = {
     {"identical", "en-US", "The cat sat on the mat.", "The cat sat on the mat.", false, 6, 6, 0, 0, 0},

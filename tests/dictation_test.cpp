@@ -198,6 +198,15 @@ TEST_P(Dictation, ListsFilterSortAndPage) {
   const auto page = get("/v1/items?page=2&per_page=2");
   EXPECT_EQ(page.at("data").as_array().size(), 1u);
   EXPECT_EQ(page.at_pointer("/pagination/total").as_int64(), 3);
+  // Text order counts in its page query; tags drive the count: both checked,
+  // with a page past the end too.
+  const auto total = [&](const std::string& query) { return get("/v1/items" + query).at_pointer("/pagination/total").as_int64(); };
+  EXPECT_EQ(ids("?tags=pets&sort_by=text&sort_order=desc"), (std::vector<std::string>{fi_id, short_id}));
+  EXPECT_EQ(total("?tags=pets&sort_by=text"), 2);
+  EXPECT_EQ(total("?tags=pets&sort_by=text&page=5"), 2);
+  EXPECT_EQ(total("?tags=pets,easy&locale=en-US"), 1);
+  EXPECT_EQ(total("?tags=pets,science"), 0);
+  EXPECT_EQ(total("?tags=pets&search=kissa"), 1);
 
   // Tags and difficulty change in place.
   auto r = call("PATCH", "/v1/items/" + fi_id + "/tags", R"({"tags":["Animals"," animals ","Home"]})", token_);
@@ -316,7 +325,7 @@ TEST_P(Dictation, PendingSpeechSurvivesARestart) {
 
 TEST_P(Dictation, MetadataAndHealthDescribeTheServer) {
   const auto core = json::parse(http_request(port(), "GET", "/metadata", "", {}).body);
-  EXPECT_EQ(core.at("schema_version").as_int64(), 7);
+  EXPECT_EQ(core.at("schema_version").as_int64(), 8);
   EXPECT_FALSE(core.as_object().contains("providers"));
   const auto full = json::parse(http_request(port(), "GET", "/metadata?detail=full", "", {}).body);
   EXPECT_EQ(full.at_pointer("/providers/tts/voices/en").as_string(), "flite:cmu_us_slt");
