@@ -23,7 +23,7 @@ set -e
 # are in its log of every test's output.
 echo
 echo "Accuracy figures (printed by the tests):"
-grep -hE "FDA pitch accuracy|aeneas|espeak-ng total|white noise at|syllables/s: counted|pause boundaries|pitch look-ahead|segment boundaries|voice: [0-9]+/90|Hz sine: error|tone: |recording: |live \(|report: overall|browser e2e: |recognition WER|filler words: |word boundaries: |live transcript: |transcript: |pace on real speech|\[ tts|\[ translation \]|dictation audio|dictation attempt" \
+grep -hE "FDA pitch accuracy|aeneas|espeak-ng total|white noise at|syllables/s: counted|pause boundaries|pitch look-ahead|segment boundaries|voice: [0-9]+/90|Hz sine: error|tone: |recording: |live \(|report: overall|browser e2e: |recognition WER|filler words: |word boundaries: |live transcript: |transcript: |pace on real speech|\[ tts|\[ translation \]|dictation audio|dictation attempt|speechocean762 \(|substitutions: [0-9]|overall: read" \
   "build/$preset/Testing/Temporary/LastTest.log" | sed 's/^ *//' | sort -u || true
 echo
 grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1

@@ -1,0 +1,375 @@
+#include "speech/pronunciation.hpp"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "speech/phonemes.hpp"
+#include "speech/recognizer.hpp"
+#include "speech/spoken_text.hpp"
+
+namespace orator::speech {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr double kFramesPerSecond = 100.0;
+// Below this a phone is called wrong and the phone heard instead is named.
+constexpr int kLowPhoneScore = 50;
+// Below this a word is mispronounced even when no single phone is low.
+constexpr int kLowWordScore = 60;
+
+// The pseudo-word of phone `phone` in target word `k`: "w3_AH".
+std::string pseudo_word(std::size_t k, std::string_view phone) { return "w" + std::to_string(k) + "_" + std::string(phone); }
+
+// "w3_AH" -> (3, "AH"); nullopt for <sil>, [NOISE] and the like.
+std::optional<std::pair<std::size_t, std::string>> parse_pseudo_word(std::string_view w) {
+  if (w.size() < 4 || w[0] != 'w') return std::nullopt;
+  const auto underscore = w.find('_');
+  if (underscore == std::string_view::npos) return std::nullopt;
+  std::size_t k = 0;
+  for (std::size_t i = 1; i < underscore; ++i) {
+    if (w[i] < '0' || w[i] > '9') return std::nullopt;
+    k = k * 10 + static_cast<std::size_t>(w[i] - '0');
+  }
+  return std::pair{k, std::string(w.substr(underscore + 1))};
+}
+
+std::string grammar_of(const Target& target) {
+  std::string g = "#JSGF V1.0;\ngrammar target;\npublic <utterance> =";
+  // Each word may be skipped (not said), at a price: a word read badly
+  // should still be aligned and scored, not skipped for a silence. Silence
+  // is explicit (-fsgusefiller no): the noise models would otherwise
+  // swallow whole words.
+  g += " [sil]";
+  for (std::size_t k = 0; k < target.words.size(); ++k) g += " ( /0.99/ <w" + std::to_string(k) + "> | /0.01/ <NULL> ) [sil]";
+  g += ";\n";
+  for (std::size_t k = 0; k < target.words.size(); ++k) {
+    g += "<w" + std::to_string(k) + "> =";
+    const auto& variants = target.words[k].variants;
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      if (v) g += " |";
+      for (const auto& p : variants[v]) g += " " + pseudo_word(k, p);
+    }
+    g += ";\n";
+  }
+  return g;
+}
+
+// Each word said, its phones (the variant the alignment chose) free: every
+// slot may be any phone. Where the best free phone differs from the
+// expected one, the difference of their scores per frame is the GOP.
+std::string free_grammar_of(const std::vector<std::pair<std::size_t, std::size_t>>& slots_per_word) {
+  std::string g = "#JSGF V1.0;\ngrammar free;\npublic <utterance> =";
+  g += " [sil]";
+  for (const auto& [k, n] : slots_per_word) g += " <w" + std::to_string(k) + "> [sil]";
+  g += ";\n";
+  for (const auto& [k, n] : slots_per_word) {
+    std::string slot = "(";
+    for (const auto& p : phonemes()) slot += (slot.size() > 1 ? " | " : " ") + pseudo_word(k, p.arpabet);
+    slot += " )";
+    g += "<w" + std::to_string(k) + "> =";
+    for (std::size_t j = 0; j < n; ++j) g += " " + slot;
+    g += ";\n";
+  }
+  return g;
+}
+
+struct Segment {
+  std::string name;
+  int start_frame = 0, end_frame = 0;  // inclusive
+  double ascr_ln = 0;                  // acoustic score, natural log
+};
+
+double seconds(int frame) { return frame / kFramesPerSecond; }
+
+}  // namespace
+
+std::string_view word_status_name(WordStatus s) {
+  switch (s) {
+    case WordStatus::correct: return "correct";
+    case WordStatus::mispronounced: return "mispronounced";
+    case WordStatus::omitted: return "omitted";
+    case WordStatus::inserted: return "inserted";
+    case WordStatus::repeated: return "repeated";
+  }
+  return "omitted";
+}
+
+int phone_score(double gop) {
+  // A logistic over the GOP: 50 at -0.0045, about the 10th percentile of
+  // phones read right by flite and espeak-ng (docs/pronunciation.md).
+  constexpr double kCentre = -0.0045, kWidth = 0.0012;
+  const double s = 100.0 / (1.0 + std::exp(-(gop - kCentre) / kWidth));
+  return static_cast<int>(std::lround(std::clamp(s, 0.0, 100.0)));
+}
+
+int overall_score(int accuracy, int fluency, int completeness, std::optional<int> prosody) {
+  // Accuracy, fluency and prosody describe the words said: they count as
+  // far as the text was said, so that one word read well of eight is not a
+  // good attempt.
+  const double said = std::clamp(completeness, 0, 100) / 100.0;
+  const double base = prosody ? (0.5 * accuracy + 0.15 * fluency + 0.15 * *prosody) * said + 0.2 * completeness
+                              : (0.6 * accuracy + 0.2 * fluency) * said + 0.2 * completeness;
+  return static_cast<int>(std::lround(std::clamp(base, 0.0, 100.0)));
+}
+
+PronunciationModels::PronunciationModels(PronunciationOptions options, std::vector<std::string> args,
+                                         std::shared_ptr<const Lexicon> lexicon)
+    : options_(std::move(options)), args_(std::move(args)), lexicon_(std::move(lexicon)) {}
+
+std::shared_ptr<const PronunciationModels> PronunciationModels::load(const PronunciationOptions& options, std::string& error,
+                                                                     const std::string& work_dir) {
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { err_set_logfp(nullptr); });
+  PronunciationOptions o = options;
+  if (o.model_dir.empty()) o.model_dir = RecognizerModels::default_model_dir();
+  o.max_words = std::clamp(o.max_words, 1, 200);
+  const fs::path dir(o.model_dir);
+  const fs::path hmm = dir / "en-us", dict = dir / "cmudict-en-us.dict";
+  for (const auto& p : {hmm / "mdef", dict}) {
+    if (!fs::exists(p)) {
+      error = "speech model file missing: " + p.string() + " (install pocketsphinx-en-us)";
+      return nullptr;
+    }
+  }
+  auto lexicon = Lexicon::load(dict.string(), error);
+  if (!lexicon) return nullptr;
+  std::error_code ec;
+  const fs::path out_dir = work_dir.empty() ? fs::temp_directory_path(ec) / ("orator-pron-" + std::to_string(::getpid())) : fs::path(work_dir);
+  fs::create_directories(out_dir, ec);
+  const fs::path pseudo = out_dir / "phones-by-position.dict";
+  {
+    std::ofstream f(pseudo, std::ios::trunc);
+    for (int k = 0; k < o.max_words; ++k)
+      for (const auto& p : phonemes()) f << pseudo_word(static_cast<std::size_t>(k), p.arpabet) << ' ' << p.arpabet << '\n';
+    f << "sil SIL\n";
+    if (!f) {
+      error = "cannot write the alignment dictionary to " + out_dir.string();
+      return nullptr;
+    }
+  }
+  std::vector<std::string> args = {"-hmm", hmm.string(), "-dict", pseudo.string(), "-mmap", "yes", "-logfn", "/dev/null",
+                                   // Scores against every senone: what makes an aligned score a GOP.
+                                   "-compallsen", "yes", "-bestpath", "no", "-fsgusefiller", "no"};
+  return std::make_shared<const PronunciationModels>(std::move(o), std::move(args), std::move(lexicon));
+}
+
+std::optional<Target> PronunciationModels::prepare(std::string_view text, std::string& error) const {
+  Target target;
+  const auto tokens = spoken_tokens(text);
+  for (std::size_t t = 0; t < tokens.size(); ++t) {
+    for (const auto& spoken : tokens[t].spoken) {
+      auto p = lexicon_->lookup(spoken);
+      if (p.variants.empty()) continue;  // nothing sayable (a stray symbol)
+      target.words.push_back({tokens[t].written, spoken, t, std::move(p.variants), p.guessed});
+    }
+  }
+  if (target.words.empty()) {
+    error = "the target text has no words to read";
+    return std::nullopt;
+  }
+  if (target.words.size() > static_cast<std::size_t>(options_.max_words)) {
+    error = "the target text has " + std::to_string(target.words.size()) + " words; at most " + std::to_string(options_.max_words) +
+            " can be assessed at once";
+    return std::nullopt;
+  }
+  return target;
+}
+
+struct PronunciationAssessor::Impl {
+  std::shared_ptr<const PronunciationModels> models;
+  cmd_ln_t* config = nullptr;
+  ps_decoder_t* ps = nullptr;
+  std::vector<std::int16_t> pcm;
+
+  explicit Impl(std::shared_ptr<const PronunciationModels> m) : models(std::move(m)) {
+    std::vector<std::string> copy = models->decoder_args();
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    config = cmd_ln_parse_r(nullptr, ps_args(), static_cast<int32>(argv.size()), argv.data(), TRUE);
+    if (!config) throw std::runtime_error("pronunciation decoder settings were rejected");
+    ps = ps_init(config);
+    if (!ps) {
+      cmd_ln_free_r(config);
+      throw std::runtime_error("pronunciation decoder could not be created (model files unreadable?)");
+    }
+  }
+  ~Impl() {
+    if (ps) ps_free(ps);
+    if (config) cmd_ln_free_r(config);
+  }
+
+  // One pass of `search` over the attempt; its segments in order.
+  std::vector<Segment> decode(const char* search) {
+    std::vector<Segment> out;
+    if (ps_set_search(ps, search) < 0) return out;
+    ps_start_stream(ps);  // frame times from 0 for each pass
+    ps_start_utt(ps);
+    ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, TRUE);
+    ps_end_utt(ps);
+    logmath_t* lmath = ps_get_logmath(ps);
+    for (ps_seg_t* seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+      Segment s;
+      s.name = ps_seg_word(seg);
+      ps_seg_frames(seg, &s.start_frame, &s.end_frame);
+      int32 ascr = 0, lscr = 0, lback = 0;
+      ps_seg_prob(seg, &ascr, &lscr, &lback);
+      s.ascr_ln = logmath_log_to_ln(lmath, ascr);
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+};
+
+PronunciationAssessor::PronunciationAssessor(std::shared_ptr<const PronunciationModels> models)
+    : impl_(std::make_unique<Impl>(std::move(models))) {}
+
+PronunciationAssessor::~PronunciationAssessor() = default;
+
+namespace {
+
+int mean_score(const std::vector<PhoneAssessment>& phones) {
+  if (phones.empty()) return 0;
+  double sum = 0;
+  for (const auto& p : phones) sum += p.score;
+  return static_cast<int>(std::lround(sum / static_cast<double>(phones.size())));
+}
+
+}  // namespace
+
+PronunciationAssessment PronunciationAssessor::assess(std::span<const float> samples, const Target& target,
+                                                      std::span<const Word> transcript) {
+  auto& m = *impl_;
+  PronunciationAssessment out;
+  m.pcm.resize(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    m.pcm[i] = static_cast<std::int16_t>(std::lrint(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f));
+
+  std::vector<WordAssessment> words(target.words.size());
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    words[k].text = target.words[k].spoken;
+    words[k].target = k;
+  }
+  if (!target.words.empty() && target.words.size() <= static_cast<std::size_t>(m.models->options().max_words) && !m.pcm.empty() &&
+      ps_set_jsgf_string(m.ps, "target", grammar_of(target).c_str()) >= 0) {
+    const auto aligned = m.decode("target");
+    std::vector<std::vector<const Segment*>> forced(words.size());
+    for (const auto& s : aligned)
+      if (const auto parsed = parse_pseudo_word(s.name); parsed && parsed->first < words.size()) forced[parsed->first].push_back(&s);
+    std::vector<std::pair<std::size_t, std::size_t>> slots;
+    for (std::size_t k = 0; k < words.size(); ++k)
+      if (!forced[k].empty()) slots.emplace_back(k, forced[k].size());
+    std::vector<std::vector<Segment>> free(words.size());
+    if (!slots.empty() && ps_set_jsgf_string(m.ps, "free", free_grammar_of(slots).c_str()) >= 0) {
+      for (auto& s : m.decode("free"))
+        if (const auto parsed = parse_pseudo_word(s.name); parsed && parsed->first < words.size()) {
+          s.name = parsed->second;
+          free[parsed->first].push_back(std::move(s));
+        }
+    }
+    for (std::size_t k = 0; k < words.size(); ++k) {
+      const bool paired = free[k].size() == forced[k].size();
+      for (std::size_t j = 0; j < forced[k].size(); ++j) {
+        const Segment& s = *forced[k][j];
+        PhoneAssessment p;
+        p.phone = parse_pseudo_word(s.name)->second;
+        p.start = seconds(s.start_frame);
+        p.end = seconds(s.end_frame + 1);
+        const double per_frame = s.ascr_ln / (s.end_frame - s.start_frame + 1);
+        if (paired && free[k][j].name != p.phone) {
+          const Segment& f = free[k][j];
+          p.gop = std::min(0.0, per_frame - f.ascr_ln / (f.end_frame - f.start_frame + 1));
+          p.said_as = f.name;
+        }
+        p.score = phone_score(p.gop);
+        if (p.score >= kLowPhoneScore) p.said_as.clear();
+        words[k].phones.push_back(std::move(p));
+      }
+    }
+  }
+  // Per word: said or not, and how well.
+  int said = 0;
+  std::map<std::string, std::pair<double, int>> by_phone;  // sum of scores, count
+  double phone_sum = 0;
+  int phone_count = 0;
+  for (auto& w : words) {
+    if (w.phones.empty()) continue;
+    ++said;
+    w.start = w.phones.front().start;
+    w.end = w.phones.back().end;
+    w.score = mean_score(w.phones);
+    const bool low_phone = std::any_of(w.phones.begin(), w.phones.end(), [](const auto& p) { return p.score < kLowPhoneScore; });
+    w.status = low_phone || w.score < kLowWordScore ? WordStatus::mispronounced : WordStatus::correct;
+    for (const auto& p : w.phones) {
+      auto& [sum, n] = by_phone[p.phone];
+      sum += p.score;
+      ++n;
+      phone_sum += p.score;
+      ++phone_count;
+    }
+  }
+  out.completeness = words.empty() ? 0 : static_cast<int>(std::lround(100.0 * said / static_cast<double>(words.size())));
+  out.accuracy = phone_count ? static_cast<int>(std::lround(phone_sum / phone_count)) : 0;
+
+  // Words the recogniser heard outside every aligned word: inserted, or
+  // repeated when the same as the word before.
+  std::vector<WordAssessment> extras;
+  for (const auto& t : transcript) {
+    if (t.filler) continue;  // hesitations are fluency's, below
+    double covered = 0;
+    for (const auto& w : words)
+      if (!w.phones.empty()) covered += std::max(0.0, std::min(t.end, w.end) - std::max(t.start, w.start));
+    if (covered > 0.5 * (t.end - t.start)) continue;
+    WordAssessment e;
+    e.text = t.text;
+    e.start = t.start;
+    e.end = t.end;
+    const WordAssessment* before = nullptr;
+    for (const auto& w : words)
+      if (!w.phones.empty() && w.end <= t.start + 0.05) before = &w;
+    e.status = before && before->text == t.text ? WordStatus::repeated : WordStatus::inserted;
+    extras.push_back(std::move(e));
+  }
+  // Fluency: long pauses between words said, hesitations, insertions and repetitions.
+  double first = -1, last = 0, pausing = 0, previous_end = -1;
+  for (const auto& w : words) {
+    if (w.phones.empty()) continue;
+    if (first < 0) first = w.start;
+    if (previous_end >= 0) pausing += std::max(0.0, std::min(w.start - previous_end, 2.0) - 0.4);
+    previous_end = w.end;
+    last = w.end;
+  }
+  out.speech_seconds = first < 0 ? 0 : last - first;
+  int hesitations = 0;
+  for (const auto& t : transcript) hesitations += t.filler ? 1 : 0;
+  if (said == 0) {
+    out.fluency = 0;
+  } else {
+    const double pause_share = out.speech_seconds > 0 ? pausing / out.speech_seconds : 0;
+    const double penalty = 100.0 * std::min(1.0, pause_share / 0.5) * 0.6 + 8.0 * static_cast<double>(extras.size() + hesitations);
+    out.fluency = static_cast<int>(std::lround(std::clamp(100.0 - penalty, 0.0, 100.0)));
+  }
+  // The attempt's weak phonemes: mean score below the low mark, worst first.
+  std::vector<std::pair<double, std::string>> weak;
+  for (const auto& [phone, sn] : by_phone)
+    if (sn.first / sn.second < kLowPhoneScore + 10) weak.emplace_back(sn.first / sn.second, phone);
+  std::sort(weak.begin(), weak.end());
+  for (std::size_t i = 0; i < weak.size() && i < 5; ++i) out.weak_phonemes.push_back(weak[i].second);
+  // Words in the order said: extras go before the first target word said after them.
+  for (auto& e : extras) {
+    auto at = std::find_if(words.begin(), words.end(), [&](const WordAssessment& w) { return !w.phones.empty() && w.start >= e.start; });
+    words.insert(at, std::move(e));
+  }
+  out.words = std::move(words);
+  return out;
+}
+
+}  // namespace orator::speech

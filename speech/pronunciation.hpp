@@ -1,0 +1,123 @@
+#pragma once
+// Pronunciation assessment against a known text, on PocketSphinx (Debian
+// 12's 0.8+5prealpha and its en-us models).
+//
+// How: the target's words become phones (Lexicon); a grammar of those
+// phones, each word skippable and with its dictionary variants, with
+// explicit optional silences, is aligned to the audio (5prealpha has no
+// phone alignment: each phone is a one-phone pseudo-word named by its
+// word's position, so that a skipped word is known). A second grammar frees
+// every phone slot of the words said (any of the 39 phones, as many slots
+// as the aligned variant has). Where the best free phone differs from the
+// expected one, the difference of their acoustic scores per frame (with
+// -compallsen) is the phone's goodness of pronunciation (GOP, <= 0), and
+// the free phone is what was said instead.
+//
+// Accuracy with the en-us PTM model is far from the targets of
+// docs/pronunciation.md (measured there); treat scores as indicative.
+//
+// PronunciationModels is the shared, immutable part (decoder settings, the
+// pseudo-word dictionary, the lexicon): thread-safe. PronunciationAssessor
+// is one decoder: not thread-safe, one thread at a time (it may move).
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "speech/lexicon.hpp"
+#include "speech/words.hpp"
+
+namespace orator::speech {
+
+struct PronunciationOptions {
+  std::string model_dir;  // holds en-us/ and cmudict-en-us.dict; empty: the Debian path
+  int max_words = 50;     // longest target accepted
+};
+
+struct TargetWord {
+  std::string written;          // as the text has it ("21st")
+  std::string spoken;           // what is said, one word ("twenty")
+  std::size_t token = 0;        // which written token it belongs to
+  std::vector<Phones> variants; // the dictionary's pronunciations
+  bool guessed = false;         // from letter-to-sound
+};
+
+struct Target {
+  std::vector<TargetWord> words;
+};
+
+class PronunciationModels {
+ public:
+  [[nodiscard]] static std::shared_ptr<const PronunciationModels> load(const PronunciationOptions& options, std::string& error,
+                                                                       const std::string& work_dir = {});
+  [[nodiscard]] const PronunciationOptions& options() const { return options_; }
+  [[nodiscard]] const Lexicon& lexicon() const { return *lexicon_; }
+  [[nodiscard]] const std::vector<std::string>& decoder_args() const { return args_; }
+
+  // The text as words and phones; nullopt with `error` (a sentence for the
+  // user) when it is empty, too long or holds nothing pronounceable.
+  [[nodiscard]] std::optional<Target> prepare(std::string_view text, std::string& error) const;
+
+  PronunciationModels(PronunciationOptions options, std::vector<std::string> args, std::shared_ptr<const Lexicon> lexicon);
+
+ private:
+  PronunciationOptions options_;
+  std::vector<std::string> args_;
+  std::shared_ptr<const Lexicon> lexicon_;
+};
+
+struct PhoneAssessment {
+  std::string phone;      // ARPAbet, as expected
+  double start = 0, end = 0;
+  double gop = 0;         // log-likelihood ratio per frame, expected phone against the best free one (<= 0)
+  int score = 0;          // 0-100
+  std::string said_as;    // the phone the free alignment heard instead, when the score is low; empty otherwise
+};
+
+enum class WordStatus { correct, mispronounced, omitted, inserted, repeated };
+[[nodiscard]] std::string_view word_status_name(WordStatus s);
+
+struct WordAssessment {
+  std::string text;                   // the target's spoken word, or the recognised one for inserted/repeated
+  std::optional<std::size_t> target;  // index in Target::words; none for inserted/repeated
+  WordStatus status = WordStatus::omitted;
+  int score = 0;                      // 0-100 (0 when omitted)
+  double start = 0, end = 0;
+  std::vector<PhoneAssessment> phones;
+};
+
+struct PronunciationAssessment {
+  std::vector<WordAssessment> words;  // in the order said; omitted words where they belonged
+  int accuracy = 0;      // phones of the words said
+  int fluency = 0;       // pauses between words, insertions and repetitions
+  int completeness = 0;  // share of target words said
+  std::vector<std::string> weak_phonemes;  // lowest-scoring phones of this attempt, worst first
+  double speech_seconds = 0;               // from the first aligned word to the last
+};
+
+// 0-100 from the parts; prosody (from the DSP) when known.
+[[nodiscard]] int overall_score(int accuracy, int fluency, int completeness, std::optional<int> prosody);
+// The score of a phone from its GOP (the calibration in docs/pronunciation.md).
+[[nodiscard]] int phone_score(double gop);
+
+class PronunciationAssessor {
+ public:
+  // Throws std::runtime_error when the decoder cannot be created.
+  explicit PronunciationAssessor(std::shared_ptr<const PronunciationModels> models);
+  ~PronunciationAssessor();
+  PronunciationAssessor(const PronunciationAssessor&) = delete;
+  PronunciationAssessor& operator=(const PronunciationAssessor&) = delete;
+
+  // Mono 16 kHz samples in [-1, 1] of one attempt. `transcript` (the
+  // recogniser's words for the same audio, times from its start) marks
+  // insertions and repetitions; without it none are found.
+  [[nodiscard]] PronunciationAssessment assess(std::span<const float> samples16k, const Target& target,
+                                               std::span<const Word> transcript = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orator::speech

@@ -1,0 +1,285 @@
+// Pronunciation assessment against a target text: text to phones, forced
+// alignment and goodness of pronunciation, on speech whose truth we
+// control (flite and espeak-ng reading sentences with deliberate
+// substitutions) and on the shared speechocean762 subset (expert scores).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "server/dictation/speech_synthesis.hpp"
+#include "speech/phonemes.hpp"
+#include "speech/pronunciation.hpp"
+#include "speech/spoken_text.hpp"
+#include "support/corpus.hpp"
+#include "support/wav.hpp"
+
+namespace {
+using namespace orator;
+using speech::WordStatus;
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::vector<std::string> spoken(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& t : speech::spoken_tokens(text)) out.insert(out.end(), t.spoken.begin(), t.spoken.end());
+  return out;
+}
+
+TEST(SpokenText, NumbersAreWrittenOut) {
+  EXPECT_EQ(joined(spoken("I have 3 cats.")), "i have three cats");
+  EXPECT_EQ(joined(spoken("Room 105, floor 21st")), "room one hundred five floor twenty first");
+  EXPECT_EQ(joined(spoken("In 1999 and 2024 and 2005")), "in nineteen ninety nine and twenty twenty four and two thousand five");
+  EXPECT_EQ(joined(spoken("It rose 3.5% to 10,000")), "it rose three point five percent to ten thousand");
+  EXPECT_EQ(joined(spoken("Salt & pepper, well-known \"facts\"")), "salt and pepper well known facts");
+  EXPECT_EQ(joined(spoken("Don't stop!")), "don't stop");
+  EXPECT_EQ(joined(speech::number_words(1'000'001)), "one million one");
+}
+
+std::shared_ptr<const speech::PronunciationModels> models() {
+  static const auto loaded = [] {
+    std::string error;
+    auto m = speech::PronunciationModels::load({}, error);
+    if (!m) ADD_FAILURE() << error;
+    return m;
+  }();
+  return loaded;
+}
+
+TEST(Lexicon, DictionaryVariantsAndLetterToSound) {
+  const auto& lex = models()->lexicon();
+  EXPECT_GT(lex.size(), 130000u);
+  const auto read = lex.lookup("read");
+  ASSERT_EQ(read.variants.size(), 2u);
+  EXPECT_EQ(joined(read.variants[0]), "R EH D");
+  EXPECT_EQ(joined(read.variants[1]), "R IY D");
+  EXPECT_FALSE(read.guessed);
+  const auto made_up = lex.lookup("glorbish");
+  ASSERT_EQ(made_up.variants.size(), 1u);
+  EXPECT_TRUE(made_up.guessed);
+  EXPECT_EQ(made_up.variants[0].front(), "G") << joined(made_up.variants[0]);
+  for (const auto& p : made_up.variants[0]) EXPECT_TRUE(speech::find_phoneme(p)) << p;
+}
+
+TEST(Pronunciation, TargetsThatCannotBeAssessedSayWhy) {
+  std::string error;
+  EXPECT_FALSE(models()->prepare("", error));
+  EXPECT_NE(error.find("no words"), std::string::npos) << error;
+  EXPECT_FALSE(models()->prepare("?! ...", error));
+  std::string long_text;
+  for (int i = 0; i < 51; ++i) long_text += "word ";
+  EXPECT_FALSE(models()->prepare(long_text, error));
+  EXPECT_NE(error.find("at most 50"), std::string::npos) << error;
+  const auto t = models()->prepare("Meet me at 5.", error);
+  ASSERT_TRUE(t);
+  ASSERT_EQ(t->words.size(), 4u);
+  EXPECT_EQ(t->words[3].written, "5");
+  EXPECT_EQ(t->words[3].spoken, "five");
+}
+
+std::vector<float> synthesise(server::dictation::SpeechSynthesis& tts, const std::string& text, const std::string& voice) {
+  const auto r = tts.synthesise(text, voice, server::dictation::SpeakingRate::normal);
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  std::vector<float> out(r.samples.size() + 8000, 0.0f);  // and half a second of silence after
+  for (std::size_t i = 0; i < r.samples.size(); ++i) out[i + 4000] = static_cast<float>(r.samples[i]) / 32768.0f;
+  return out;
+}
+
+struct Substitution {
+  const char* target;
+  const char* said;
+  const char* word;      // the target word read wrongly
+  const char* expected;  // its phone that was replaced
+  const char* heard;     // the phone said instead
+};
+
+const Substitution kSubstitutions[] = {
+    {"I saw a big ship in the harbour", "I saw a big sheep in the harbour", "ship", "IH", "IY"},
+    {"Please turn on the light", "Please turn on the right", "light", "L", "R"},
+    {"I think it will rain today", "I sink it will rain today", "think", "TH", "S"},
+    {"The van is parked outside", "The fan is parked outside", "van", "V", "F"},
+    {"That was a bad day", "That was a bed day", "bad", "AE", "EH"},
+    {"She has a thin coat", "She has a tin coat", "thin", "TH", "T"},
+    {"He bought a cheap car", "He bought a jeep car", "cheap", "CH", "JH"},
+    {"We sat on the boat", "We sat on the vote", "boat", "B", "V"},
+};
+
+TEST(Pronunciation, SubstitutedPhonesAreFoundInSyntheticSpeech) {
+  server::dictation::SpeechSynthesis tts;
+  speech::PronunciationAssessor assessor(models());
+  std::vector<std::string> voices = {"flite:cmu_us_slt"};
+  if (tts.espeak_available()) voices.emplace_back("espeak-ng:en-us");
+  else if (std::getenv("CI")) ADD_FAILURE() << "espeak-ng missing under CI";
+  int substituted = 0, flagged = 0, flagged_right_phone = 0, correct_words = 0, correct_flagged = 0;
+  std::vector<double> gop_right, gop_wrong;
+  for (const auto& voice : voices) {
+    for (const auto& s : kSubstitutions) {
+      std::string error;
+      const auto target = models()->prepare(s.target, error);
+      ASSERT_TRUE(target) << error;
+      // Read as written: every word should pass.
+      const auto clean = assessor.assess(synthesise(tts, s.target, voice), *target);
+      for (const auto& w : clean.words) {
+        ++correct_words;
+        if (w.status != WordStatus::correct) ++correct_flagged;
+        for (const auto& p : w.phones) gop_right.push_back(p.gop);
+      }
+      // Read with one substitution.
+      const auto wrong = assessor.assess(synthesise(tts, s.said, voice), *target);
+      if (std::getenv("ORATOR_PRONUNCIATION_TRACE"))
+        for (const auto& w : wrong.words)
+          std::printf("  %s %s %d [%.2f-%.2f] %zu phones\n", w.text.c_str(), std::string(speech::word_status_name(w.status)).c_str(), w.score,
+                      w.start, w.end, w.phones.size());
+      for (const auto& w : wrong.words) {
+        if (w.text != s.word) {
+          ++correct_words;
+          if (w.status != WordStatus::correct) ++correct_flagged;
+          continue;
+        }
+        ++substituted;
+        std::string phones;
+        for (const auto& p : w.phones) {
+          char gop[32];
+          std::snprintf(gop, sizeof gop, "%.4f", p.gop);
+          phones += " " + p.phone + "(" + std::to_string(p.score) + " " + gop + (p.said_as.empty() ? "" : "->" + p.said_as) + ")";
+          if (p.phone == s.expected) gop_wrong.push_back(p.gop);
+        }
+        if (w.status == WordStatus::mispronounced) {
+          ++flagged;
+          for (const auto& p : w.phones)
+            if (p.phone == s.expected && p.score < 50) {
+              ++flagged_right_phone;
+              break;
+            }
+        }
+        std::printf("[ pronunciation ] %s %s \"%s\": %s score %d:%s\n", voice.c_str(), s.word, s.said,
+                    std::string(speech::word_status_name(w.status)).c_str(), w.score, phones.c_str());
+      }
+    }
+  }
+  std::sort(gop_right.begin(), gop_right.end());
+  if (!gop_right.empty())
+    std::printf("[ pronunciation ] GOP of phones read right: p5 %.4f p10 %.4f p20 %.4f median %.4f\n", gop_right[gop_right.size() / 20],
+                gop_right[gop_right.size() / 10], gop_right[gop_right.size() / 5], gop_right[gop_right.size() / 2]);
+  const auto mean = [](const std::vector<double>& v) { return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); };
+  std::printf("[ pronunciation ] substitutions: %d/%d words flagged, %d/%d at the substituted phone (%.0f%%, target 80%%); "
+              "correct words flagged: %d/%d (%.0f%%, target <= 10%%); mean GOP right %.2f, substituted %.2f\n",
+              flagged, substituted, flagged_right_phone, substituted, 100.0 * flagged_right_phone / std::max(1, substituted),
+              correct_flagged, correct_words, 100.0 * correct_flagged / std::max(1, correct_words), mean(gop_right), mean(gop_wrong));
+  EXPECT_EQ(substituted, static_cast<int>(voices.size() * std::size(kSubstitutions))) << "every substituted word was assessed";
+  EXPECT_LT(100.0 * flagged / std::max(1, substituted), 100.0 * (correct_words - correct_flagged) / std::max(1, correct_words))
+      << "substituted words are flagged more often than correct words pass";
+}
+
+// Silence, another sentence and a fragment never score like the sentence read.
+TEST(Pronunciation, WrongAudioScoresLow) {
+  server::dictation::SpeechSynthesis tts;
+  speech::PronunciationAssessor assessor(models());
+  std::string error;
+  const auto target = models()->prepare("Please turn on the light in the kitchen", error);
+  ASSERT_TRUE(target) << error;
+  const auto overall = [](const speech::PronunciationAssessment& a) {
+    return speech::overall_score(a.accuracy, a.fluency, a.completeness, std::nullopt);
+  };
+  const auto read = assessor.assess(synthesise(tts, "Please turn on the light in the kitchen", "flite:cmu_us_slt"), *target);
+  std::vector<float> quiet(32000);
+  for (std::size_t i = 0; i < quiet.size(); ++i) quiet[i] = 0.001f * static_cast<float>((i * 7919) % 13) / 13.0f;
+  const auto silence = assessor.assess(quiet, *target);
+  const auto other = assessor.assess(synthesise(tts, "The weather was cold and windy all week", "flite:cmu_us_slt"), *target);
+  const auto fragment = assessor.assess(synthesise(tts, "Please", "flite:cmu_us_slt"), *target);
+  std::printf("[ pronunciation ] overall: read %d, silence %d (completeness %d), another sentence %d, one word of eight %d (completeness %d)\n",
+              overall(read), overall(silence), silence.completeness, overall(other), overall(fragment), fragment.completeness);
+  EXPECT_GE(read.completeness, 85);
+  EXPECT_LT(overall(silence), overall(read) - 20);
+  EXPECT_LT(overall(other), overall(read));
+  EXPECT_LT(fragment.completeness, 60);
+  EXPECT_LT(overall(fragment), 40);
+  EXPECT_TRUE(assessor.assess({}, *target).words.size() == target->words.size()) << "no audio: every word omitted";
+}
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto n = static_cast<double>(a.size());
+  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
+}
+
+// speechocean762 (non-native children and adults, L1 Mandarin): expert
+// scores per phone (0-2), word (0-10) and sentence (0-10).
+TEST(Pronunciation, AgreesWithExpertsOnSpeechocean762) {
+  const auto corpus = test_support::corpus_dir();
+  if (!corpus) GTEST_SKIP() << "shared corpus absent (../shared/corpus or $ORATOR_CORPUS): pronunciation accuracy not measured";
+  const auto dir = *corpus / "github_speechocean762_subset";
+  std::ifstream scores(dir / "scores.tsv");
+  ASSERT_TRUE(scores) << "speechocean762 subset missing from the corpus";
+  speech::PronunciationAssessor assessor(models());
+  std::vector<double> phone_ours, phone_experts, word_ours, word_experts, sentence_ours, sentence_experts, total_ours, total_experts;
+  std::string line;
+  std::getline(scores, line);  // header
+  int utterances = 0, aligned = 0, words_paired = 0, words_total = 0;
+  const std::regex word_re(R"((\S+) ([\d.]+)/[\d.?]+/[\d.?]+ \[([^\]]*)\])");
+  while (std::getline(scores, line)) {
+    std::vector<std::string> cols;
+    std::istringstream in(line);
+    for (std::string c; std::getline(in, c, '\t');) cols.push_back(c);
+    ASSERT_GE(cols.size(), 12u) << line;
+    const auto wav = test_support::read_wav((dir / "WAVE" / (cols[0] + ".wav")).string());
+    ASSERT_TRUE(wav) << cols[0];
+    std::string error;
+    const auto target = models()->prepare(cols[5], error);
+    ASSERT_TRUE(target) << cols[5] << ": " << error;
+    const auto result = assessor.assess(test_support::mono(*wav), *target);
+    ++utterances;
+    if (result.completeness > 0) ++aligned;
+    sentence_ours.push_back(result.accuracy);
+    sentence_experts.push_back(std::stod(cols[6]));
+    total_ours.push_back(speech::overall_score(result.accuracy, result.fluency, result.completeness, std::nullopt));
+    total_experts.push_back(std::stod(cols[10]));
+    // Words in order; phones paired by position where both have as many.
+    std::vector<const speech::WordAssessment*> ours;
+    for (const auto& w : result.words)
+      if (w.target) ours.push_back(&w);
+    std::size_t k = 0;
+    for (auto it = std::sregex_iterator(cols[11].begin(), cols[11].end(), word_re); it != std::sregex_iterator(); ++it, ++k) {
+      ++words_total;
+      if (k >= ours.size()) continue;
+      word_ours.push_back(ours[k]->score);
+      word_experts.push_back(std::stod((*it)[2]));
+      std::vector<double> expert_phones;
+      std::istringstream ph((*it)[3]);
+      for (std::string p; ph >> p;) expert_phones.push_back(std::stod(p.substr(p.find('=') + 1)));
+      if (expert_phones.size() != ours[k]->phones.size()) continue;
+      ++words_paired;
+      for (std::size_t j = 0; j < expert_phones.size(); ++j) {
+        phone_ours.push_back(ours[k]->phones[j].score);
+        phone_experts.push_back(expert_phones[j]);
+      }
+    }
+  }
+  std::printf("[ pronunciation ] speechocean762 (%d utterances, %d aligned; %d/%d words with phones paired): Pearson with experts: "
+              "phone %.2f (target 0.42; Kaldi GOP 0.42, GOPT 0.61), word %.2f (GOPT 0.55), sentence accuracy %.2f (target 0.60), "
+              "total %.2f (GOPT 0.74)\n",
+              utterances, aligned, words_paired, words_total, pearson(phone_ours, phone_experts), pearson(word_ours, word_experts),
+              pearson(sentence_ours, sentence_experts), pearson(total_ours, total_experts));
+  EXPECT_GE(aligned, utterances * 9 / 10) << "nearly every attempt is aligned";
+  EXPECT_GE(words_paired, words_total * 3 / 4) << "the lexicon's phones match the experts' for most words";
+}
+
+}  // namespace
