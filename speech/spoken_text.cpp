@@ -72,6 +72,16 @@ std::vector<std::string> spoken_number(std::string_view token) {
     percent = true;
     s.remove_suffix(1);
   }
+  // Times: "6:30" -> "six thirty", "9:05" -> "nine oh five", "7:00" -> "seven o'clock".
+  if (const auto colon = s.find(':'); colon != std::string_view::npos && colon > 0 && colon <= 2 && s.size() - colon == 3 &&
+                                      all_digits(s.substr(0, colon)) && all_digits(s.substr(colon + 1))) {
+    out = number_words(to_number(s.substr(0, colon)));
+    const auto minutes = static_cast<unsigned>(to_number(s.substr(colon + 1)));
+    if (minutes == 0) out.emplace_back("o'clock");
+    else if (minutes < 10) out.insert(out.end(), {"oh", kSmall[minutes]});
+    else below_thousand(minutes, out);
+    return out;
+  }
   // Thousands separators: "10,000".
   std::string digits;
   for (char c : s)
@@ -101,7 +111,7 @@ std::vector<std::string> spoken_number(std::string_view token) {
   return out;
 }
 
-bool word_char(unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '\'' || c == '%' || c == '.' || c == ','; }
+bool word_char(unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '\''; }
 
 }  // namespace
 
@@ -150,7 +160,7 @@ std::vector<SpokenToken> spoken_tokens(std::string_view text) {
     }
     std::string written;
     for (char c : raw)
-      if (word_char(static_cast<unsigned char>(c)) && c != '%' && c != ',' && c != '.') written += c;
+      if (word_char(static_cast<unsigned char>(c))) written += c;
     std::string spoken = normalise_word(written);
     if (spoken.empty()) continue;
     out.push_back({std::string(raw), {std::move(spoken)}});

@@ -11,11 +11,13 @@
 #include <map>
 #include <numeric>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "server/dictation/speech_synthesis.hpp"
+#include "server/pronunciation/library.hpp"
 #include "speech/phonemes.hpp"
 #include "speech/pronunciation.hpp"
 #include "speech/spoken_text.hpp"
@@ -45,6 +47,7 @@ TEST(SpokenText, NumbersAreWrittenOut) {
   EXPECT_EQ(joined(spoken("It rose 3.5% to 10,000")), "it rose three point five percent to ten thousand");
   EXPECT_EQ(joined(spoken("Salt & pepper, well-known \"facts\"")), "salt and pepper well known facts");
   EXPECT_EQ(joined(spoken("Don't stop!")), "don't stop");
+  EXPECT_EQ(joined(spoken("At 6:30, 9:05 or 7:00")), "at six thirty nine oh five or seven o'clock");
   EXPECT_EQ(joined(speech::number_words(1'000'001)), "one million one");
 }
 
@@ -87,6 +90,87 @@ TEST(Pronunciation, TargetsThatCannotBeAssessedSayWhy) {
   ASSERT_EQ(t->words.size(), 4u);
   EXPECT_EQ(t->words[3].written, "5");
   EXPECT_EQ(t->words[3].spoken, "five");
+}
+
+bool has_phone(const speech::Lexicon& lex, const std::string& word, const std::string& phone, const std::string& position) {
+  for (const auto& v : lex.lookup(word).variants) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != phone) continue;
+      if (position.empty() || (position == "initial" && i == 0) || (position == "final" && i + 1 == v.size()) ||
+          (position == "medial" && i > 0 && i + 1 < v.size()))
+        return true;
+    }
+  }
+  return false;
+}
+
+// The library's data says what the dictionary says: each example word has
+// its phoneme where the entry claims, each minimal pair has the two phonemes.
+TEST(PronunciationLibrary, ExamplesAndMinimalPairsAgreeWithTheDictionary) {
+  std::string error;
+  const auto* library = server::pronunciation::library(&error);
+  ASSERT_TRUE(library) << error;
+  const auto& lex = models()->lexicon();
+  ASSERT_EQ(library->phonemes().size(), 39u);
+  int vowels = 0;
+  for (const auto& v : library->phonemes()) {
+    const auto& p = v.as_object();
+    const std::string symbol(p.at("symbol").as_string());
+    const auto known = speech::find_phoneme(symbol);
+    ASSERT_TRUE(known) << symbol;
+    EXPECT_EQ(p.at("ipa").as_string(), known->ipa) << symbol;
+    EXPECT_EQ(p.at("type").as_string() == "vowel", known->vowel) << symbol;
+    vowels += known->vowel ? 1 : 0;
+    EXPECT_GE(p.at("tip").as_string().size(), 40u) << symbol;
+    EXPECT_GE(p.at("examples").as_array().size(), 2u) << symbol;
+    for (const auto& e : p.at("examples").as_array()) {
+      const std::string word(e.at("word").as_string()), position(e.at("position").as_string());
+      EXPECT_TRUE(has_phone(lex, word, symbol, position)) << symbol << " " << position << " in \"" << word << "\"";
+    }
+    for (const auto& c : p.at("confusions").as_array()) {
+      const std::string with(c.at("with").as_string());
+      EXPECT_TRUE(speech::find_phoneme(with)) << with;
+      for (const auto& pair : c.at("minimal_pairs").as_array()) {
+        const std::string a(pair.at(0).as_string()), b(pair.at(1).as_string());
+        EXPECT_TRUE(has_phone(lex, a, symbol, "")) << symbol << " in \"" << a << "\"";
+        EXPECT_TRUE(has_phone(lex, b, with, "")) << with << " in \"" << b << "\"";
+      }
+    }
+  }
+  EXPECT_EQ(vowels, 15);
+  // Sentences: enough, spread over the difficulties, every one pronounceable.
+  std::map<std::string, int> by_difficulty;
+  std::set<std::string> ids, exercised;
+  for (const auto& s : library->sentences()) {
+    ++by_difficulty[std::string(server::pronunciation::difficulty_name(s.difficulty))];
+    EXPECT_TRUE(ids.insert(s.id).second) << "duplicate sentence: " << s.text;
+    EXPECT_FALSE(s.words.empty()) << s.text;
+    exercised.insert(s.exercises.begin(), s.exercises.end());
+  }
+  std::printf("[ pronunciation ] library: %zu sentences (beginner %d, intermediate %d, advanced %d), %zu phonemes exercised\n",
+              library->sentences().size(), by_difficulty["beginner"], by_difficulty["intermediate"], by_difficulty["advanced"],
+              exercised.size());
+  EXPECT_GE(library->sentences().size(), 300u);
+  for (const char* d : {"beginner", "intermediate", "advanced"}) EXPECT_GE(by_difficulty[d], 40) << d;
+  EXPECT_GE(exercised.size(), 35u) << "nearly every phoneme has sentences that exercise it";
+  // Recommendations for weak phonemes exercise them; a new learner gets variety.
+  const auto for_th = library->recommend({"TH", "R"}, std::nullopt, 6);
+  ASSERT_EQ(for_th.size(), 6u);
+  int th = 0, r = 0;
+  for (const auto* s : for_th) {
+    th += std::count(s->exercises.begin(), s->exercises.end(), "TH") > 0 ? 1 : 0;
+    r += std::count(s->exercises.begin(), s->exercises.end(), "R") > 0 ? 1 : 0;
+  }
+  EXPECT_GE(th, 2);
+  EXPECT_GE(r, 2);
+  const auto fresh = library->recommend({}, std::nullopt, 8);
+  ASSERT_EQ(fresh.size(), 8u);
+  std::set<std::string> first_exercises;
+  for (const auto* s : fresh) {
+    EXPECT_EQ(s->difficulty, server::pronunciation::Difficulty::beginner) << s->text;
+    if (!s->exercises.empty()) first_exercises.insert(s->exercises.front());
+  }
+  EXPECT_GE(first_exercises.size(), 6u) << "a new learner's sentences exercise different phonemes";
 }
 
 std::vector<float> synthesise(server::dictation::SpeechSynthesis& tts, const std::string& text, const std::string& voice) {

@@ -36,6 +36,7 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
   add_dictation_stats_routes();
   add_tag_and_translation_routes();
   add_metadata_routes();
+  add_pronunciation_routes();
 }
 
 dictation::DictationServices& Api::dictation() {

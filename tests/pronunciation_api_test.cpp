@@ -1,0 +1,137 @@
+// The pronunciation practice library over REST against a real server, on
+// SQLite and PostgreSQL: phonemes, sentences with filters and pages,
+// recommendations, and reference audio that is real speech.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "support/api_fixture.hpp"
+
+namespace orator::test_support {
+namespace {
+namespace json = boost::json;
+
+class PronunciationLibraryApi : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    if (IsSkipped()) return;
+    token_ = token_of(signup("pia@example.com"));
+  }
+  json::value get(const std::string& target, int expected = 200) {
+    const auto r = call("GET", target, "", token_);
+    EXPECT_EQ(r.status, expected) << target << ": " << r.body;
+    return r.body.empty() ? json::value() : r.json();
+  }
+  std::string token_;
+};
+
+TEST_P(PronunciationLibraryApi, PhonemesCanBeListedFilteredAndLookedUp) {
+  EXPECT_EQ(get("/v1/phonemes").at("total").as_int64(), 39);
+  EXPECT_EQ(get("/v1/phonemes?type=vowel").at("total").as_int64(), 15);
+  EXPECT_EQ(get("/v1/phonemes?type=consonant").at("total").as_int64(), 24);
+  std::set<std::string> found;
+  const auto ship = get("/v1/phonemes?search=ship");
+  for (const auto& p : ship.at("data").as_array()) found.insert(std::string(p.at("symbol").as_string()));
+  EXPECT_EQ(found, (std::set<std::string>{"IH", "SH"})) << "example words are searched";
+  EXPECT_EQ(get("/v1/phonemes?search=%CE%B8").at("data").at(0).at("symbol").as_string(), "TH") << "IPA is searched";
+  const auto th = get("/v1/phonemes/th");
+  EXPECT_EQ(th.at("symbol").as_string(), "TH");
+  EXPECT_EQ(th.at("ipa").as_string(), "θ");
+  EXPECT_EQ(th.at("manner").as_string(), "fricative");
+  EXPECT_FALSE(th.at("voiced").as_bool());
+  EXPECT_GT(th.at("tip").as_string().size(), 40u);
+  EXPECT_EQ(th.at("confusions").at(0).at("with").as_string(), "S");
+  ASSERT_FALSE(th.at("sentences").as_array().empty());
+  for (const auto& s : th.at("sentences").as_array()) {
+    bool exercises_th = false;
+    for (const auto& p : s.at("exercises").as_array()) exercises_th = exercises_th || p.as_string() == "TH";
+    EXPECT_TRUE(exercises_th) << s.at("text").as_string();
+  }
+  EXPECT_EQ(error_code(call("GET", "/v1/phonemes/QQ", "", token_)), "NOT_FOUND");
+  EXPECT_EQ(call("GET", "/v1/phonemes?type=tone", "", token_).status, 400);
+  EXPECT_EQ(call("GET", "/v1/phonemes", "").status, 401) << "signed-in users only";
+}
+
+TEST_P(PronunciationLibraryApi, SentencesFilterPageAndRecommend) {
+  const auto all = get("/v1/sentences?per_page=100");
+  const auto total = all.at_pointer("/pagination/total").as_int64();
+  EXPECT_GE(total, 300);
+  EXPECT_EQ(all.at("data").as_array().size(), 100u);
+  const auto last = get("/v1/sentences?per_page=100&page=4");
+  EXPECT_EQ(static_cast<std::int64_t>(last.at("data").as_array().size()), total - 300);
+  std::int64_t by_difficulty = 0;
+  for (const char* d : {"beginner", "intermediate", "advanced"}) {
+    const auto page = get(std::string("/v1/sentences?difficulty=") + d + "&per_page=5");
+    by_difficulty += page.at_pointer("/pagination/total").as_int64();
+    for (const auto& s : page.at("data").as_array()) EXPECT_EQ(s.at("difficulty").as_string(), d);
+  }
+  EXPECT_EQ(by_difficulty, total) << "every sentence has one of the three difficulties";
+  const auto with_dh = get("/v1/sentences?phoneme=dh&per_page=50");
+  ASSERT_FALSE(with_dh.at("data").as_array().empty());
+  for (const auto& s : with_dh.at("data").as_array()) {
+    bool dh = false;
+    for (const auto& p : s.at("exercises").as_array()) dh = dh || p.as_string() == "DH";
+    EXPECT_TRUE(dh) << s.at("text").as_string();
+  }
+  const auto sheep = get("/v1/sentences?search=SHEEP");
+  ASSERT_EQ(sheep.at_pointer("/pagination/total").as_int64(), 1);
+  const std::string id(sheep.at("data").at(0).at("id").as_string());
+  const auto one = get("/v1/sentences/" + id);
+  EXPECT_EQ(one.at("text").as_string(), "The sheep is on the ship.");
+  EXPECT_EQ(json::serialize(one.at("words").at(1).at("phones")), R"(["SH","IY","P"])");
+  EXPECT_EQ(get("/v1/sentences?topic=numbers&search=6:30").at("data").at(0).at("text").as_string(), "The train leaves at 6:30.");
+  EXPECT_EQ(error_code(call("GET", "/v1/sentences/snt_nope", "", token_)), "NOT_FOUND");
+  for (const char* bad : {"?difficulty=hard", "?phoneme=XYZ", "?per_page=0", "?colour=red"})
+    EXPECT_EQ(call("GET", std::string("/v1/sentences") + bad, "", token_).status, 400) << bad;
+
+  const auto rec = get("/v1/sentences/recommended?limit=7");
+  ASSERT_EQ(rec.at("data").as_array().size(), 7u);
+  std::set<std::string> ids;
+  for (const auto& s : rec.at("data").as_array()) {
+    EXPECT_TRUE(ids.insert(std::string(s.at("id").as_string())).second) << "no sentence twice";
+    EXPECT_EQ(s.at("difficulty").as_string(), "beginner") << "a new learner starts easy";
+  }
+  const auto advanced = get("/v1/sentences/recommended?limit=3&difficulty=advanced");
+  EXPECT_EQ(advanced.at("data").as_array().size(), 3u);
+  for (const auto& s : advanced.at("data").as_array()) EXPECT_EQ(s.at("difficulty").as_string(), "advanced");
+  EXPECT_EQ(call("GET", "/v1/sentences/recommended?limit=500", "", token_).status, 400);
+}
+
+TEST_P(PronunciationLibraryApi, ReferenceAudioIsSpeechOfTheSentence) {
+  const auto found = get("/v1/sentences?search=harbour");
+  const auto& s = found.at("data").at(0);
+  const std::string url(s.at("audio_url").as_string());
+  const auto words = s.at("word_count").as_int64();
+  for (const char* rate : {"normal", "slow"}) {
+    const auto r = call("GET", url + "?rate=" + rate, "", token_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_GT(r.body.size(), 44u);
+    EXPECT_EQ(r.body.substr(0, 4), "RIFF");
+    EXPECT_EQ(r.body.substr(8, 4), "WAVE");
+    std::int16_t peak = 0;
+    for (std::size_t i = 44; i + 1 < r.body.size(); i += 2) {
+      std::int16_t v;
+      std::memcpy(&v, r.body.data() + i, 2);
+      peak = std::max<std::int16_t>(peak, static_cast<std::int16_t>(std::abs(v)));
+    }
+    const double seconds = static_cast<double>(r.body.size() - 44) / 2 / 16000;
+    std::printf("[ pronunciation ] reference audio (%s): %lld words in %.2f s, peak %d\n", rate, static_cast<long long>(words), seconds, peak);
+    EXPECT_GT(seconds, static_cast<double>(words) / 5.0) << "not faster than 5 words a second";
+    EXPECT_LT(seconds, static_cast<double>(words) / 1.0 + 1.5) << "not slower than a word a second";
+    EXPECT_GT(peak, 3000) << "not silence";
+  }
+  const auto opus = call("GET", url + "?format=opus", "", token_);
+  ASSERT_EQ(opus.status, 200);
+  EXPECT_EQ(opus.body.substr(0, 4), "OggS");
+  EXPECT_EQ(call("GET", url + "?rate=fast", "", token_).status, 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PronunciationLibraryApi, ::testing::Values("sqlite", "postgresql"));
+
+}  // namespace
+}  // namespace orator::test_support
