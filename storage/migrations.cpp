@@ -225,6 +225,32 @@ CREATE TABLE translations (
       {8, "dictation: an index of item texts (SQLite)", "", R"SQL(
 CREATE INDEX dictation_items_by_text ON dictation_items(user_id, text_folded, id, attempt_count, locale, difficulty);
 )SQL"},
+      {9, "pronunciation assessments and the phone scores behind phoneme statistics", R"SQL(
+CREATE TABLE pronunciation_assessments (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  sentence_id TEXT,
+  target_text TEXT NOT NULL,
+  overall INTEGER NOT NULL,
+  accuracy INTEGER NOT NULL,
+  fluency INTEGER NOT NULL,
+  completeness INTEGER NOT NULL,
+  prosody INTEGER,
+  duration_ms BIGINT NOT NULL,
+  result TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX pronunciation_assessments_by_user ON pronunciation_assessments(user_id, created_at);
+CREATE TABLE pronunciation_phone_scores (
+  assessment_id TEXT NOT NULL REFERENCES pronunciation_assessments(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  phone TEXT NOT NULL,
+  word TEXT NOT NULL,
+  score INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX pronunciation_phone_scores_by_user ON pronunciation_phone_scores(user_id, phone, created_at);
+)SQL"},
   };
   return all;
 }

@@ -325,7 +325,7 @@ TEST_P(Dictation, PendingSpeechSurvivesARestart) {
 
 TEST_P(Dictation, MetadataAndHealthDescribeTheServer) {
   const auto core = json::parse(http_request(port(), "GET", "/metadata", "", {}).body);
-  EXPECT_EQ(core.at("schema_version").as_int64(), 8);
+  EXPECT_EQ(core.at("schema_version").as_int64(), 9);
   EXPECT_FALSE(core.as_object().contains("providers"));
   const auto full = json::parse(http_request(port(), "GET", "/metadata?detail=full", "", {}).body);
   EXPECT_EQ(full.at_pointer("/providers/tts/voices/en").as_string(), "flite:cmu_us_slt");

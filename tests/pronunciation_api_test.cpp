@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "support/api_fixture.hpp"
 
@@ -129,6 +130,91 @@ TEST_P(PronunciationLibraryApi, ReferenceAudioIsSpeechOfTheSentence) {
   ASSERT_EQ(opus.status, 200);
   EXPECT_EQ(opus.body.substr(0, 4), "OggS");
   EXPECT_EQ(call("GET", url + "?rate=fast", "", token_).status, 400);
+}
+
+// A 16 kHz mono 16-bit WAV of `samples`.
+std::string wav_of(const std::vector<std::int16_t>& samples) {
+  const auto le32 = [](std::uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
+  const auto le16 = [](std::uint16_t v) { return std::string{char(v), char(v >> 8)}; };
+  const auto bytes = static_cast<std::uint32_t>(samples.size() * 2);
+  std::string out = "RIFF" + le32(36 + bytes) + "WAVEfmt " + le32(16) + le16(1) + le16(1) + le32(16000) + le32(32000) + le16(2) +
+                    le16(16) + "data" + le32(bytes);
+  out.append(reinterpret_cast<const char*>(samples.data()), bytes);
+  return out;
+}
+
+TEST_P(PronunciationLibraryApi, AssessmentsAreScoredStoredAndCounted) {
+  const auto found = get("/v1/sentences?search=turn%20right%20at");
+  ASSERT_EQ(found.at_pointer("/pagination/total").as_int64(), 1);
+  const std::string id(found.at("data").at(0).at("id").as_string());
+  const auto audio = call("GET", "/v1/sentences/" + id + "/audio", "", token_);
+  ASSERT_EQ(audio.status, 200);
+
+  // The reference audio read back as the attempt: every word said.
+  auto r = call("POST", "/v1/pronunciation/assessments?sentence_id=" + id, audio.body, token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto a = r.json();
+  std::printf("[ pronunciation ] reference audio assessed: %s\n", json::serialize(a.at("scores")).c_str());
+  EXPECT_EQ(a.at("target_text").as_string(), "Turn right at the light.");
+  EXPECT_EQ(a.at_pointer("/scores/completeness").as_int64(), 100);
+  EXPECT_GE(a.at_pointer("/scores/overall").as_int64(), 60);
+  EXPECT_FALSE(a.at_pointer("/scores/prosody").is_null()) << "the DSP found pitch";
+  ASSERT_EQ(a.at("words").as_array().size(), 5u);
+  for (const auto& w : a.at("words").as_array()) {
+    EXPECT_NE(w.at("status").as_string(), "omitted") << w.at("word").as_string();
+    EXPECT_FALSE(w.at("phones").as_array().empty());
+    for (const auto& p : w.at("phones").as_array()) EXPECT_FALSE(p.at("ipa").as_string().empty());
+  }
+  const std::string assessment_id(a.at("id").as_string());
+  EXPECT_EQ(get("/v1/pronunciation/assessments/" + assessment_id).at("scores"), a.at("scores"));
+
+  // Silence, and a free target text.
+  r = call("POST", "/v1/pronunciation/assessments?target_text=Please%20turn%20on%20the%20light", wav_of(std::vector<std::int16_t>(48000, 3)), token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at_pointer("/scores/completeness").as_int64(), 0);
+  EXPECT_LT(r.json().at_pointer("/scores/overall").as_int64(), 20);
+  EXPECT_EQ(r.json().at("feedback").at(0).at("type").as_string(), "omitted");
+
+  const auto page = get("/v1/pronunciation/assessments");
+  EXPECT_EQ(page.at_pointer("/pagination/total").as_int64(), 2);
+  EXPECT_EQ(get("/v1/pronunciation/assessments?sentence_id=" + id).at_pointer("/pagination/total").as_int64(), 1);
+
+  // The phonemes of the attempts, grouped; the silence's words were not said.
+  const auto stats = get("/v1/analytics/phonemes");
+  std::int64_t scored = 0;
+  for (const char* group : {"vowels", "consonants"})
+    for (const auto& p : stats.at(group).as_array()) scored += p.at("attempts").as_int64();
+  std::int64_t phones = 0;
+  for (const auto& w : a.at("words").as_array()) phones += static_cast<std::int64_t>(w.at("phones").as_array().size());
+  EXPECT_EQ(scored, phones);
+  EXPECT_FALSE(stats.at("vowels").as_array().empty());
+
+  // Another user sees none of it.
+  const auto other = token_of(signup("olli@example.com"));
+  EXPECT_EQ(call("GET", "/v1/pronunciation/assessments/" + assessment_id, "", other).status, 404);
+  EXPECT_EQ(call("GET", "/v1/pronunciation/assessments", "", other).json().at_pointer("/pagination/total").as_int64(), 0);
+  EXPECT_TRUE(call("GET", "/v1/analytics/phonemes", "", other).json().at("vowels").as_array().empty());
+}
+
+TEST_P(PronunciationLibraryApi, BadAssessmentRequestsSayWhat) {
+  const auto wav = wav_of(std::vector<std::int16_t>(16000, 0));
+  const auto post = [&](const std::string& query, const std::string& body) {
+    return call("POST", "/v1/pronunciation/assessments" + query, body, token_);
+  };
+  EXPECT_EQ(post("?target_text=hello", "").status, 400) << "no recording";
+  auto r = post("?target_text=hello", "not audio at all");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_code(r), "UNDECODABLE_AUDIO");
+  EXPECT_EQ(post("", wav).status, 400) << "no target";
+  EXPECT_EQ(post("?target_text=hi&sentence_id=x", wav).status, 400) << "two targets";
+  EXPECT_EQ(error_code(post("?sentence_id=snt_none", wav)), "NOT_FOUND");
+  EXPECT_EQ(post("?target_text=%3F%21", wav).status, 400) << "nothing to say";
+  std::string long_text;
+  for (int i = 0; i < 51; ++i) long_text += "word%20";
+  r = post("?target_text=" + long_text, wav);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("at most 50"), std::string::npos) << r.body;
+  EXPECT_EQ(call("GET", "/v1/pronunciation/assessments?colour=red", "", token_).status, 400);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PronunciationLibraryApi, ::testing::Values("sqlite", "postgresql"));

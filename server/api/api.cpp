@@ -37,6 +37,7 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
   add_tag_and_translation_routes();
   add_metadata_routes();
   add_pronunciation_routes();
+  add_pronunciation_assessment_routes();
 }
 
 dictation::DictationServices& Api::dictation() {

@@ -84,6 +84,7 @@ class Api {
   void add_tag_and_translation_routes();
   void add_metadata_routes();
   void add_pronunciation_routes();
+  void add_pronunciation_assessment_routes();
   // GET /metadata's document at `detail` (core | runtime | full).
   [[nodiscard]] boost::json::object metadata(const std::string& detail);
   // The dictation services, or 503 when this server runs without them.

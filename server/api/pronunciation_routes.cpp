@@ -15,6 +15,7 @@
 #include "server/dictation/dictation_services.hpp"
 #include "server/pronunciation/library.hpp"
 #include "speech/dictation_scoring.hpp"
+#include "storage/pronunciation_store.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -139,16 +140,22 @@ void Api::add_pronunciation_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/sentences/recommended?limit&difficulty", user, [](ApiRequest& req) {
+  router_.add("GET", "/v1/sentences/recommended?limit&difficulty", user, [this](ApiRequest& req) {
     const int limit = req.int_param("limit", 5, 1, 50);
     const auto difficulty = difficulty_param(req);
-    // The learner's weak phonemes come from their stored assessments, which
-    // are not kept yet: every learner is served as a new one for now.
-    const std::vector<std::string> weak;
-    json::array data;
-    for (const auto* s : content().recommend(weak, difficulty, static_cast<std::size_t>(limit))) data.push_back(sentence_json(*s, false));
+    // The learner's weak phonemes (mean below 60 over 3 phones or more, from
+    // their assessments), worst first; none for a new learner. Sentences of
+    // their latest attempts are left out.
+    storage::PronunciationStore assessments(store_.pool());
+    const auto weak = assessments.weak_phonemes(req.user_id, 60, 3, 5);
+    std::vector<std::string> recent;
+    for (const auto& a : assessments.list(req.user_id, std::nullopt, std::nullopt, std::nullopt, 1, 10).assessments)
+      if (a.sentence_id) recent.push_back(*a.sentence_id);
+    json::array data, based_on;
+    for (const auto* s : content().recommend(weak, difficulty, static_cast<std::size_t>(limit), recent)) data.push_back(sentence_json(*s, false));
+    for (const auto& p : weak) based_on.emplace_back(p);
     ApiResponse r;
-    r.body = json::object{{"data", std::move(data)}, {"based_on", json::array{}}};
+    r.body = json::object{{"data", std::move(data)}, {"based_on", std::move(based_on)}};
     return r;
   });
 

@@ -1,0 +1,150 @@
+#include "storage/pronunciation_store.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace orator::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "id, user_id, sentence_id, target_text, overall, accuracy, fluency, completeness, prosody, duration_ms, result, created_at";
+
+PronunciationAssessmentRecord record_from(const SqlRow& r) {
+  PronunciationAssessmentRecord a;
+  a.id = r.text(0);
+  a.user_id = r.text(1);
+  a.sentence_id = r.optional_text(2);
+  a.target_text = r.text(3);
+  a.overall = static_cast<int>(r.integer(4));
+  a.accuracy = static_cast<int>(r.integer(5));
+  a.fluency = static_cast<int>(r.integer(6));
+  a.completeness = static_cast<int>(r.integer(7));
+  if (const auto p = r.optional_integer(8)) a.prosody = static_cast<int>(*p);
+  a.duration_ms = r.integer(9);
+  a.result_json = r.text(10);
+  a.created_at = r.integer(11);
+  return a;
+}
+
+// Parameters numbered as they are added, so optional filters compose.
+struct Params {
+  std::vector<SqlValue> values;
+  std::string add(SqlValue v) {
+    values.push_back(std::move(v));
+    return "$" + std::to_string(values.size());
+  }
+};
+
+std::string range(Params& p, const std::string& column, std::optional<std::int64_t> from, std::optional<std::int64_t> to) {
+  std::string out;
+  if (from) out += " AND " + column + " >= " + p.add(*from);
+  if (to) out += " AND " + column + " <= " + p.add(*to);
+  return out;
+}
+
+}  // namespace
+
+void PronunciationStore::create(const PronunciationAssessmentRecord& a, const std::vector<PhoneScoreRecord>& phones) {
+  auto lease = pool_.acquire();
+  Transaction tx(*lease);
+  const SqlValue p[] = {a.id,
+                        a.user_id,
+                        a.sentence_id ? SqlValue{*a.sentence_id} : SqlValue{nullptr},
+                        a.target_text,
+                        std::int64_t{a.overall},
+                        std::int64_t{a.accuracy},
+                        std::int64_t{a.fluency},
+                        std::int64_t{a.completeness},
+                        a.prosody ? SqlValue{std::int64_t{*a.prosody}} : SqlValue{nullptr},
+                        a.duration_ms,
+                        a.result_json,
+                        a.created_at};
+  lease->query(std::string("INSERT INTO pronunciation_assessments (") + kColumns +
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", p);
+  for (const auto& ph : phones) {
+    const SqlValue q[] = {a.id, a.user_id, ph.phone, ph.word, std::int64_t{ph.score}, a.created_at};
+    lease->query("INSERT INTO pronunciation_phone_scores (assessment_id, user_id, phone, word, score, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6)", q);
+  }
+  tx.commit();
+}
+
+std::optional<PronunciationAssessmentRecord> PronunciationStore::find(const std::string& user_id, const std::string& id) {
+  const SqlValue p[] = {user_id, id};
+  const auto rows =
+      pool_.acquire()->query(std::string("SELECT ") + kColumns + " FROM pronunciation_assessments WHERE user_id = $1 AND id = $2", p);
+  if (rows.empty()) return std::nullopt;
+  return record_from(rows[0]);
+}
+
+PronunciationPage PronunciationStore::list(const std::string& user_id, const std::optional<std::string>& sentence_id,
+                                           std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page) {
+  Params p;
+  std::string where = " WHERE user_id = " + p.add(user_id);
+  if (sentence_id) where += " AND sentence_id = " + p.add(*sentence_id);
+  where += range(p, "created_at", from, to);
+  auto lease = pool_.acquire();
+  PronunciationPage out;
+  out.total = lease->query("SELECT COUNT(*) FROM pronunciation_assessments" + where, p.values).at(0).integer(0);
+  const std::string limit = p.add(std::int64_t{per_page});
+  const std::string offset = p.add(std::int64_t{page - 1} * per_page);
+  for (const auto& r : lease->query(std::string("SELECT ") + kColumns + " FROM pronunciation_assessments" + where +
+                                        " ORDER BY created_at DESC, id DESC LIMIT " + limit + " OFFSET " + offset, p.values))
+    out.assessments.push_back(record_from(r));
+  return out;
+}
+
+std::vector<PhonemeStat> PronunciationStore::phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
+                                                           std::optional<std::int64_t> to) {
+  Params p;
+  const std::string where = " WHERE user_id = " + p.add(user_id) + range(p, "created_at", from, to);
+  auto lease = pool_.acquire();
+  // Scores in time order per phone: the mean, and the two halves for a trend.
+  std::map<std::string, std::vector<int>> scores;
+  std::map<std::string, std::map<std::string, int>> worst;  // phone -> word -> lowest score
+  for (const auto& r : lease->query("SELECT phone, word, score FROM pronunciation_phone_scores" + where +
+                                        " ORDER BY phone, created_at, assessment_id", p.values)) {
+    const int score = static_cast<int>(r.integer(2));
+    scores[r.text(0)].push_back(score);
+    auto [it, fresh] = worst[r.text(0)].emplace(r.text(1), score);
+    if (!fresh) it->second = std::min(it->second, score);
+  }
+  std::vector<PhonemeStat> out;
+  for (const auto& [phone, list] : scores) {
+    PhonemeStat s;
+    s.phone = phone;
+    s.attempts = static_cast<std::int64_t>(list.size());
+    double sum = 0;
+    for (const int v : list) sum += v;
+    s.mean_score = sum / static_cast<double>(list.size());
+    if (list.size() >= 4) {
+      const auto half = list.size() / 2;
+      double early = 0, late = 0;
+      for (std::size_t i = 0; i < half; ++i) early += list[i];
+      for (std::size_t i = half; i < list.size(); ++i) late += list[i];
+      s.earlier_mean = early / static_cast<double>(half);
+      s.recent_mean = late / static_cast<double>(list.size() - half);
+    }
+    std::vector<std::pair<std::string, int>> words(worst[phone].begin(), worst[phone].end());
+    std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.second != b.second ? a.second < b.second : a.first < b.first; });
+    for (const auto& w : words) {
+      if (s.weak_words.size() >= 5 || w.second >= 60) break;
+      s.weak_words.push_back(w);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::string> PronunciationStore::weak_phonemes(const std::string& user_id, double below, int min_attempts,
+                                                            std::size_t limit) {
+  const SqlValue p[] = {user_id, std::int64_t{min_attempts}, below, static_cast<std::int64_t>(limit)};
+  std::vector<std::string> out;
+  for (const auto& r : pool_.acquire()->query(
+           "SELECT phone FROM pronunciation_phone_scores WHERE user_id = $1 GROUP BY phone HAVING COUNT(*) >= $2 AND AVG(score) < $3 "
+           "ORDER BY AVG(score), phone LIMIT $4", p))
+    out.push_back(r.text(0));
+  return out;
+}
+
+}  // namespace orator::storage
