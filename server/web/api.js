@@ -51,6 +51,16 @@ export async function raw(method, path, body) {
   return res;
 }
 
+// A binary body (a recording) as the signed-in user; returns the parsed JSON.
+export async function upload(path, blob) {
+  const post = () => fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${tokens()?.access_token}`, 'Content-Type': blob.type },
+                                   body: blob });
+  let res = await post();
+  if (res.status === 401 && await refresh()) res = await post();
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
 export async function call(method, path, body) {
   const res = await raw(method, path, body);
   return res.status === 204 ? null : res.json();

@@ -3,6 +3,7 @@
 import { ApiError, call, raw, signIn, signOut, tokens } from './api.js';
 import { lineChart } from './charts.js';
 import { Dictation } from './dictation.js';
+import { Pronunciation } from './pronunciation.js';
 import { $, el } from './dom.js';
 import { LiveStream } from './stream.js';
 
@@ -80,6 +81,7 @@ async function route() {
     if (view === 'report' && id) { show('report'); await loadReport(id); }
     else if (view === 'history') { show('history'); await loadHistory(); }
     else if (view === 'dictation') { show('dictation'); await dictation.open(id); }
+    else if (view === 'pronunciation') { show('pronunciation'); await pronunciation.open(id); }
     else {
       show('practice');
       if (!$('prompt').textContent) showPrompt();
@@ -89,7 +91,7 @@ async function route() {
     retry.delay = 1000;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) { await signOut(); return show('auth'); }
-    if (e instanceof TypeError) return retryLater({ history: 'your history', dictation: 'your dictation texts' }[view] ?? 'this report');
+    if (e instanceof TypeError) return retryLater({ history: 'your history', dictation: 'your dictation texts', pronunciation: 'your sentences' }[view] ?? 'this report');
     showProblem(e.message);
   }
 }
@@ -387,6 +389,7 @@ async function signOutHere() {
     $(id).replaceChildren();
   $('sessions').tBodies[0].replaceChildren();
   dictation.reset();
+  pronunciation.reset();
   const audio = $('recording-audio');
   if (audio.src) { URL.revokeObjectURL(audio.src); audio.removeAttribute('src'); }
   $('auth-form').reset();
@@ -628,6 +631,7 @@ async function loadHistory(page = 1) {
 // ---- Wiring ----------------------------------------------------------------
 
 const dictation = new Dictation({ showProblem });
+const pronunciation = new Pronunciation({ showProblem });
 
 $('auth-form').addEventListener('submit', (e) => { e.preventDefault(); authenticate(authForm === 'create'); });
 $('auth-switch').addEventListener('click', () => setAuthForm(authForm === 'create' ? 'sign-in' : 'create'));

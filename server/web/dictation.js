@@ -4,7 +4,7 @@
 // /v1/items, /v1/attempts, /v1/tags, /v1/dictation/stats, /metadata.
 import { ApiError, call, raw } from './api.js';
 import { lineChart } from './charts.js';
-import { $, el } from './dom.js';
+import { $, el, tile } from './dom.js';
 
 // Locales offered for new texts, where the server has a voice for them.
 const LOCALES = ['en-US', 'en-GB', 'es-ES', 'fr-FR', 'de-DE', 'it-IT', 'pt-BR', 'pt-PT', 'nl-NL', 'sv-SE', 'nb-NO',
@@ -345,8 +345,6 @@ export class Dictation {
   async loadStats() {
     const [summary, progress] = await Promise.all([call('GET', '/v1/dictation/stats/summary'),
                                                    call('GET', '/v1/dictation/stats/progress')]);
-    const tile = (label, value) => el('div', { className: 'tile' }, [el('span', { className: 'label', textContent: label }),
-                                                                     el('span', { className: 'big', textContent: value })]);
     const pct = (v) => (v === null ? '–' : `${Math.round(v)}%`);
     $('dictation-stats').replaceChildren(tile('Attempts', String(summary.total_attempts)),
                                          tile('Texts practised', String(summary.unique_items_practiced)),

@@ -6,3 +6,8 @@ export function el(tag, props = {}, children = []) {
   for (const c of children) node.append(c);
   return node;
 }
+
+// A labelled figure, as the stats rows show them.
+export function tile(label, value) {
+  return el('div', { className: 'tile' }, [el('span', { className: 'label', textContent: label }), el('span', { className: 'big', textContent: value })]);
+}

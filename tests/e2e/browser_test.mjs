@@ -191,6 +191,7 @@ async function main() {
   check(focused === 'report-title', `a past session opens its report from the keyboard, focus on its heading (${focused})`);
 
   await dictationPractice(page, origin);
+  await pronunciationPractice(page, origin);
 
   // Signing out mid-practice stops the microphone and the stream, and leaves nothing for the next user.
   await page.goto(`${origin}/#/practice`);
@@ -220,6 +221,10 @@ async function main() {
   await page.waitForSelector('#items-empty:not([hidden])');
   check(await page.locator('#items tbody tr').count() === 0 && await page.locator('#tags li').count() === 0,
         'the next user sees none of the first user\'s dictation texts or tags');
+  await page.goto(`${origin}/#/pronunciation`);
+  await page.waitForFunction(() => document.querySelectorAll('#recommended li').length === 5);
+  check(await page.isVisible('#phoneme-empty') && await page.locator('#phoneme-stats tr').count() === 0 &&
+        await page.isHidden('#pron-practice'), 'the next user sees none of the first user\'s sounds or recordings');
   await page.screenshot({ path: join(outDir, 'history-empty.png'), fullPage: true });
 
   // The server stops mid-practice (SIGTERM: it sends an interrupted assessment),
@@ -361,6 +366,46 @@ async function dictationPractice(page, origin) {
   await page.waitForFunction(() => document.querySelector('#dictation-stats .big')?.textContent === '1', null, { timeout: 5000 })
     .catch(() => {});
   check(await page.textContent('#dictation-stats .big') === '1', 'deleting a text removes it and its attempts from progress');
+}
+
+async function pronunciationPractice(page, origin) {
+  await page.goto(`${origin}/#/pronunciation`);
+  await page.waitForSelector('#view-pronunciation:not([hidden])');
+  await page.waitForFunction(() => document.querySelectorAll('#recommended li').length === 5);
+  check(await page.isVisible('#phoneme-empty'), 'the pronunciation page opens with five first sentences and no sounds yet');
+  await page.fill('#sentence-search', 'sheep');
+  await page.waitForFunction(() => document.querySelectorAll('#sentences li').length === 1);
+  await page.click('#sentences li a:has-text("The sheep is on the ship")');
+  await page.waitForSelector('#pron-practice:not([hidden])');
+  const focused = await page.evaluate(() => document.activeElement?.id);
+  check(focused === 'pron-heading', `picking a sentence opens it to read, focus on its heading (${focused})`);
+  await page.click('#pron-listen');
+  await page.waitForFunction(() => { const a = document.getElementById('pron-audio'); return a.readyState >= 1 && a.duration > 1; },
+                             null, { timeout: 10000 });
+  // The fake microphone reads its own text: a low completeness, scored word by word.
+  await page.click('#pron-record');
+  await page.waitForFunction(() => document.documentElement.dataset.capturing === 'true');
+  await page.waitForTimeout(4000);
+  await page.click('#pron-record');
+  await page.waitForSelector('#pron-result:not([hidden])', { timeout: 20000 });
+  const result = await page.evaluate(() => ({
+    scores: [...document.querySelectorAll('#pron-scores .big')].map((t) => t.textContent),
+    statuses: [...document.querySelectorAll('#pron-words > span')].map((s) => s.dataset.status),
+    phones: document.querySelectorAll('#pron-phones tbody tr').length,
+    feedback: document.querySelectorAll('#pron-feedback li').length,
+    capturing: document.documentElement.dataset.capturing,
+  }));
+  console.log(`  pronunciation: scores ${result.scores.join(' ')}; words ${result.statuses.join(' ')}`);
+  check(result.scores.length === 5 && result.statuses.length === 6 && result.statuses.every(Boolean) && result.feedback > 0,
+        `the recording is scored: five scores, each of the 6 words marked, feedback given (${result.scores.join(', ')})`);
+  check(result.capturing === undefined, 'the microphone is released once the recording is scored');
+  await page.waitForFunction(() => document.querySelectorAll('#phoneme-stats tr').length > 0);
+  check(!(await page.isVisible('#phoneme-empty')), 'the sounds of the recording appear under "Your sounds"');
+  await page.screenshot({ path: join(outDir, 'pronunciation.png'), fullPage: true });
+  await accessible(page, 'pronunciation view');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await accessible(page, 'pronunciation view, dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 // A refused microphone and a page that is not secure (simulated in the page:
