@@ -94,6 +94,18 @@ PronunciationPage PronunciationStore::list(const std::string& user_id, const std
   return out;
 }
 
+PronunciationTotals PronunciationStore::totals(const std::string& user_id, std::optional<std::int64_t> from,
+                                               std::optional<std::int64_t> to) {
+  Params p;
+  const std::string where = " WHERE user_id = " + p.add(user_id) + range(p, "created_at", from, to);
+  const auto rows = pool_.acquire()->query("SELECT COUNT(*), AVG(overall), MAX(overall) FROM pronunciation_assessments" + where, p.values);
+  PronunciationTotals t;
+  t.attempts = rows.at(0).integer(0);
+  t.mean_overall = rows.at(0).optional_real(1);
+  if (const auto best = rows.at(0).optional_integer(2)) t.best_overall = static_cast<int>(*best);
+  return t;
+}
+
 std::vector<PhonemeStat> PronunciationStore::phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
                                                            std::optional<std::int64_t> to) {
   Params p;

@@ -42,6 +42,12 @@ struct PhonemeStat {
   std::vector<std::pair<std::string, int>> weak_words;  // words where it scored lowest, with that score
 };
 
+struct PronunciationTotals {
+  std::int64_t attempts = 0;
+  std::optional<double> mean_overall;
+  std::optional<int> best_overall;
+};
+
 class PronunciationStore {
  public:
   explicit PronunciationStore(ConnectionPool& pool) : pool_(pool) {}
@@ -51,6 +57,7 @@ class PronunciationStore {
   [[nodiscard]] std::optional<PronunciationAssessmentRecord> find(const std::string& user_id, const std::string& id);
   [[nodiscard]] PronunciationPage list(const std::string& user_id, const std::optional<std::string>& sentence_id,
                                        std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page);
+  [[nodiscard]] PronunciationTotals totals(const std::string& user_id, std::optional<std::int64_t> from, std::optional<std::int64_t> to);
   [[nodiscard]] std::vector<PhonemeStat> phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
                                                        std::optional<std::int64_t> to);
   // Phonemes scored at least `min_attempts` times with a mean below

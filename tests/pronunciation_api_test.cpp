@@ -189,11 +189,21 @@ TEST_P(PronunciationLibraryApi, AssessmentsAreScoredStoredAndCounted) {
   EXPECT_EQ(scored, phones);
   EXPECT_FALSE(stats.at("vowels").as_array().empty());
 
+  // The summary and the progress count them too.
+  const auto summary = get("/v1/stats/summary").at("pronunciation");
+  EXPECT_EQ(summary.at("attempts").as_int64(), 2);
+  EXPECT_EQ(summary.at("best_overall").as_int64(), a.at_pointer("/scores/overall").as_int64());
+  EXPECT_TRUE(summary.at("weak_phonemes").is_array());
+  const auto progress = get("/v1/analytics/progress?period=week").at("pronunciation");
+  EXPECT_EQ(progress.at("attempts").as_int64(), 2);
+  EXPECT_EQ(progress.at("previous_attempts").as_int64(), 0);
+
   // Another user sees none of it.
   const auto other = token_of(signup("olli@example.com"));
   EXPECT_EQ(call("GET", "/v1/pronunciation/assessments/" + assessment_id, "", other).status, 404);
   EXPECT_EQ(call("GET", "/v1/pronunciation/assessments", "", other).json().at_pointer("/pagination/total").as_int64(), 0);
   EXPECT_TRUE(call("GET", "/v1/analytics/phonemes", "", other).json().at("vowels").as_array().empty());
+  EXPECT_EQ(call("GET", "/v1/stats/summary", "", other).json().at_pointer("/pronunciation/attempts").as_int64(), 0);
 }
 
 TEST_P(PronunciationLibraryApi, BadAssessmentRequestsSayWhat) {

@@ -10,6 +10,7 @@
 #include "dsp/assessment.hpp"
 #include "server/api/api.hpp"
 #include "server/api/time_zone.hpp"
+#include "storage/pronunciation_store.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -47,6 +48,29 @@ struct Aggregate {
 };
 
 json::value opt(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+// The pronunciation assessments of a range: how many, their overall
+// scores, and the phonemes that are weak (mean below 60) or strong (80 or
+// more), each over 3 phones or more.
+json::object pronunciation_figures(storage::ConnectionPool& pool, const std::string& user_id, std::optional<std::int64_t> from,
+                                   std::optional<std::int64_t> to) {
+  storage::PronunciationStore store(pool);
+  const auto totals = store.totals(user_id, from, to);
+  std::vector<std::pair<double, std::string>> scored;
+  for (const auto& p : store.phoneme_stats(user_id, from, to))
+    if (p.attempts >= 3) scored.emplace_back(p.mean_score, p.phone);
+  std::sort(scored.begin(), scored.end());
+  json::array weak, strong;
+  for (const auto& [mean, phone] : scored) {
+    if (mean < 60) weak.emplace_back(phone);
+    if (mean >= 80) strong.emplace_back(phone);
+  }
+  return {{"attempts", totals.attempts},
+          {"average_overall", totals.mean_overall ? json::value(std::round(*totals.mean_overall * 10) / 10) : json::value(nullptr)},
+          {"best_overall", totals.best_overall ? json::value(*totals.best_overall) : json::value(nullptr)},
+          {"weak_phonemes", std::move(weak)},
+          {"strong_phonemes", std::move(strong)}};
+}
 
 json::object compare(const std::optional<double>& current, const std::optional<double>& previous) {
   json::object o{{"current", opt(current)}, {"previous", opt(previous)}, {"change", nullptr}, {"trend", nullptr}};
@@ -123,7 +147,16 @@ void Api::add_analytics_routes() {
         {"practice_time", json::object{{"current_minutes", std::round(current.practice_s / 6.0) / 10.0},
                                        {"previous_minutes", std::round(previous.practice_s / 6.0) / 10.0}}},
         {"session_count", json::object{{"current", current.sessions}, {"previous", previous.sessions}}},
-        {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}}};
+        {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}},
+        {"pronunciation", [&] {
+           auto figures = pronunciation_figures(store_.pool(), req.user_id, now - span, now);
+           const auto before = storage::PronunciationStore(store_.pool()).totals(req.user_id, now - 2 * span, now - span - 1);
+           figures["overall"] = compare(figures["average_overall"].is_null() ? std::nullopt
+                                                                             : std::optional<double>(figures["average_overall"].to_number<double>()),
+                                        before.mean_overall);
+           figures["previous_attempts"] = before.attempts;
+           return figures;
+         }()}};
     return r;
   });
 
@@ -160,6 +193,8 @@ void Api::add_analytics_routes() {
                           {"last_session_at", last ? json::value(format_time(*last)) : json::value(nullptr)},
                           {"practice_days", practice_days.size()},
                           {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}},
+                          {"pronunciation", pronunciation_figures(store_.pool(), req.user_id, date_param(req, {"date_from"}, *tz, false),
+                                                                  date_param(req, {"date_to"}, *tz, true))},
                           {"timezone", tz_name}};
     return r;
   });
