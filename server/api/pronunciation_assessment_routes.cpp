@@ -49,7 +49,14 @@ class AssessorPool {
       if (idle_.empty()) {
         ++created_;
         lock.unlock();
-        a = std::make_unique<speech::PronunciationAssessor>(models_);
+        try {
+          a = std::make_unique<speech::PronunciationAssessor>(models_);
+        } catch (const std::exception& e) {
+          std::lock_guard again(mutex_);
+          --created_;  // the place is free again
+          ready_.notify_one();
+          throw ApiError(503, "PRONUNCIATION_UNAVAILABLE", std::string("a pronunciation decoder could not be made: ") + e.what());
+        }
       } else {
         a = std::move(idle_.back());
         idle_.pop_back();
