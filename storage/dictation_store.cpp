@@ -45,15 +45,6 @@ Translation translation_from(const SqlRow& r) {
   return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.integer(6), r.integer(7)};
 }
 
-// Parameters numbered as they are added, so optional filters compose.
-struct Params {
-  std::vector<SqlValue> values;
-  std::string add(SqlValue v) {
-    values.push_back(std::move(v));
-    return "$" + std::to_string(values.size());
-  }
-};
-
 // LIKE with the user's text taken literally.
 std::string like_pattern(const std::string& s) {
   std::string out = "%";
@@ -119,7 +110,7 @@ std::optional<DictationItem> DictationStore::find_item(const std::string& user_i
 ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter& f, int page, int per_page) {
   auto lease = pool_.acquire();
   const bool pg = lease->backend() == "postgresql";
-  Params p;
+  SqlParams p;
   const std::string user = p.add(user_id);
   std::string filters;  // on the item, after its user
   if (f.locale) filters += " AND i.locale = " + p.add(*f.locale);
@@ -178,7 +169,7 @@ ItemPage DictationStore::list_items(const std::string& user_id, const ItemFilter
                                          " LIMIT " + limit + " OFFSET " + offset, p.values);
   if (sorts_every_match) out.total = page_ids.empty() ? count_matches() : page_ids[0].integer(1);
   if (page_ids.empty()) return out;
-  Params ids;
+  SqlParams ids;
   std::string in;
   for (const auto& r : page_ids) in += (in.empty() ? "" : ", ") + ids.add(r.text(0));
   std::map<std::string, DictationItem> by_id;
@@ -348,11 +339,10 @@ std::optional<DictationAttempt> DictationStore::find_attempt(const std::string& 
 AttemptPage DictationStore::list_attempts(const std::string& user_id, const std::optional<std::string>& item_id,
                                           std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page,
                                           int per_page) {
-  Params p;
+  SqlParams p;
   std::string where = " WHERE user_id = " + p.add(user_id);
   if (item_id) where += " AND item_id = " + p.add(*item_id);
-  if (from) where += " AND created_at >= " + p.add(*from);
-  if (to) where += " AND created_at <= " + p.add(*to);
+  where += p.range("created_at", from, to);
   auto lease = pool_.acquire();
   AttemptPage out;
   out.total = lease->query("SELECT COUNT(*) FROM dictation_attempts" + where, p.values).at(0).integer(0);
@@ -367,11 +357,10 @@ AttemptPage DictationStore::list_attempts(const std::string& user_id, const std:
 std::vector<AttemptSummary> DictationStore::attempt_summaries(const std::string& user_id, std::optional<std::int64_t> from,
                                                               std::optional<std::int64_t> to,
                                                               const std::optional<std::string>& item_id) {
-  Params p;
+  SqlParams p;
   std::string where = " WHERE user_id = " + p.add(user_id);
   if (item_id) where += " AND item_id = " + p.add(*item_id);
-  if (from) where += " AND created_at >= " + p.add(*from);
-  if (to) where += " AND created_at <= " + p.add(*to);
+  where += p.range("created_at", from, to);
   std::vector<AttemptSummary> out;
   for (const auto& r : pool_.acquire()->query(
            "SELECT item_id, percentage, duration_ms, created_at FROM dictation_attempts" + where + " ORDER BY created_at, id", p.values))
@@ -387,7 +376,7 @@ TagPreset DictationStore::create_tag(const TagPreset& t) {
 
 std::vector<TagPreset> DictationStore::list_tags(const std::string& user_id, const std::optional<std::string>& search_folded,
                                                  const std::string& sort_by, bool descending) {
-  Params p;
+  SqlParams p;
   std::string where = " WHERE user_id = " + p.add(user_id);
   if (search_folded) where += " AND name_folded LIKE " + p.add(like_pattern(*search_folded)) + " ESCAPE '\\'";
   const std::string order = descending ? " DESC" : " ASC";

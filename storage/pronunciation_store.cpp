@@ -26,22 +26,6 @@ PronunciationAssessmentRecord record_from(const SqlRow& r) {
   return a;
 }
 
-// Parameters numbered as they are added, so optional filters compose.
-struct Params {
-  std::vector<SqlValue> values;
-  std::string add(SqlValue v) {
-    values.push_back(std::move(v));
-    return "$" + std::to_string(values.size());
-  }
-};
-
-std::string range(Params& p, const std::string& column, std::optional<std::int64_t> from, std::optional<std::int64_t> to) {
-  std::string out;
-  if (from) out += " AND " + column + " >= " + p.add(*from);
-  if (to) out += " AND " + column + " <= " + p.add(*to);
-  return out;
-}
-
 }  // namespace
 
 void PronunciationStore::create(const PronunciationAssessmentRecord& a, const std::vector<PhoneScoreRecord>& phones) {
@@ -79,10 +63,10 @@ std::optional<PronunciationAssessmentRecord> PronunciationStore::find(const std:
 
 PronunciationPage PronunciationStore::list(const std::string& user_id, const std::optional<std::string>& sentence_id,
                                            std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page) {
-  Params p;
+  SqlParams p;
   std::string where = " WHERE user_id = " + p.add(user_id);
   if (sentence_id) where += " AND sentence_id = " + p.add(*sentence_id);
-  where += range(p, "created_at", from, to);
+  where += p.range("created_at", from, to);
   auto lease = pool_.acquire();
   PronunciationPage out;
   out.total = lease->query("SELECT COUNT(*) FROM pronunciation_assessments" + where, p.values).at(0).integer(0);
@@ -96,8 +80,8 @@ PronunciationPage PronunciationStore::list(const std::string& user_id, const std
 
 PronunciationTotals PronunciationStore::totals(const std::string& user_id, std::optional<std::int64_t> from,
                                                std::optional<std::int64_t> to) {
-  Params p;
-  const std::string where = " WHERE user_id = " + p.add(user_id) + range(p, "created_at", from, to);
+  SqlParams p;
+  const std::string where = " WHERE user_id = " + p.add(user_id) + p.range("created_at", from, to);
   const auto rows = pool_.acquire()->query("SELECT COUNT(*), AVG(overall), MAX(overall) FROM pronunciation_assessments" + where, p.values);
   PronunciationTotals t;
   t.attempts = rows.at(0).integer(0);
@@ -108,8 +92,8 @@ PronunciationTotals PronunciationStore::totals(const std::string& user_id, std::
 
 std::vector<PhonemeStat> PronunciationStore::phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
                                                            std::optional<std::int64_t> to) {
-  Params p;
-  const std::string where = " WHERE user_id = " + p.add(user_id) + range(p, "created_at", from, to);
+  SqlParams p;
+  const std::string where = " WHERE user_id = " + p.add(user_id) + p.range("created_at", from, to);
   auto lease = pool_.acquire();
   // Scores in time order per phone: the mean, and the two halves for a trend.
   std::map<std::string, std::vector<int>> scores;

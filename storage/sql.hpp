@@ -42,6 +42,23 @@ class StorageError : public std::runtime_error {
   bool conflict_;
 };
 
+// Query parameters numbered as they are added ("$1", "$2" ...), so that
+// optional filters compose into one parameterised statement.
+struct SqlParams {
+  std::vector<SqlValue> values;
+  std::string add(SqlValue v) {
+    values.push_back(std::move(v));
+    return "$" + std::to_string(values.size());
+  }
+  // " AND column >= $n AND column <= $m", each bound only when given.
+  std::string range(const std::string& column, std::optional<std::int64_t> from, std::optional<std::int64_t> to) {
+    std::string out;
+    if (from) out += " AND " + column + " >= " + add(*from);
+    if (to) out += " AND " + column + " <= " + add(*to);
+    return out;
+  }
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
