@@ -75,10 +75,10 @@ class AssessorPool {
   }
 
  private:
-  AssessorPool() { models_ = speech::PronunciationModels::load({}, error_); }
+  AssessorPool() : models_(pronunciation::models(&error_)) {}
   static constexpr int kMax = 2;
+  std::string error_;  // before models_: it is filled while they load
   std::shared_ptr<const speech::PronunciationModels> models_;
-  std::string error_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::vector<std::unique_ptr<speech::PronunciationAssessor>> idle_;

@@ -14,7 +14,6 @@
 #include "server/dictation/difficulty.hpp"
 #include "speech/dictation_scoring.hpp"
 #include "speech/phonemes.hpp"
-#include "speech/recognizer.hpp"
 #include "speech/spoken_text.hpp"
 
 namespace orator::server {
@@ -180,15 +179,22 @@ std::vector<const Sentence*> Library::recommend(const std::vector<std::string>& 
   return out;
 }
 
+std::shared_ptr<const speech::PronunciationModels> models(std::string* error) {
+  static std::string why;
+  static const auto loaded = speech::PronunciationModels::load({}, why);
+  if (!loaded && error) *error = why;
+  return loaded;
+}
+
 const Library* library(std::string* error) {
   static std::once_flag once;
   static std::unique_ptr<Library> built;
   static std::string why;
   std::call_once(once, [] {
-    auto lexicon = speech::Lexicon::load(speech::RecognizerModels::default_model_dir() + "/cmudict-en-us.dict", why);
-    if (!lexicon) return;
+    const auto m = models(&why);
+    if (!m) return;
     try {
-      built = std::make_unique<Library>(*lexicon);
+      built = std::make_unique<Library>(m->lexicon());
     } catch (const std::exception& e) {
       why = e.what();
     }

@@ -8,12 +8,14 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "speech/lexicon.hpp"
+#include "speech/pronunciation.hpp"
 
 namespace orator::server::pronunciation {
 
@@ -58,8 +60,13 @@ class Library {
   std::vector<Sentence> sentences_;
 };
 
-// The library, built on first use from the recogniser's dictionary; nullptr
-// with `error` when the dictionary cannot be read.
+// The pronunciation models (decoder settings and the lexicon), loaded on
+// first use and shared by the library and every assessment; nullptr with
+// `error` when the model files cannot be read.
+[[nodiscard]] std::shared_ptr<const speech::PronunciationModels> models(std::string* error = nullptr);
+
+// The library, built on first use from the models' lexicon; nullptr with
+// `error` when it cannot be.
 [[nodiscard]] const Library* library(std::string* error = nullptr);
 
 }  // namespace orator::server::pronunciation
