@@ -49,11 +49,23 @@ struct Aggregate {
 
 json::value opt(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
 
+json::object compare(const std::optional<double>& current, const std::optional<double>& previous) {
+  json::object o{{"current", opt(current)}, {"previous", opt(previous)}, {"change", nullptr}, {"trend", nullptr}};
+  if (current && previous) {
+    const double change = std::round(10.0 * (*current - *previous)) / 10.0;
+    o["change"] = change;
+    o["trend"] = change >= 2.0 ? "improving" : change <= -2.0 ? "declining" : "stable";
+  }
+  return o;
+}
+
 // The pronunciation assessments of a range: how many, their overall
 // scores, and the phonemes that are weak (mean below 60) or strong (80 or
-// more), each over 3 phones or more.
+// more), each over 3 phones or more. With `previous` (the range before), the
+// overall average is compared with its own.
 json::object pronunciation_figures(storage::ConnectionPool& pool, const std::string& user_id, std::optional<std::int64_t> from,
-                                   std::optional<std::int64_t> to) {
+                                   std::optional<std::int64_t> to,
+                                   std::optional<std::pair<std::int64_t, std::int64_t>> previous = std::nullopt) {
   storage::PronunciationStore store(pool);
   const auto totals = store.totals(user_id, from, to);
   std::vector<std::pair<double, std::string>> scored;
@@ -65,21 +77,19 @@ json::object pronunciation_figures(storage::ConnectionPool& pool, const std::str
     if (mean < 60) weak.emplace_back(phone);
     if (mean >= 80) strong.emplace_back(phone);
   }
-  return {{"attempts", totals.attempts},
-          {"average_overall", totals.mean_overall ? json::value(std::round(*totals.mean_overall * 10) / 10) : json::value(nullptr)},
-          {"best_overall", totals.best_overall ? json::value(*totals.best_overall) : json::value(nullptr)},
-          {"weak_phonemes", std::move(weak)},
-          {"strong_phonemes", std::move(strong)}};
-}
-
-json::object compare(const std::optional<double>& current, const std::optional<double>& previous) {
-  json::object o{{"current", opt(current)}, {"previous", opt(previous)}, {"change", nullptr}, {"trend", nullptr}};
-  if (current && previous) {
-    const double change = std::round(10.0 * (*current - *previous)) / 10.0;
-    o["change"] = change;
-    o["trend"] = change >= 2.0 ? "improving" : change <= -2.0 ? "declining" : "stable";
+  std::optional<double> average;
+  if (totals.mean_overall) average = std::round(*totals.mean_overall * 10) / 10;
+  json::object out{{"attempts", totals.attempts},
+                   {"average_overall", opt(average)},
+                   {"best_overall", totals.best_overall ? json::value(*totals.best_overall) : json::value(nullptr)},
+                   {"weak_phonemes", std::move(weak)},
+                   {"strong_phonemes", std::move(strong)}};
+  if (previous) {
+    const auto before = store.totals(user_id, previous->first, previous->second);
+    out["overall"] = compare(average, before.mean_overall);
+    out["previous_attempts"] = before.attempts;
   }
-  return o;
+  return out;
 }
 
 // Current and longest runs of consecutive practice days; the current run
@@ -148,15 +158,7 @@ void Api::add_analytics_routes() {
                                        {"previous_minutes", std::round(previous.practice_s / 6.0) / 10.0}}},
         {"session_count", json::object{{"current", current.sessions}, {"previous", previous.sessions}}},
         {"streak", json::object{{"current_days", streak}, {"longest_days", longest}}},
-        {"pronunciation", [&] {
-           auto figures = pronunciation_figures(store_.pool(), req.user_id, now - span, now);
-           const auto before = storage::PronunciationStore(store_.pool()).totals(req.user_id, now - 2 * span, now - span - 1);
-           figures["overall"] = compare(figures["average_overall"].is_null() ? std::nullopt
-                                                                             : std::optional<double>(figures["average_overall"].to_number<double>()),
-                                        before.mean_overall);
-           figures["previous_attempts"] = before.attempts;
-           return figures;
-         }()}};
+        {"pronunciation", pronunciation_figures(store_.pool(), req.user_id, now - span, now, std::pair{now - 2 * span, now - span - 1})}};
     return r;
   });
 
