@@ -236,6 +236,19 @@ PronunciationAssessor::~PronunciationAssessor() = default;
 
 namespace {
 
+// A pass's phone segments per target word, each named by its phone
+// ("w3_AH" becomes "AH" in word 3); silences dropped.
+std::vector<std::vector<Segment>> phones_by_word(std::vector<Segment> segments, std::size_t words) {
+  std::vector<std::vector<Segment>> out(words);
+  for (auto& s : segments) {
+    auto parsed = parse_pseudo_word(s.name);
+    if (!parsed || parsed->first >= words) continue;
+    s.name = std::move(parsed->second);
+    out[parsed->first].push_back(std::move(s));
+  }
+  return out;
+}
+
 int mean_score(const std::vector<PhoneAssessment>& phones) {
   if (phones.empty()) return 0;
   double sum = 0;
@@ -260,27 +273,19 @@ PronunciationAssessment PronunciationAssessor::assess(std::span<const float> sam
   }
   if (!target.words.empty() && target.words.size() <= static_cast<std::size_t>(m.models->options().max_words) && !m.pcm.empty() &&
       ps_set_jsgf_string(m.ps, "target", grammar_of(target).c_str()) >= 0) {
-    const auto aligned = m.decode("target");
-    std::vector<std::vector<const Segment*>> forced(words.size());
-    for (const auto& s : aligned)
-      if (const auto parsed = parse_pseudo_word(s.name); parsed && parsed->first < words.size()) forced[parsed->first].push_back(&s);
+    const auto forced = phones_by_word(m.decode("target"), words.size());
     std::vector<std::pair<std::size_t, std::size_t>> slots;
     for (std::size_t k = 0; k < words.size(); ++k)
       if (!forced[k].empty()) slots.emplace_back(k, forced[k].size());
     std::vector<std::vector<Segment>> free(words.size());
-    if (!slots.empty() && ps_set_jsgf_string(m.ps, "free", free_grammar_of(slots).c_str()) >= 0) {
-      for (auto& s : m.decode("free"))
-        if (const auto parsed = parse_pseudo_word(s.name); parsed && parsed->first < words.size()) {
-          s.name = parsed->second;
-          free[parsed->first].push_back(std::move(s));
-        }
-    }
+    if (!slots.empty() && ps_set_jsgf_string(m.ps, "free", free_grammar_of(slots).c_str()) >= 0)
+      free = phones_by_word(m.decode("free"), words.size());
     for (std::size_t k = 0; k < words.size(); ++k) {
       const bool paired = free[k].size() == forced[k].size();
       for (std::size_t j = 0; j < forced[k].size(); ++j) {
-        const Segment& s = *forced[k][j];
+        const Segment& s = forced[k][j];
         PhoneAssessment p;
-        p.phone = parse_pseudo_word(s.name)->second;
+        p.phone = s.name;
         p.start = seconds(s.start_frame);
         p.end = seconds(s.end_frame + 1);
         const double per_frame = s.ascr_ln / (s.end_frame - s.start_frame + 1);

@@ -162,8 +162,9 @@ void Api::add_pronunciation_routes() {
   router_.add("GET", "/v1/sentences?difficulty&search&phoneme&topic&page&per_page&limit", user, [](ApiRequest& req) {
     const auto difficulty = difficulty_param(req);
     const auto phoneme = req.query_value("phoneme");
-    if (phoneme && !content().phoneme(*phoneme)) throw validation_error("phoneme must be an ARPAbet symbol (GET /v1/phonemes)", {{"field", "phoneme"}});
-    const std::string wanted_phoneme = phoneme ? std::string(content().phoneme(*phoneme)->at("symbol").as_string()) : "";
+    const auto* entry = phoneme ? content().phoneme(*phoneme) : nullptr;
+    if (phoneme && !entry) throw validation_error("phoneme must be an ARPAbet symbol (GET /v1/phonemes)", {{"field", "phoneme"}});
+    const std::string wanted_phoneme = entry ? std::string(entry->at("symbol").as_string()) : "";
     const auto topic = req.query_value("topic");
     const auto search = req.query_value("search");
     if (search && (search->empty() || speech::code_points(*search) > 200)) throw validation_error("search must be 1-200 characters", {{"field", "search"}});
