@@ -119,7 +119,9 @@ void Api::add_auth_routes() {
       // Used already. Within a few seconds, that is two tabs refreshing at
       // once: both get tokens. Later, someone replayed it: revoke the family.
       const auto again = store_.find_refresh_token(token->token_hash);
-      const bool concurrent = again && !again->revoked_at && again->used_at && now - *again->used_at <= static_cast<std::int64_t>(config_.refresh_grace_seconds * 1000);
+      // A grace of 0 allows no second use at all, even within the same millisecond.
+      const auto grace_ms = static_cast<std::int64_t>(config_.refresh_grace_seconds * 1000);
+      const bool concurrent = grace_ms > 0 && again && !again->revoked_at && again->used_at && now - *again->used_at <= grace_ms;
       if (!concurrent) {
         store_.revoke_token_family(token->family_id, now);
         spdlog::warn("refresh token reuse for user {}; token family revoked", token->user_id);
