@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "protocol/json_writer.hpp"
+#include "speech/phonemes.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -91,6 +92,11 @@ std::optional<ProtocolError> apply_param(StreamParams& p, std::string_view key, 
     if (value.size() > kMaxTargetText) return invalid(key, "longer than 4096 bytes");
     if (!is_valid_utf8(value)) return invalid(key, "is not valid UTF-8");
     p.target_text = value;
+  } else if (key == "sentence_id") {
+    if (value.size() > kMaxSessionId ||
+        !all_of(value, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+      return invalid(key, "must be a sentence id such as snt_1a2b3c4d");
+    p.sentence_id = value;
   }
   return std::nullopt;
 }
@@ -142,7 +148,7 @@ ClientMessage parse_client_message(std::string_view text, const StreamParams& cu
     else if (value.is_bool() && key == "transcript") text_value = value.as_bool() ? "true" : "false";
     else if (value.is_null()) continue;
     else if (key == "codec" || key == "sample_rate" || key == "channels" || key == "interval_ms" || key == "mode" ||
-             key == "session_id" || key == "lang" || key == "target_text" || key == "transcript") {
+             key == "session_id" || key == "lang" || key == "target_text" || key == "sentence_id" || key == "transcript") {
       msg.error = invalid(key, "has the wrong type");
       return msg;
     } else {
@@ -182,7 +188,7 @@ json::object targets_json(dsp::Mode mode) {
 }
 }  // namespace
 
-std::string ready_json(const StreamParams& p, TranscriptDelivery transcript) {
+std::string ready_json(const StreamParams& p, TranscriptDelivery transcript, bool pronunciation) {
   return to_json(json::object{{"type", "ready"},
                                       {"protocol", kProtocolVersion},
                                       {"session_id", p.session_id},
@@ -193,6 +199,7 @@ std::string ready_json(const StreamParams& p, TranscriptDelivery transcript) {
                                       {"mode", dsp::mode_name(p.mode)},
                                       {"lang", p.lang},
                                       {"transcript", delivery_name(transcript)},
+                                      {"pronunciation", pronunciation ? "live" : "off"},
                                       {"targets", targets_json(p.mode)}});
 }
 
@@ -288,7 +295,8 @@ std::string processing_json(std::string_view stage, std::string_view status) {
   return to_json(json::object{{"type", "processing"}, {"stage", stage}, {"status", status}});
 }
 
-std::string assessment_json(const std::string& session_id, const dsp::Assessment& a, const speech::FluencyReport* fluency) {
+std::string assessment_json(const std::string& session_id, const dsp::Assessment& a, const speech::FluencyReport* fluency,
+                            const json::object* pronunciation) {
   json::object pitch = a.pitch ? stat_json(*a.pitch, 1) : json::object{};
   if (a.pitch_std_semitones) pitch["std_semitones"] = r(*a.pitch_std_semitones, 2);
   json::object volume = a.volume ? stat_json(*a.volume, 5) : json::object{};
@@ -340,7 +348,27 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
       {"timeline", std::move(timeline)},
       {"feedback", std::move(feedback)},
       {"targets", targets_json(a.mode)}};
+  if (pronunciation) report["pronunciation"] = *pronunciation;
   return to_json(report);
+}
+
+std::string pronunciation_json(const speech::WordAssessment& w) {
+  json::array phones;
+  for (const auto& p : w.phones) {
+    const auto known = speech::find_phoneme(p.phone);
+    json::object ph{{"phone", p.phone}, {"ipa", known ? known->ipa : ""}, {"score", p.score}};
+    if (!p.said_as.empty()) ph["heard"] = p.said_as;
+    phones.push_back(std::move(ph));
+  }
+  const bool said = w.status != speech::WordStatus::omitted;
+  return to_json(json::object{{"type", "pronunciation"},
+                              {"word", w.text},
+                              {"index", w.target ? json::value(*w.target) : json::value(nullptr)},
+                              {"score", w.score},
+                              {"status", speech::word_status_name(w.status)},
+                              {"start", said ? json::value(r(w.start, 2)) : json::value(nullptr)},
+                              {"end", said ? json::value(r(w.end, 2)) : json::value(nullptr)},
+                              {"phones", std::move(phones)}});
 }
 
 }  // namespace orator::protocol

@@ -11,6 +11,7 @@
 #include "dsp/nudge_engine.hpp"
 #include "protocol/audio_decoder.hpp"
 #include "speech/fluency.hpp"
+#include "speech/pronunciation.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -28,6 +29,7 @@ struct StreamParams {
   bool mode_given = false;   // named by the client (query or start), not defaulted
   std::string lang = "en-US";
   std::string target_text;
+  std::string sentence_id;        // a sentence of the library as the target (instead of target_text)
   int interval_ms = 250;
   bool transcript = false;        // the client asks for recognition
   bool transcript_given = false;  // ... explicitly (query or start)
@@ -56,14 +58,21 @@ struct ClientMessage {
 [[nodiscard]] ClientMessage parse_client_message(std::string_view text, const StreamParams& current);
 
 // Server messages, serialised as compact JSON text.
-[[nodiscard]] std::string ready_json(const StreamParams& params, TranscriptDelivery transcript = TranscriptDelivery::off);
+// `pronunciation`: the target is assessed live (pronunciation messages follow).
+[[nodiscard]] std::string ready_json(const StreamParams& params, TranscriptDelivery transcript = TranscriptDelivery::off,
+                                     bool pronunciation = false);
 [[nodiscard]] std::string metrics_json(const dsp::IntervalMetrics& m);
 [[nodiscard]] std::string nudge_json(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs);
 [[nodiscard]] std::string vad_json(bool speech_start, double t);
 [[nodiscard]] std::string error_json(std::string_view code, std::string_view message);
-// `fluency`: the recogniser's report, when it ran (else recognizer: false).
+// `fluency`: the recogniser's report, when it ran (else recognizer: false);
+// `pronunciation`: the assessment against the stream's target, when it had one.
 [[nodiscard]] std::string assessment_json(const std::string& session_id, const dsp::Assessment& a,
-                                          const speech::FluencyReport* fluency = nullptr);
+                                          const speech::FluencyReport* fluency = nullptr,
+                                          const boost::json::object* pronunciation = nullptr);
+// One word of the target as assessed: {"type":"pronunciation", word, index, score, status, start, end,
+// phones: [{phone, ipa, score, heard}]} (heard: the phone said instead, when one was).
+[[nodiscard]] std::string pronunciation_json(const speech::WordAssessment& word);
 // Words in the wire shape {word, start, end, conf, filler, marker}.
 [[nodiscard]] boost::json::array words_json(std::span<const speech::Word> words);
 [[nodiscard]] boost::json::object fluency_json(const speech::FluencyReport& fluency);

@@ -74,6 +74,11 @@ struct StreamIdentity {
   // and a stream naming another mode is refused (SESSION_MISMATCH).
   std::optional<dsp::Mode> session_mode;
   std::optional<bool> session_transcript;  // the session's settings.transcript, when it has one
+  // The session's settings.target_text / sentence_id: its stream's target when the stream names none.
+  std::string session_target_text, session_sentence_id;
+  // The pronunciation practice session this stream's attempt belongs to
+  // (?practice_session_id=, checked before the upgrade); else the stream's own.
+  std::string practice_session_id;
   std::shared_ptr<const void> stream_slot; // the user's place among their concurrent streams
   bool persistent() const { return !session_id.empty(); }
 };

@@ -251,6 +251,12 @@ CREATE TABLE pronunciation_phone_scores (
 );
 CREATE INDEX pronunciation_phone_scores_by_user ON pronunciation_phone_scores(user_id, phone, created_at);
 )SQL"},
+      // A practice session gathers attempts; deleting the session keeps the
+      // learner's history of them.
+      {10, "pronunciation attempts belong to a practice session", R"SQL(
+ALTER TABLE pronunciation_assessments ADD COLUMN session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL;
+CREATE INDEX pronunciation_assessments_by_session ON pronunciation_assessments(session_id, created_at);
+)SQL"},
   };
   return all;
 }

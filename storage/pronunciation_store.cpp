@@ -7,7 +7,7 @@ namespace orator::storage {
 namespace {
 
 constexpr const char* kColumns =
-    "id, user_id, sentence_id, target_text, overall, accuracy, fluency, completeness, prosody, duration_ms, result, created_at";
+    "id, user_id, sentence_id, target_text, overall, accuracy, fluency, completeness, prosody, duration_ms, result, created_at, session_id";
 
 PronunciationAssessmentRecord record_from(const SqlRow& r) {
   PronunciationAssessmentRecord a;
@@ -23,7 +23,19 @@ PronunciationAssessmentRecord record_from(const SqlRow& r) {
   a.duration_ms = r.integer(9);
   a.result_json = r.text(10);
   a.created_at = r.integer(11);
+  a.session_id = r.optional_text(12);
   return a;
+}
+
+PronunciationTotals totals_where(SqlConnection& c, const std::string& where, const SqlParams& p) {
+  const auto rows = c.query("SELECT COUNT(*), AVG(overall), MAX(overall), COALESCE(SUM(duration_ms), 0) FROM pronunciation_assessments" + where,
+                            p.values);
+  PronunciationTotals t;
+  t.attempts = rows.at(0).integer(0);
+  t.mean_overall = rows.at(0).optional_real(1);
+  if (const auto best = rows.at(0).optional_integer(2)) t.best_overall = static_cast<int>(*best);
+  t.duration_ms = rows.at(0).integer(3);
+  return t;
 }
 
 }  // namespace
@@ -42,9 +54,10 @@ void PronunciationStore::create(const PronunciationAssessmentRecord& a, const st
                         a.prosody ? SqlValue{std::int64_t{*a.prosody}} : SqlValue{nullptr},
                         a.duration_ms,
                         a.result_json,
-                        a.created_at};
+                        a.created_at,
+                        a.session_id ? SqlValue{*a.session_id} : SqlValue{nullptr}};
   lease->query(std::string("INSERT INTO pronunciation_assessments (") + kColumns +
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", p);
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", p);
   for (const auto& ph : phones) {
     const SqlValue q[] = {a.id, a.user_id, ph.phone, ph.word, std::int64_t{ph.score}, a.created_at};
     lease->query("INSERT INTO pronunciation_phone_scores (assessment_id, user_id, phone, word, score, created_at) "
@@ -62,10 +75,12 @@ std::optional<PronunciationAssessmentRecord> PronunciationStore::find(const std:
 }
 
 PronunciationPage PronunciationStore::list(const std::string& user_id, const std::optional<std::string>& sentence_id,
-                                           std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page) {
+                                           std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page,
+                                           const std::optional<std::string>& session_id) {
   SqlParams p;
   std::string where = " WHERE user_id = " + p.add(user_id);
   if (sentence_id) where += " AND sentence_id = " + p.add(*sentence_id);
+  if (session_id) where += " AND session_id = " + p.add(*session_id);
   where += p.range("created_at", from, to);
   auto lease = pool_.acquire();
   PronunciationPage out;
@@ -82,12 +97,22 @@ PronunciationTotals PronunciationStore::totals(const std::string& user_id, std::
                                                std::optional<std::int64_t> to) {
   SqlParams p;
   const std::string where = " WHERE user_id = " + p.add(user_id) + p.range("created_at", from, to);
-  const auto rows = pool_.acquire()->query("SELECT COUNT(*), AVG(overall), MAX(overall) FROM pronunciation_assessments" + where, p.values);
-  PronunciationTotals t;
-  t.attempts = rows.at(0).integer(0);
-  t.mean_overall = rows.at(0).optional_real(1);
-  if (const auto best = rows.at(0).optional_integer(2)) t.best_overall = static_cast<int>(*best);
-  return t;
+  return totals_where(*pool_.acquire(), where, p);
+}
+
+PracticeSummary PronunciationStore::practice_summary(const std::string& user_id, const std::string& session_id, double below,
+                                                     int min_attempts, std::size_t limit) {
+  auto lease = pool_.acquire();
+  PracticeSummary out;
+  SqlParams p;
+  out.totals = totals_where(*lease, " WHERE user_id = " + p.add(user_id) + " AND session_id = " + p.add(session_id), p);
+  const SqlValue q[] = {user_id, session_id, std::int64_t{min_attempts}, below, static_cast<std::int64_t>(limit)};
+  for (const auto& r : lease->query(
+           "SELECT s.phone, AVG(s.score) FROM pronunciation_phone_scores s JOIN pronunciation_assessments a ON a.id = s.assessment_id"
+           " WHERE a.user_id = $1 AND a.session_id = $2 GROUP BY s.phone HAVING COUNT(*) >= $3 AND AVG(s.score) < $4"
+           " ORDER BY AVG(s.score), s.phone LIMIT $5", q))
+    out.weak_phonemes.emplace_back(r.text(0), r.real(1));
+  return out;
 }
 
 std::vector<PhonemeStat> PronunciationStore::phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,

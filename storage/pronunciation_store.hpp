@@ -14,6 +14,7 @@ namespace orator::storage {
 struct PronunciationAssessmentRecord {
   std::string id, user_id;
   std::optional<std::string> sentence_id;
+  std::optional<std::string> session_id;  // the practice session it belongs to
   std::string target_text;
   int overall = 0, accuracy = 0, fluency = 0, completeness = 0;
   std::optional<int> prosody;
@@ -46,6 +47,13 @@ struct PronunciationTotals {
   std::int64_t attempts = 0;
   std::optional<double> mean_overall;
   std::optional<int> best_overall;
+  std::int64_t duration_ms = 0;  // of every attempt's recording
+};
+
+// A practice session's attempts, summed up.
+struct PracticeSummary {
+  PronunciationTotals totals;
+  std::vector<std::pair<std::string, double>> weak_phonemes;  // phone, mean score: below the bar, worst first
 };
 
 class PronunciationStore {
@@ -55,8 +63,14 @@ class PronunciationStore {
   // The assessment and its phones, in one transaction.
   void create(const PronunciationAssessmentRecord& assessment, const std::vector<PhoneScoreRecord>& phones);
   [[nodiscard]] std::optional<PronunciationAssessmentRecord> find(const std::string& user_id, const std::string& id);
+  // Newest first; `session_id` narrows to one practice session's attempts.
   [[nodiscard]] PronunciationPage list(const std::string& user_id, const std::optional<std::string>& sentence_id,
-                                       std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page);
+                                       std::optional<std::int64_t> from, std::optional<std::int64_t> to, int page, int per_page,
+                                       const std::optional<std::string>& session_id = std::nullopt);
+  // The session's attempts: totals, and its phonemes scored at least
+  // `min_attempts` times with a mean below `below`.
+  [[nodiscard]] PracticeSummary practice_summary(const std::string& user_id, const std::string& session_id, double below,
+                                                 int min_attempts, std::size_t limit);
   [[nodiscard]] PronunciationTotals totals(const std::string& user_id, std::optional<std::int64_t> from, std::optional<std::int64_t> to);
   [[nodiscard]] std::vector<PhonemeStat> phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
                                                        std::optional<std::int64_t> to);

@@ -5,12 +5,16 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstring>
+#include <map>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "support/api_fixture.hpp"
+#include "support/stream_checks.hpp"
 
 namespace orator::test_support {
 namespace {
@@ -225,6 +229,136 @@ TEST_P(PronunciationLibraryApi, BadAssessmentRequestsSayWhat) {
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("at most 50"), std::string::npos) << r.body;
   EXPECT_EQ(call("GET", "/v1/pronunciation/assessments?colour=red", "", token_).status, 400);
+}
+
+// The 16-bit PCM of a canonical 44-byte-header WAV, as floats.
+std::vector<float> samples_of_wav(const std::string& wav) {
+  std::vector<float> out;
+  for (std::size_t i = 44; i + 1 < wav.size(); i += 2) {
+    std::int16_t v;
+    std::memcpy(&v, wav.data() + i, 2);
+    out.push_back(static_cast<float>(v) / 32768.0f);
+  }
+  return out;
+}
+
+// A practice session gathers a streamed attempt (words reported live as they
+// are read) and an uploaded one, then ends with their aggregates.
+TEST_P(PronunciationLibraryApi, PracticeSessionsGatherLiveAndUploadedAttempts) {
+  const auto found = get("/v1/sentences?search=turn%20right%20at");
+  const std::string sentence(found.at("data").at(0).at("id").as_string());
+  const auto wav = call("GET", "/v1/sentences/" + sentence + "/audio", "", token_);
+  ASSERT_EQ(wav.status, 200);
+  auto audio = samples_of_wav(wav.body);
+  audio.insert(audio.begin(), 8000, 0.0f);
+  audio.insert(audio.end(), 24000, 0.0f);  // a pause after the sentence: the words are aligned while streaming
+
+  auto r = call("POST", "/v1/sessions", R"({"title":"Minimal pairs","type":"pronunciation"})", token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string practice(r.json().at("id").as_string());
+  EXPECT_EQ(get("/v1/sessions/" + practice).at_pointer("/practice/attempts").as_int64(), 0);
+
+  // Streamed: ready says so, each of the 5 words is reported once, before the assessment.
+  std::vector<WsMessage> messages;
+  {
+    WsClient ws(port(), "/v1/stream?mode=pronunciation&practice_session_id=" + practice + "&access_token=" + token_);
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"channels":1,"sentence_id":")" + sentence + R"("})");
+    send_f32_frames(ws, audio, 16000, 1, 20);
+    // Before stop: the pause after the sentence has the words aligned and reported.
+    int live_words = 0;
+    while (live_words < 5) {
+      auto m = ws.read(20.0);
+      ASSERT_TRUE(m) << "the words were not reported while streaming";
+      live_words += m->type() == "pronunciation";
+      messages.push_back(std::move(*m));
+    }
+    for (auto& m : stop_and_collect(ws)) messages.push_back(std::move(m));
+  }
+  std::map<std::int64_t, int> reported;
+  std::size_t first_word_at = messages.size(), assessment_at = messages.size();
+  json::value assessment;
+  bool ready_live = false;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto type = messages[i].type();
+    if (type == "ready") ready_live = ready_live || messages[i].json().at("pronunciation") == "live";
+    if (type == "pronunciation") {
+      const auto m = messages[i].json();
+      if (m.at("index").is_int64()) ++reported[m.at("index").as_int64()];
+      first_word_at = std::min(first_word_at, i);
+      EXPECT_FALSE(m.at("phones").as_array().empty() && m.at("status") != "omitted") << messages[i].data;
+    }
+    if (type == "assessment") assessment_at = i, assessment = messages[i].json();
+    EXPECT_NE(type, "error") << messages[i].data;
+  }
+  EXPECT_TRUE(ready_live);
+  ASSERT_LT(assessment_at, messages.size());
+  EXPECT_LT(first_word_at, assessment_at);
+  EXPECT_EQ(reported.size(), 5u);
+  for (const auto& [index, times] : reported) EXPECT_EQ(times, 1) << "word " << index;
+  const auto& live = assessment.at("pronunciation");
+  std::printf("[ pronunciation ] streamed reference audio: %s\n", json::serialize(live.at("scores")).c_str());
+  EXPECT_EQ(live.at_pointer("/scores/completeness").as_int64(), 100);
+  EXPECT_EQ(live.at("sentence_id").as_string(), sentence);
+  EXPECT_EQ(live.at("words").as_array().size(), 5u);
+
+  // Uploaded: silence, so nothing was said.
+  r = call("POST", "/v1/pronunciation/assessments?sentence_id=" + sentence + "&session_id=" + practice,
+           wav_of(std::vector<std::int16_t>(32000, 2)), token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("session_id").as_string(), practice);
+  // The streamed attempt is stored once the stream's ending is (on a worker).
+  json::value listed;
+  for (int i = 0; i < 50; ++i) {
+    listed = get("/v1/pronunciation/assessments?session_id=" + practice);
+    if (listed.at_pointer("/pagination/total").as_int64() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(listed.at_pointer("/pagination/total").as_int64(), 2);
+  const auto best = live.at_pointer("/scores/overall").as_int64();
+
+  r = call("POST", "/v1/sessions/" + practice + "/end", "", token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto ended = r.json();
+  std::printf("[ pronunciation ] practice session: %s\n", json::serialize(ended.at("practice")).c_str());
+  EXPECT_EQ(ended.at("status").as_string(), "completed");
+  EXPECT_EQ(ended.at_pointer("/practice/attempts").as_int64(), 2);
+  EXPECT_EQ(ended.at_pointer("/practice/best_overall").as_int64(), best);
+  EXPECT_TRUE(ended.at_pointer("/practice/weak_phonemes").is_array());
+  EXPECT_EQ(get("/v1/sessions/" + practice + "/report").at("practice"), ended.at("practice"));
+  EXPECT_EQ(error_code(call("GET", "/v1/sessions/" + practice + "/scores", "", token_)), "CONFLICT");
+  EXPECT_EQ(call("POST", "/v1/sessions/" + practice + "/end", "", token_).status, 409) << "ended once";
+  r = call("POST", "/v1/pronunciation/assessments?sentence_id=" + sentence + "&session_id=" + practice,
+           wav_of(std::vector<std::int16_t>(16000, 2)), token_);
+  EXPECT_EQ(r.status, 409) << "an ended session takes no more attempts";
+
+  // Only pronunciation sessions of one's own.
+  const auto other = token_of(signup("olli@example.com"));
+  EXPECT_EQ(call("POST", "/v1/sessions/" + practice + "/end", "", other).status, 404);
+  EXPECT_THROW(WsClient(port(), "/v1/stream?mode=pronunciation&practice_session_id=" + practice + "&access_token=" + other), std::exception);
+  const std::string talk(call("POST", "/v1/sessions", R"({"type":"presentation"})", token_).json().at("id").as_string());
+  EXPECT_EQ(call("POST", "/v1/sessions/" + talk + "/end", "", token_).status, 409);
+  EXPECT_EQ(call("POST", "/v1/pronunciation/assessments?target_text=hello&session_id=" + talk, wav_of(std::vector<std::int16_t>(16000, 2)),
+                 token_).status, 409);
+}
+
+// A stream's target that cannot be assessed is refused with a reason; the stream goes on.
+TEST_P(PronunciationLibraryApi, StreamsWithABadTargetSayWhyAndGoOn) {
+  for (const std::string start : {R"("sentence_id":"snt_none")", R"("target_text":"?!")", R"("target_text":"a","sentence_id":"snt_x")"}) {
+    WsClient ws(port(), "/v1/stream?mode=pronunciation&access_token=" + token_);
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"channels":1,)" + start + "}");
+    send_f32_frames(ws, std::vector<float>(16000, 0.0f), 16000, 1, 20);
+    const auto messages = stop_and_collect(ws);
+    std::string error;
+    bool assessed = false;
+    for (const auto& m : messages) {
+      if (m.type() == "error" && error.empty()) error = m.json().at("code").as_string();
+      if (m.type() == "assessment") assessed = !m.json().as_object().contains("pronunciation");
+      if (m.type() == "ready" && m.json().at("pronunciation") == "live") ADD_FAILURE() << "ready claims live pronunciation for " << start;
+    }
+    EXPECT_FALSE(error.empty()) << start;
+    EXPECT_NE(error, "INTERNAL_ERROR") << start;
+    EXPECT_TRUE(assessed) << "the DSP assessment still comes: " << start;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PronunciationLibraryApi, ::testing::Values("sqlite", "postgresql"));

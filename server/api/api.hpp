@@ -69,6 +69,17 @@ class Api {
   // nullopt when allowed, else the seconds to wait.
   [[nodiscard]] std::optional<int> rate_limit(const std::string& user_id) { return user_limiter_.acquire("user:" + user_id); }
 
+  // Pronunciation practice sessions (practice_sessions.cpp). Why `session_id`
+  // cannot take another attempt of `user_id` (not theirs: 404; not of type
+  // pronunciation, or ended: 409), or nullopt.
+  struct Refusal {
+    int status;
+    std::string code, message;
+  };
+  [[nodiscard]] std::optional<Refusal> practice_session_refusal(const std::string& user_id, const std::string& session_id);
+  // The session's attempts summed up: attempts, average and best overall, weak phonemes.
+  [[nodiscard]] boost::json::object practice_summary_json(const std::string& user_id, const std::string& session_id);
+
  private:
   void add_auth_routes();
   void add_user_routes();
@@ -101,6 +112,8 @@ class Api {
   static void reject_unknown_query(const ApiRequest& req, const Router::Route& route);
   // Throttles, authenticates (sets user_id) and rate-limits; throws ApiError.
   void admit(ApiRequest& request, const RouteOptions& options);
+  // Throws practice_session_refusal's answer as an ApiError.
+  void check_practice_session(const std::string& user_id, const std::string& session_id);
   storage::TranscriptRecord transcript_or_explain(const std::string& user_id, const std::string& session_id);
 
   storage::Store& store_;

@@ -111,7 +111,39 @@ void Api::add_session_routes() {
     const auto s = store_.find_session(req.user_id, req.params.at("id"));
     if (!s) throw not_found("session");
     ApiResponse r;
-    r.body = session_json(*s, req);
+    auto body = session_json(*s, req);
+    if (s->mode == dsp::Mode::pronunciation) body["practice"] = practice_summary_json(req.user_id, s->id);
+    r.body = std::move(body);
+    return r;
+  });
+
+  // A pronunciation practice session ends here (a stream ends with its stop
+  // message): its attempts summed up become its report.
+  router_.add("POST", "/v1/sessions/{id}/end", user, [this](ApiRequest& req) {
+    const auto s = store_.find_session(req.user_id, req.params.at("id"));
+    if (!s) throw not_found("session");
+    if (s->mode != dsp::Mode::pronunciation)
+      throw ApiError(409, "CONFLICT", "only pronunciation practice sessions are ended here; a stream ends with its stop message");
+    if (s->status == storage::SessionStatus::live) throw ApiError(409, "CONFLICT", "a stream is still live in this session; stop it first");
+    if (s->status != storage::SessionStatus::created)
+      throw ApiError(409, "CONFLICT", "this session has already ended", {{"status", storage::status_name(s->status)}});
+    auto practice = practice_summary_json(req.user_id, s->id);
+    storage::SessionOutcome outcome;
+    outcome.status = storage::SessionStatus::completed;
+    outcome.duration = practice.at("practice_seconds").to_number<double>();
+    // No speaking-session scores: the summary's overall stands for the session,
+    // and the analytics of speaking sessions leave it out (no speaking time).
+    if (const auto& avg = practice.at("average_overall"); !avg.is_null()) outcome.overall = static_cast<int>(std::lround(avg.to_number<double>()));
+    outcome.mode = dsp::Mode::pronunciation;
+    outcome.report_json = protocol::to_json(json::object{{"type", "practice"}, {"session_id", s->id}, {"mode", "pronunciation"},
+                                                         {"status", "completed"}, {"practice", practice}});
+    sessions_.end_practice(s->id, req.user_id, outcome);
+    const auto ended = store_.find_session(req.user_id, s->id);
+    if (!ended) throw not_found("session");
+    auto body = session_json(*ended, req);
+    body["practice"] = std::move(practice);
+    ApiResponse r;
+    r.body = std::move(body);
     return r;
   });
 
@@ -132,7 +164,10 @@ void Api::add_session_routes() {
   };
   auto report_of = [report_text_of](ApiRequest& req) {
     std::string error;
-    auto report = protocol::read_stored_report(report_text_of(req), error);
+    const auto text = report_text_of(req);
+    auto report = protocol::read_stored_report(text, error);
+    if (!report && text.starts_with(R"({"type":"practice")"))
+      throw ApiError(409, "CONFLICT", "a practice session's report is its summary (GET /v1/sessions/{id}/report): it has no timeline or scores of speech");
     if (!report) throw std::runtime_error(error);
     return std::move(*report);
   };

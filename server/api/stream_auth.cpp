@@ -38,6 +38,10 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
   if (!out.identity.stream_slot)
     return refuse(429, "TOO_MANY_STREAMS", "you already have the most concurrent streams allowed; end one first", 10);
   out.identity.user_id = *user;
+  if (const auto practice = req.query_value("practice_session_id")) {
+    if (auto refused = api.practice_session_refusal(*user, *practice)) return refuse(refused->status, refused->code, refused->message);
+    out.identity.practice_session_id = *practice;
+  }
   if (!requested_session.empty()) {
     const auto s = store.find_session(*user, requested_session);
     // Another user's session looks exactly like a missing one.
@@ -52,8 +56,13 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     out.identity.session_mode = s->mode;
     boost::system::error_code ec;
     const auto settings = boost::json::parse(s->settings, ec);
-    if (const auto* t = !ec && settings.is_object() ? settings.as_object().if_contains("transcript") : nullptr; t && t->is_bool())
+    const auto* object = !ec && settings.is_object() ? &settings.as_object() : nullptr;
+    if (const auto* t = object ? object->if_contains("transcript") : nullptr; t && t->is_bool())
       out.identity.session_transcript = t->as_bool();
+    if (const auto* t = object ? object->if_contains("target_text") : nullptr; t && t->is_string())
+      out.identity.session_target_text = t->as_string();
+    if (const auto* t = object ? object->if_contains("sentence_id") : nullptr; t && t->is_string())
+      out.identity.session_sentence_id = t->as_string();
   } else {
     sessions::NewSession s;
     s.user_id = *user;

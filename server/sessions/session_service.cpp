@@ -239,6 +239,7 @@ void SessionService::finish_stream(StreamEnding ending, std::unique_ptr<Recordin
       // job) is there. A job is claimed only once its session has ended.
       if (e.transcript) store_.save_transcript(*e.transcript);
       if (e.queue_transcription) store_.enqueue_job(e.session_id, "deferred", api::Api::now_ms());
+      if (e.pronunciation) storage::PronunciationStore(store_.pool()).create(*e.pronunciation, e.pronunciation_phones);
       e.outcome.ended_at = api::Api::now_ms();
       store_.finish_session(e.session_id, e.outcome);
     } catch (const std::exception& ex) {
@@ -250,6 +251,12 @@ void SessionService::finish_stream(StreamEnding ending, std::unique_ptr<Recordin
             e.session_id, e.user_id);
   });
   if (!queued) spdlog::error("session {}: database queue full; the report was not stored (its last checkpoint stays)", shared->session_id);
+}
+
+void SessionService::end_practice(const std::string& id, const std::string& user_id, storage::SessionOutcome outcome) {
+  outcome.ended_at = api::Api::now_ms();
+  store_.finish_session(id, outcome);
+  publish(SessionEventKind::finished, id, user_id);
 }
 
 void SessionService::job_status(const std::string& user_id, const std::string& id, std::function<void(std::string)> done) {

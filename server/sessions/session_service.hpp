@@ -23,6 +23,7 @@
 #include "protocol/recording.hpp"
 #include "server/config.hpp"
 #include "server/sessions/session_events.hpp"
+#include "storage/pronunciation_store.hpp"
 #include "storage/store.hpp"
 
 namespace orator::storage {
@@ -48,6 +49,9 @@ struct StreamEnding {
   storage::SessionOutcome outcome;
   std::optional<storage::TranscriptRecord> transcript;  // made live
   bool queue_transcription = false;                     // asked for, not made live: a job makes it
+  // The pronunciation attempt against the stream's target, with its phones.
+  std::optional<storage::PronunciationAssessmentRecord> pronunciation;
+  std::vector<storage::PhoneScoreRecord> pronunciation_phones;
 };
 
 // A stream's recording: chunks written on the worker pool (possibly out of
@@ -101,6 +105,9 @@ class SessionService {
   // Stores the ending (after `recording`'s chunks), queues its transcription
   // job, then announces finished or interrupted.
   void finish_stream(StreamEnding ending, std::unique_ptr<RecordingWriter> recording);
+  // A pronunciation practice session closed with its summary (`outcome`),
+  // announced as finished. Blocking.
+  void end_practice(const std::string& id, const std::string& user_id, storage::SessionOutcome outcome);
   // The newest transcription job's status for a session ("queued" until its row exists), delivered to `done`
   // on a worker thread.
   void job_status(const std::string& user_id, const std::string& id, std::function<void(std::string)> done);

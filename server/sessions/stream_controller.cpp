@@ -8,6 +8,9 @@
 #include "dsp/constants.hpp"
 #include "server/api/api.hpp"
 #include "server/api/recordings.hpp"
+#include "server/pronunciation/assessments.hpp"
+#include "server/pronunciation/library.hpp"
+#include "server/pronunciation/live_pronunciation.hpp"
 #include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
 #include "server/transcription/live_transcription.hpp"
@@ -22,6 +25,10 @@ constexpr double kAsrFinishSeconds = 10;
 // How long a deferred stream stays open after its assessment, reporting the
 // transcription job's progress; the client may close sooner and poll REST.
 constexpr int kProcessingWaitSeconds = 120;
+// How long the assessment waits for the pronunciation of the whole attempt
+// (an assessment costs up to ~0.3 s per second of audio, and may queue
+// behind others).
+constexpr double kPronunciationFinishSeconds = 20;
 
 
 }  // namespace
@@ -120,6 +127,17 @@ std::optional<protocol::ProtocolError> StreamController::apply_session_settings(
                                                              (*wanted ? "true" : "false") + "; a stream into it cannot change that"};
     }
     params.transcript = *wanted;
+  }
+  const bool session_has_target = !identity_.session_target_text.empty() || !identity_.session_sentence_id.empty();
+  if (session_has_target) {
+    const bool names_target = !params.target_text.empty() || !params.sentence_id.empty();
+    if (names_target && (params.target_text != identity_.session_target_text || params.sentence_id != identity_.session_sentence_id)) {
+      params.target_text = identity_.session_target_text;
+      params.sentence_id = identity_.session_sentence_id;
+      return protocol::ProtocolError{"SESSION_MISMATCH", "this session's settings name its target; a stream into it cannot read another"};
+    }
+    params.target_text = identity_.session_target_text;
+    params.sentence_id = identity_.session_sentence_id;
   }
   if (!identity_.session_mode) return std::nullopt;
   const auto session_mode = *identity_.session_mode;
@@ -274,8 +292,53 @@ void StreamController::finalise(bool completed) {
   complete_finalise(completed, std::nullopt);
 }
 
+bool StreamController::await_pronunciation(bool completed, std::optional<std::vector<speech::Word>>& words) {
+  if (!live_pronunciation_ || pronunciation_ready_) return false;
+  if (pronunciation_awaited_) return true;  // the recogniser's late words: the pass already started
+  pronunciation_awaited_ = true;
+  assessment_pending_ = true;
+  final_words_ = std::move(words);
+  transport_.cancel_timer();
+  auto resume = [this, completed] {
+    if (pronunciation_ready_) return;
+    pronunciation_ready_ = true;
+    complete_finalise(completed, std::move(final_words_));
+  };
+  live_pronunciation_->finish(final_words_.value_or(std::vector<speech::Word>{}),
+                              [this, resume](std::optional<speech::PronunciationAssessment> result) {
+                                pronunciation_result_ = std::move(result);
+                                resume();
+                              });
+  transport_.arm_timer(kPronunciationFinishSeconds, resume);
+  return true;
+}
+
+std::optional<boost::json::object> StreamController::pronunciation_report(const dsp::Assessment& a, StreamEnding* ending) const {
+  if (!live_pronunciation_) return std::nullopt;
+  if (!pronunciation_result_)
+    return boost::json::object{{"error", "the pronunciation of this attempt could not be assessed in time"}, {"target_text", pronunciation_text_}};
+  const std::optional<int> prosody = a.pitch_std_semitones ? std::optional(a.scores.engagement) : std::nullopt;
+  auto attempt = pronunciation::stored_attempt(*pronunciation_result_, prosody, std::min(a.duration, pronunciation::LivePronunciation::kMaxSeconds));
+  auto report = pronunciation::result_json(*pronunciation_result_, prosody, attempt.record.overall);
+  report["target_text"] = pronunciation_text_;
+  report["sentence_id"] = params_.sentence_id.empty() ? boost::json::value(nullptr) : boost::json::value(params_.sentence_id);
+  if (pronunciation_cut_) report["assessed_seconds"] = pronunciation::LivePronunciation::kMaxSeconds;
+  if (ending) {
+    auto& r = attempt.record;
+    r.user_id = identity_.user_id;
+    r.session_id = identity_.practice_session_id.empty() ? identity_.session_id : identity_.practice_session_id;
+    if (!params_.sentence_id.empty()) r.sentence_id = params_.sentence_id;
+    r.target_text = pronunciation_text_;
+    report["assessment_id"] = r.id;
+    ending->pronunciation = std::move(attempt.record);
+    ending->pronunciation_phones = std::move(attempt.phones);
+  }
+  return report;
+}
+
 void StreamController::complete_finalise(bool completed, std::optional<std::vector<speech::Word>> words) {
   if (assessment_done_) return;
+  if (await_pronunciation(completed, words)) return;
   assessment_done_ = true;
   assessment_pending_ = false;
   transport_.cancel_timer();
@@ -291,16 +354,23 @@ void StreamController::complete_finalise(bool completed, std::optional<std::vect
   spdlog::info("stream {} {}: {:.1f} s audio, {:.1f} s speech, {} pauses, overall score {}{}", params_.session_id,
                completed ? "completed" : "interrupted", a.duration, a.speaking_time, a.pauses.size(), a.scores.overall,
                transcript ? fmt::format(", {} words", transcript->fluency.words) : std::string());
-  std::string report = protocol::assessment_json(params_.session_id, a, transcript ? &transcript->fluency : nullptr);
-  if (identity_.persistent() && ctx_.sessions) {
-    StreamEnding ending{identity_.session_id, identity_.user_id,
-                        storage::SessionOutcome{a.completed ? storage::SessionStatus::completed : storage::SessionStatus::interrupted,
-                                                a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
-                                                a.scores.engagement, a.scores.confidence, report, 0, a.mode},
-                        transcript ? std::optional(transcript->record) : std::nullopt, queue_transcription};
+  const bool stores = identity_.persistent() && ctx_.sessions;
+  StreamEnding ending;
+  ending.session_id = identity_.session_id;
+  ending.user_id = identity_.user_id;
+  if (transcript) ending.transcript = transcript->record;
+  ending.queue_transcription = queue_transcription;
+  const auto pronunciation = pronunciation_report(a, stores ? &ending : nullptr);
+  std::string report = protocol::assessment_json(params_.session_id, a, transcript ? &transcript->fluency : nullptr,
+                                                 pronunciation ? &*pronunciation : nullptr);
+  if (stores) {
+    ending.outcome = storage::SessionOutcome{a.completed ? storage::SessionStatus::completed : storage::SessionStatus::interrupted,
+                                             a.duration, a.speaking_time, a.scores.overall, a.scores.clarity, a.scores.pace,
+                                             a.scores.engagement, a.scores.confidence, report, 0, a.mode};
     ctx_.sessions->finish_stream(std::move(ending), std::move(recording_writer_));
   }
   live_asr_.reset();
+  live_pronunciation_.reset();
   if (disconnected_ || !transport_.connected()) return;
   send(std::move(report), /*final_message=*/true);
   if (queue_transcription) {
@@ -321,7 +391,43 @@ void StreamController::close_when_done() {
 
 void StreamController::send_ready() {
   decide_transcript();
-  send(protocol::ready_json(params_, delivery_));
+  decide_pronunciation();
+  send(protocol::ready_json(params_, delivery_, live_pronunciation_ != nullptr));
+}
+
+void StreamController::decide_pronunciation() {
+  live_pronunciation_.reset();
+  pronunciation_text_.clear();
+  if (params_.target_text.empty() && params_.sentence_id.empty()) return;
+  if (params_.mode != dsp::Mode::pronunciation) return;  // other modes keep a target for the record only
+  if (!params_.target_text.empty() && !params_.sentence_id.empty()) {
+    reject("INVALID_PARAMETER", "give one of target_text and sentence_id: this stream is analysed without a pronunciation assessment");
+    return;
+  }
+  std::string text = params_.target_text;
+  if (!params_.sentence_id.empty()) {
+    const auto* library = pronunciation::library();
+    const auto* sentence = library ? library->sentence(params_.sentence_id) : nullptr;
+    if (!sentence) {
+      reject("UNKNOWN_SENTENCE", "no sentence '" + params_.sentence_id + "' (GET /v1/sentences): this stream is analysed without a pronunciation assessment");
+      return;
+    }
+    text = sentence->text;
+  }
+  std::string why;
+  const auto models = pronunciation::AssessorPool::instance().models(&why);
+  if (!models) {
+    reject("PRONUNCIATION_UNAVAILABLE", "pronunciation models could not be loaded (" + why + "): this stream is analysed without it");
+    return;
+  }
+  auto target = models->prepare(text, why);
+  if (!target) {
+    reject("INVALID_TARGET", why + ": this stream is analysed without a pronunciation assessment");
+    return;
+  }
+  pronunciation_text_ = std::move(text);
+  live_pronunciation_ = std::make_unique<pronunciation::LivePronunciation>(
+      std::move(*target), transport_.poster(), [this](const speech::WordAssessment& word) { send(protocol::pronunciation_json(word)); });
 }
 
 void StreamController::decide_transcript() {
@@ -392,7 +498,10 @@ void StreamController::on_job_status(const std::string& status) {
   close_when_done();
 }
 
-void StreamController::on_vad(bool speech_start, double t) { send(protocol::vad_json(speech_start, t)); }
+void StreamController::on_vad(bool speech_start, double t) {
+  send(protocol::vad_json(speech_start, t));
+  if (!speech_start && live_pronunciation_ && !finished_) live_pronunciation_->on_pause();
+}
 
 void StreamController::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
   ctx_.metrics.nudges[static_cast<std::size_t>(nudge.code)].fetch_add(1, std::memory_order_relaxed);
@@ -413,6 +522,10 @@ void StreamController::on_metrics(const dsp::IntervalMetrics& metrics) {
 
 void StreamController::on_analysis_audio(std::span<const float> samples16k) {
   if (recording_) recording_->append(samples16k);
+  if (live_pronunciation_ && !pronunciation_cut_ && !live_pronunciation_->push(samples16k)) {
+    pronunciation_cut_ = true;
+    send(protocol::error_json("PRONUNCIATION_LIMIT", "pronunciation is assessed over the first 30 s of a stream; the rest is analysed without it"));
+  }
   if (live_asr_ && !asr_lagging_ && !live_asr_->push(samples16k)) {
     asr_lagging_ = true;
     spdlog::warn("stream {}: the recogniser fell behind; the transcript will be made after the stream", params_.session_id);

@@ -9,6 +9,8 @@
 // transport (post, timer), runs on one strand; the controller takes no locks.
 // Whatever ends the stream (stop, error, limit, idle timeout, shutdown,
 // disconnect), the analysis is finalised exactly once and the session stored.
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,15 +27,20 @@
 #include "protocol/recording.hpp"
 #include "server/server_context.hpp"
 #include "server/stream_route.hpp"
+#include "speech/pronunciation.hpp"
 #include "speech/recognizer.hpp"
 
 namespace orator::server::transcription {
 class LiveTranscription;
 }
+namespace orator::server::pronunciation {
+class LivePronunciation;
+}
 
 namespace orator::server::sessions {
 
 class RecordingWriter;
+struct StreamEnding;
 
 // WebSocket close codes the stream ends with (RFC 6455).
 enum class CloseCode : std::uint16_t { normal = 1000, going_away = 1001, policy = 1008, too_big = 1009, internal_error = 1011 };
@@ -103,12 +110,18 @@ class StreamController final : private dsp::AnalysisSink {
   // complete_finalise makes, stores and sends the assessment once.
   void finalise(bool completed);
   void complete_finalise(bool completed, std::optional<std::vector<speech::Word>> words);
+  // With a target, the whole attempt's pronunciation comes first (bounded): true while it is awaited.
+  bool await_pronunciation(bool completed, std::optional<std::vector<speech::Word>>& words);
   void close_when_done();
 
   // Recognition (docs/protocol.md, "transcript").
   void decide_transcript();
   void send_ready();
   void on_transcript_update(speech::RecognizerUpdate update);
+  // Pronunciation against a target (docs/protocol.md, "pronunciation"): set
+  // up with ready, or refused with an error (the stream goes on without it).
+  void decide_pronunciation();
+  [[nodiscard]] std::optional<boost::json::object> pronunciation_report(const dsp::Assessment& a, StreamEnding* ending) const;
   [[nodiscard]] bool keeps_audio() const;
   // After a deferred stream's assessment: report the transcription job's
   // status (processing messages) until done or failed, bounded, then close.
@@ -148,6 +161,14 @@ class StreamController final : private dsp::AnalysisSink {
   bool job_query_in_flight_ = false;
   std::chrono::steady_clock::time_point job_deadline_;
   const std::chrono::steady_clock::time_point created_at_ = std::chrono::steady_clock::now();
+
+  std::unique_ptr<pronunciation::LivePronunciation> live_pronunciation_;
+  std::string pronunciation_text_;    // the target as written
+  bool pronunciation_cut_ = false;    // the stream outlasted what is assessed
+  bool pronunciation_awaited_ = false;
+  bool pronunciation_ready_ = false;  // the final pass is in (or given up on)
+  std::optional<speech::PronunciationAssessment> pronunciation_result_;
+  std::optional<std::vector<speech::Word>> final_words_;
 
   bool finished_ = false;             // analysis finalised
   bool metrics_sent_ = false;         // the frame being analysed completed an interval

@@ -1,0 +1,101 @@
+#include "server/pronunciation/live_pronunciation.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/pronunciation/assessments.hpp"
+
+namespace orator::server::pronunciation {
+namespace {
+constexpr std::size_t kRate = 16000;
+constexpr std::size_t kMaxSamples = static_cast<std::size_t>(LivePronunciation::kMaxSeconds) * kRate;
+constexpr std::size_t kMinNewSamples = kRate;  // an interim pass needs a second of new audio
+}  // namespace
+
+LivePronunciation::LivePronunciation(speech::Target target, Post post, WordHandler on_word)
+    : target_(std::make_shared<const speech::Target>(std::move(target))),
+      post_(std::move(post)),
+      on_word_(std::move(on_word)),
+      reported_(target_->words.size(), false) {
+  samples_.reserve(kRate * 8);
+}
+
+LivePronunciation::~LivePronunciation() { *alive_ = false; }
+
+double LivePronunciation::kept_seconds() const { return static_cast<double>(samples_.size()) / kRate; }
+
+bool LivePronunciation::push(std::span<const float> samples16k) {
+  const auto room = kMaxSamples - samples_.size();
+  samples_.insert(samples_.end(), samples16k.begin(), samples16k.begin() + static_cast<std::ptrdiff_t>(std::min(room, samples16k.size())));
+  return samples16k.size() <= room;
+}
+
+void LivePronunciation::on_pause() {
+  if (finished_ || running_ || samples_.size() < assessed_samples_ + kMinNewSamples) return;
+  running_ = true;
+  assessed_samples_ = samples_.size();
+  assess_async(false, {}, [this](std::optional<speech::PronunciationAssessment>) { running_ = false; });
+}
+
+void LivePronunciation::finish(std::vector<speech::Word> transcript, DoneHandler done) {
+  finished_ = true;
+  if (samples_.size() < kRate / 10) {
+    // Nothing to align: every word is omitted (a decoder would only say so slower).
+    speech::PronunciationAssessment none;
+    for (std::size_t i = 0; i < target_->words.size(); ++i) {
+      speech::WordAssessment w;
+      w.text = target_->words[i].spoken;
+      w.target = i;
+      none.words.push_back(std::move(w));
+    }
+    report(none, true);
+    done(std::move(none));
+    return;
+  }
+  assess_async(true, std::move(transcript), std::move(done));
+}
+
+void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done) {
+  // An interim pass reads a copy: the stream keeps appending meanwhile.
+  auto audio = std::make_shared<std::vector<float>>(final_pass ? std::move(samples_) : samples_);
+  auto deliver = [post = post_, alive = std::weak_ptr<bool>(alive_), this, final_pass, done](std::optional<speech::PronunciationAssessment> a) {
+    post([alive, this, final_pass, done, a = std::move(a)]() mutable {
+      const auto live = alive.lock();
+      if (!live || !*live) return;
+      if (a && (final_pass || !finished_)) report(*a, final_pass);
+      done(std::move(a));
+    });
+  };
+  const bool queued = AssessorPool::instance().submit([audio, target = target_, transcript = std::move(transcript), deliver]() {
+    std::optional<speech::PronunciationAssessment> result;
+    try {
+      result = AssessorPool::instance().assess(*audio, *target, transcript);
+    } catch (const std::exception& e) {
+      spdlog::warn("live pronunciation assessment failed: {}", e.what());
+    }
+    deliver(std::move(result));
+  });
+  if (!queued) deliver(std::nullopt);
+}
+
+void LivePronunciation::report(const speech::PronunciationAssessment& a, bool final_pass) {
+  // While reading, a word counts as finished once a later one was heard:
+  // the target words up to the last one said. At the end, every word.
+  std::optional<std::size_t> last_said;
+  for (const auto& w : a.words)
+    if (w.target && w.status != speech::WordStatus::omitted) last_said = std::max(last_said.value_or(0), *w.target);
+  for (const auto& w : a.words) {
+    if (!w.target) {
+      if (final_pass) on_word_(w);  // inserted or repeated: known only from the whole attempt
+      continue;
+    }
+    const auto i = *w.target;
+    if (i >= reported_.size() || reported_[i]) continue;
+    if (!final_pass && (!last_said || i > *last_said)) continue;
+    reported_[i] = true;
+    on_word_(w);
+  }
+}
+
+}  // namespace orator::server::pronunciation

@@ -1,0 +1,61 @@
+#pragma once
+// One stream's pronunciation against its target (docs/protocol.md,
+// "pronunciation"). The 16 kHz audio is kept from the stream's start (at
+// most kMaxSeconds: a sentence of 50 words); at each pause it is assessed on
+// the AssessorPool's threads and every target word finished by then is
+// reported once; at the end the whole attempt is assessed, with the
+// recogniser's words when there are any. Results come back through `post`
+// (the stream's strand) and are dropped once this object is gone.
+//
+// Thread-safety: every call on the stream's strand; not thread-safe.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "speech/pronunciation.hpp"
+
+namespace orator::server::pronunciation {
+
+class LivePronunciation {
+ public:
+  static constexpr double kMaxSeconds = 30;
+  using Post = std::function<void(std::function<void()>)>;
+  using WordHandler = std::function<void(const speech::WordAssessment&)>;
+  using DoneHandler = std::function<void(std::optional<speech::PronunciationAssessment>)>;
+
+  LivePronunciation(speech::Target target, Post post, WordHandler on_word);
+  ~LivePronunciation();
+  LivePronunciation(const LivePronunciation&) = delete;
+  LivePronunciation& operator=(const LivePronunciation&) = delete;
+
+  // False once kMaxSeconds are kept: the rest of the stream is not assessed.
+  bool push(std::span<const float> samples16k);
+  // Speech paused: the words said so far are assessed, unless an assessment
+  // is running or less than a second was added since the last one.
+  void on_pause();
+  // The whole attempt: `done` gets the assessment (nullopt when none could
+  // be made: no decoder, or the queue full). Words not reported yet follow
+  // through the word handler first. Call once; nothing is reported after.
+  void finish(std::vector<speech::Word> transcript, DoneHandler done);
+
+  [[nodiscard]] const speech::Target& target() const { return *target_; }
+  [[nodiscard]] double kept_seconds() const;
+
+ private:
+  void assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done);
+  void report(const speech::PronunciationAssessment& a, bool final_pass);
+
+  std::shared_ptr<const speech::Target> target_;
+  Post post_;
+  WordHandler on_word_;
+  std::vector<float> samples_;
+  std::vector<bool> reported_;      // per target word
+  bool running_ = false;            // an interim assessment is on the pool
+  bool finished_ = false;
+  std::size_t assessed_samples_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // results for a gone object are dropped
+};
+
+}  // namespace orator::server::pronunciation
