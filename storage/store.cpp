@@ -213,7 +213,7 @@ void Store::save_checkpoint(const std::string& id, const std::string& checkpoint
 }
 
 void Store::finish_session(const std::string& id, const SessionOutcome& o) {
-  const SqlValue p[] = {id, name_of(o.status), o.duration, o.speaking_time, std::int64_t{o.overall}, std::int64_t{o.clarity},
+  const SqlValue p[] = {id, name_of(o.status), o.duration, o.speaking_time ? SqlValue{*o.speaking_time} : SqlValue{nullptr}, std::int64_t{o.overall}, std::int64_t{o.clarity},
                         std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at,
                         opt_name(o.mode)};
   pool_->acquire()->query(

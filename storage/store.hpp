@@ -49,7 +49,8 @@ struct RecordingChunk {
 // How a session ended: what finish_session stores.
 struct SessionOutcome {
   SessionStatus status = SessionStatus::completed;  // completed | interrupted | failed
-  double duration = 0, speaking_time = 0;
+  double duration = 0;
+  std::optional<double> speaking_time = 0.0;  // none: no speech of its own (a practice session of attempts)
   int overall = 0, clarity = 0, pace = 0, engagement = 0, confidence = 0;
   std::string report_json;
   std::int64_t ended_at = 0;

@@ -321,6 +321,7 @@ TEST_P(PronunciationLibraryApi, PracticeSessionsGatherLiveAndUploadedAttempts) {
   const auto ended = r.json();
   std::printf("[ pronunciation ] practice session: %s\n", json::serialize(ended.at("practice")).c_str());
   EXPECT_EQ(ended.at("status").as_string(), "completed");
+  EXPECT_TRUE(ended.at("speaking_time").is_null()) << "a practice session has no speech of its own";
   EXPECT_EQ(ended.at_pointer("/practice/attempts").as_int64(), 2);
   EXPECT_EQ(ended.at_pointer("/practice/best_overall").as_int64(), best);
   EXPECT_TRUE(ended.at_pointer("/practice/weak_phonemes").is_array());

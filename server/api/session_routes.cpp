@@ -131,6 +131,7 @@ void Api::add_session_routes() {
     storage::SessionOutcome outcome;
     outcome.status = storage::SessionStatus::completed;
     outcome.duration = practice.at("practice_seconds").to_number<double>();
+    outcome.speaking_time = std::nullopt;
     // No speaking-session scores: the summary's overall stands for the session,
     // and the analytics of speaking sessions leave it out (no speaking time).
     if (const auto& avg = practice.at("average_overall"); !avg.is_null()) outcome.overall = static_cast<int>(std::lround(avg.to_number<double>()));
