@@ -4,7 +4,7 @@ import { ApiError, call, raw, signIn, signOut, tokens } from './api.js';
 import { lineChart } from './charts.js';
 import { Dictation } from './dictation.js';
 import { Pronunciation } from './pronunciation.js';
-import { $, el } from './dom.js';
+import { $, el, tile } from './dom.js';
 import { LiveStream } from './stream.js';
 
 const PITCH_WINDOW_S = 30;
@@ -408,9 +408,31 @@ async function loadReport(id) {
   // The previous report is not left showing while this one loads.
   $('view-report').dataset.loading = 'true';
   $('report-title').textContent = 'Loading your assessment…';
-  for (const part of ['report-details', 'no-speech', 'report-notice', 'fluency', 'transcript-section', 'recording']) $(part).hidden = true;
+  for (const part of ['report-details', 'no-speech', 'report-notice', 'fluency', 'transcript-section', 'recording', 'practice-report']) $(part).hidden = true;
   const [session, report] = await Promise.all([call('GET', `/v1/sessions/${id}`), call('GET', `/v1/sessions/${id}/report`)]);
-  renderReport(report, session);
+  if (report.type === 'practice') await renderPracticeReport(report, session);
+  else renderReport(report, session);
+}
+
+// An ended pronunciation practice session: its aggregates and its attempts.
+async function renderPracticeReport(report, session) {
+  const attempts = await call('GET', `/v1/pronunciation/assessments?session_id=${session.id}&per_page=100`);
+  shownReport = session.id;
+  delete $('view-report').dataset.loading;
+  $('view-report').dataset.session = session.id;
+  const p = report.practice;
+  $('report-title').textContent = `Pronunciation practice · ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}`;
+  $('practice-report-tiles').replaceChildren(
+    tile('Attempts', String(p.attempts)), tile('Average', p.average_overall === null ? '–' : String(Math.round(p.average_overall))),
+    tile('Best', p.best_overall === null ? '–' : String(p.best_overall)), tile('Reading time', fmtDuration(p.practice_seconds)));
+  $('practice-report-weak').textContent = p.weak_phonemes.length
+    ? `Sounds to work on: ${p.weak_phonemes.map((w) => `${w.phone} /${w.ipa}/ (${Math.round(w.mean_score)})`).join(', ')}.`
+    : 'No sound stood out as weak in this session.';
+  $('practice-attempts').tBodies[0].replaceChildren(...attempts.data.map((a) => el('tr', {}, [
+    el('td', { textContent: new Date(a.created_at).toLocaleString() }), el('td', { textContent: a.target_text }),
+    el('td', { textContent: String(a.scores.overall) }), el('td', { textContent: String(a.scores.accuracy) }),
+    el('td', { textContent: String(a.scores.fluency) }), el('td', { textContent: String(a.scores.completeness) })])));
+  $('practice-report').hidden = false;
 }
 
 async function deleteSession(id) {
@@ -582,7 +604,8 @@ async function loadHistory(page = 1) {
   ]);
   const rows = list.data.map((s) => {
     const ended = s.status === 'completed' || s.status === 'interrupted';
-    const silent = ended && (s.speaking_time ?? 0) < MIN_SCORED_SPEECH_S;
+    // A practice session of pronunciation attempts has no speech time of its own (null).
+    const silent = ended && s.speaking_time !== null && s.speaking_time < MIN_SCORED_SPEECH_S;
     const remove = el('button', { className: 'link', textContent: 'Delete', title: 'Delete this practice' });
     remove.setAttribute('aria-label', `Delete the ${s.type} practice of ${new Date(s.created_at).toLocaleString()}`);
     remove.onclick = async (e) => {

@@ -1,26 +1,16 @@
 // The pronunciation page: sentences recommended for the learner's weak
-// phonemes (or browsed), the reference reading, a recording of the
-// learner's own scored word by word and phone by phone, and their phonemes
-// over time. Everything goes through the REST API: /v1/sentences,
-// /v1/pronunciation/assessments, /v1/analytics/phonemes, /v1/phonemes.
+// phonemes (or browsed), the reference reading, the learner's own reading
+// streamed live (each word coloured as the server aligns it) and scored word
+// by word and phone by phone, the practice session that gathers those
+// attempts, and their phonemes over time. REST: /v1/sentences,
+// /v1/sessions (practice sessions), /v1/pronunciation/assessments (a
+// recording file), /v1/analytics/phonemes; live: the stream of stream.js.
 import { call, raw, upload } from './api.js';
 import { $, el, tile } from './dom.js';
+import { LiveStream } from './stream.js';
 
-const MAX_SECONDS = 25;  // the server takes 30 s at most
-
-// 16-bit PCM WAV of mono Float32 samples.
-function wavOf(chunks, rate) {
-  const n = chunks.reduce((sum, c) => sum + c.length, 0);
-  const view = new DataView(new ArrayBuffer(44 + n * 2));
-  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
-  text(0, 'RIFF'); view.setUint32(4, 36 + n * 2, true); text(8, 'WAVE'); text(12, 'fmt ');
-  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
-  view.setUint32(24, rate, true); view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true);
-  text(36, 'data'); view.setUint32(40, n * 2, true);
-  let at = 44;
-  for (const c of chunks) for (const x of c) { view.setInt16(at, Math.max(-1, Math.min(1, x)) * 32767, true); at += 2; }
-  return new Blob([view.buffer], { type: 'audio/wav' });
-}
+const MAX_SECONDS = 25;  // the server assesses the first 30 s of a stream
+const PRACTICE_KEY = 'orator.practiceSession';  // this tab's open practice session, across reloads
 
 const STATUS_TEXT = { correct: 'said well', mispronounced: 'needs work', omitted: 'not heard', inserted: 'extra', repeated: 'repeated' };
 
@@ -28,22 +18,27 @@ export class Pronunciation {
   constructor({ showProblem }) {
     this.showProblem = showProblem;
     this.sentence = null;
-    this.recorder = null;
+    this.reading = null;  // the live stream of the current reading
     this.audioUrl = null;
+    this.practiceId = sessionStorage.getItem(PRACTICE_KEY);
     this.wire();
   }
 
   async open(sentenceId) {
-    await Promise.all([this.loadRecommended(), this.loadSentences(), this.loadPhonemes()]);
+    await Promise.all([this.loadRecommended(), this.loadSentences(), this.loadPhonemes(), this.loadPractice()]);
     if (sentenceId && this.sentence?.id !== sentenceId) await this.pick(sentenceId);
   }
 
   reset() {
-    this.stopRecording(true);
+    this.stopReading(true);
     this.sentence = null;
-    for (const id of ['recommended', 'pron-words', 'pron-scores', 'pron-feedback', 'pron-phones', 'phoneme-stats']) $(id).replaceChildren();
+    this.forgetPractice();
+    for (const id of ['recommended', 'pron-words', 'pron-scores', 'pron-feedback', 'pron-phones', 'phoneme-stats', 'practice-summary']) $(id).replaceChildren();
     $('pron-practice').hidden = true;
     $('pron-result').hidden = true;
+    $('practice-ended').hidden = true;
+    $('phoneme-empty').hidden = false;
+    delete $('phoneme-stats').dataset.user;
   }
 
   wire() {
@@ -51,8 +46,10 @@ export class Pronunciation {
     let typing = null;
     $('sentence-search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => this.loadSentences(), 300); });
     $('pron-listen').addEventListener('click', () => this.listen());
-    $('pron-record').addEventListener('click', () => (this.recorder ? this.stopRecording(false) : this.startRecording()));
-    $('pron-close').addEventListener('click', () => { location.hash = '#/pronunciation'; this.stopRecording(true); $('pron-practice').hidden = true; });
+    $('pron-record').addEventListener('click', () => (this.reading ? this.stopReading(false) : this.startReading()));
+    $('pron-file').addEventListener('change', () => this.scoreFile());
+    $('practice-end').addEventListener('click', () => this.endPractice());
+    $('pron-close').addEventListener('click', () => { location.hash = '#/pronunciation'; this.stopReading(true); $('pron-practice').hidden = true; });
   }
 
   async guard(work) {
@@ -85,11 +82,24 @@ export class Pronunciation {
     await this.guard(async () => {
       this.sentence = await call('GET', `/v1/sentences/${id}`);
       $('pron-meta').textContent = `${this.sentence.difficulty} · works on ${this.sentence.exercises.join(', ') || 'everyday sounds'}`;
-      $('pron-words').replaceChildren(...this.sentence.words.map((w) => el('span', { textContent: w.written })));
+      this.paintWords();
       $('pron-result').hidden = true;
       $('pron-practice').hidden = false;
       $('pron-heading').focus();
     });
+  }
+
+  // The sentence's words, not scored yet.
+  paintWords() {
+    $('pron-words').replaceChildren(...this.sentence.words.map((w) => el('span', { textContent: w.written })));
+  }
+
+  // One word coloured by its status; the hidden text says it to screen readers.
+  markWord(span, status, score, written) {
+    span.className = status;
+    span.dataset.status = status;
+    span.title = `${STATUS_TEXT[status]}: ${score}`;
+    span.replaceChildren(written, el('span', { className: 'visually-hidden', textContent: ` (${STATUS_TEXT[status]})` }));
   }
 
   async listen() {
@@ -102,46 +112,146 @@ export class Pronunciation {
     });
   }
 
-  async startRecording() {
+  // The open practice session this tab adds attempts to, made on first use.
+  async practiceSession() {
+    if (this.practiceId) {
+      const s = await call('GET', `/v1/sessions/${this.practiceId}`).catch(() => null);
+      if (s?.status === 'created') return this.practiceId;
+      this.forgetPractice();
+    }
+    const s = await call('POST', '/v1/sessions', { type: 'pronunciation', title: 'Pronunciation practice' });
+    this.practiceId = s.id;
+    sessionStorage.setItem(PRACTICE_KEY, s.id);
+    return s.id;
+  }
+
+  forgetPractice() {
+    this.practiceId = null;
+    sessionStorage.removeItem(PRACTICE_KEY);
+  }
+
+  async loadPractice() {
+    if (!this.practiceId) { $('practice-card').hidden = true; return; }
+    const s = await call('GET', `/v1/sessions/${this.practiceId}`).catch(() => null);
+    if (s?.status !== 'created') { this.forgetPractice(); $('practice-card').hidden = true; return; }
+    const p = s.practice;
+    $('practice-summary').replaceChildren(tile('Attempts', String(p.attempts)),
+                                          tile('Average', p.average_overall === null ? '–' : String(Math.round(p.average_overall))),
+                                          tile('Best', p.best_overall === null ? '–' : String(p.best_overall)));
+    $('practice-card').hidden = p.attempts === 0;
+  }
+
+  async endPractice() {
     await this.guard(async () => {
-      const media = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-      });
-      const context = new AudioContext();
-      await context.audioWorklet.addModule('/web/capture-worklet.js');
-      const source = context.createMediaStreamSource(media);
-      const worklet = new AudioWorkletNode(context, 'orator-capture', {
-        numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit',
-        processorOptions: { frameSamples: Math.round(context.sampleRate / 10) },
-      });
-      const chunks = [];
-      worklet.port.onmessage = (e) => {
-        chunks.push(e.data);
-        if (chunks.length >= MAX_SECONDS * 10) this.stopRecording(false);
-      };
-      source.connect(worklet);
-      this.recorder = { media, context, chunks, rate: context.sampleRate };
-      document.documentElement.dataset.capturing = 'true';
-      $('pron-record').textContent = 'Stop and score';
-      $('pron-state').textContent = 'Recording: read the sentence, then press Stop.';
+      if (!this.practiceId) return;
+      const ended = await call('POST', `/v1/sessions/${this.practiceId}/end`);
+      this.forgetPractice();
+      const p = ended.practice;
+      const weak = p.weak_phonemes.map((w) => `${w.phone} /${w.ipa}/`).join(', ');
+      $('practice-card').hidden = true;
+      $('practice-ended').hidden = false;
+      $('practice-ended-text').textContent =
+        `Session ended: ${p.attempts} attempt${p.attempts === 1 ? '' : 's'} over ${Math.round(p.practice_seconds)} s, ` +
+        `average ${Math.round(p.average_overall ?? 0)}, best ${p.best_overall ?? 0}. ` +
+        (weak ? `Sounds to work on: ${weak}.` : 'No sound stood out as weak.');
+      $('practice-ended-link').href = `#/report/${ended.id}`;
     });
   }
 
-  async stopRecording(discard) {
-    const r = this.recorder;
-    if (!r) return;
-    this.recorder = null;
-    for (const t of r.media.getTracks()) t.stop();
-    await r.context.close();
-    delete document.documentElement.dataset.capturing;
-    $('pron-record').textContent = 'Record';
-    if (discard) { $('pron-state').textContent = ''; return; }
-    $('pron-state').textContent = 'Scoring…';
+  // Reads the sentence live: the microphone streams to the server, which
+  // reports each word as it aligns it and the whole attempt at the end.
+  async startReading() {
     await this.guard(async () => {
-      const result = await upload(`/v1/pronunciation/assessments?sentence_id=${this.sentence.id}`, wavOf(r.chunks, r.rate));
-      this.show(result);
-      $('pron-state').textContent = '';
-      await Promise.all([this.loadPhonemes(), this.loadRecommended()]);
+      this.paintWords();
+      this.assessed = null;
+      $('pron-result').hidden = true;
+      $('practice-ended').hidden = true;
+      $('pron-record').textContent = 'Stop and score';
+      $('pron-state').textContent = 'Connecting…';
+      const practiceSessionId = await this.practiceSession();
+      const current = new LiveStream({ mode: 'pronunciation', codec: 'opus', record: false, title: `Reading: ${this.sentence.text}`,
+                                       sentenceId: this.sentence.id, practiceSessionId }, {
+        onMessage: (msg) => { if (this.reading === current) this.onMessage(msg); },
+        onDropped: (n) => { if (this.reading === current) $('pron-state').textContent = `Network is slow: ${n} audio frames dropped`; },
+        onClose: ({ code, reason }) => { if (this.reading === current) this.finishReading(code, reason); },
+      });
+      this.reading = current;
+      try {
+        await current.start();
+      } catch (e) {
+        if (this.reading === current) { this.reading = null; current.ws?.close(); current.release(); this.idle(''); }
+        throw e;
+      }
+      if (this.reading !== current) return;
+      $('pron-state').textContent = 'Listening: read the sentence. Each word is coloured once you have said it.';
+      this.limit = setTimeout(() => this.stopReading(false), MAX_SECONDS * 1000);
+    });
+  }
+
+  onMessage(msg) {
+    if (msg.type === 'ready' && msg.pronunciation !== 'live') {
+      $('pron-state').textContent = 'Listening, but the words of this sentence cannot be scored live.';
+    } else if (msg.type === 'pronunciation' && msg.index !== null && msg.index !== undefined) {
+      const span = $('pron-words').children[msg.index];
+      if (span) this.markWord(span, msg.status, msg.score, this.sentence.words[msg.index]?.written ?? msg.word);
+    } else if (msg.type === 'error') {
+      this.showProblem(msg.message);
+    } else if (msg.type === 'assessment') {
+      this.assessed = msg.pronunciation ?? null;
+    }
+  }
+
+  async stopReading(discard) {
+    const r = this.reading;
+    if (!r) return;
+    clearTimeout(this.limit);
+    if (discard) {
+      this.reading = null;
+      r.ws?.close();
+      r.release();
+      this.idle('');
+      return;
+    }
+    $('pron-record').disabled = true;
+    $('pron-state').textContent = 'Scoring the whole reading…';
+    await r.stop();
+  }
+
+  idle(state) {
+    clearTimeout(this.limit);
+    $('pron-record').disabled = false;
+    $('pron-record').textContent = 'Read aloud';
+    $('pron-state').textContent = state;
+  }
+
+  async finishReading(code, reason) {
+    this.reading = null;
+    const result = this.assessed;
+    this.idle('');
+    if (!result || result.error) {
+      this.showProblem(result?.error ? `This reading was not scored: ${result.error}.`
+                                     : `The stream ended before the reading was scored (${reason || code}). Please read it again.`);
+      return;
+    }
+    this.show(result);
+    await this.guard(() => Promise.all([this.loadPhonemes(), this.loadRecommended(), this.loadPractice()]));
+  }
+
+  // A recording made elsewhere (WAV or Ogg Opus), scored into the same practice session.
+  async scoreFile() {
+    const file = $('pron-file').files[0];
+    if (!file) return;
+    await this.guard(async () => {
+      $('pron-state').textContent = 'Scoring the recording…';
+      try {
+        const session = await this.practiceSession();
+        const result = await upload(`/v1/pronunciation/assessments?sentence_id=${this.sentence.id}&session_id=${session}`, file);
+        this.show(result);
+        await Promise.all([this.loadPhonemes(), this.loadRecommended(), this.loadPractice()]);
+      } finally {
+        $('pron-state').textContent = '';
+        $('pron-file').value = '';
+      }
     });
   }
 
@@ -150,12 +260,10 @@ export class Pronunciation {
     $('pron-scores').replaceChildren(tile('Overall', String(s.overall)), tile('Accuracy', String(s.accuracy)),
                                      tile('Fluency', String(s.fluency)), tile('Completeness', String(s.completeness)),
                                      tile('Prosody', s.prosody === null ? '–' : String(s.prosody)));
-    const targets = result.words.filter((w) => w.index !== undefined);
+    const targets = result.words.filter((w) => w.index !== undefined && w.index !== null);
     $('pron-words').replaceChildren(...targets.map((w) => {
-      const written = this.sentence.words[w.index]?.written ?? w.word;
-      const span = el('span', { className: w.status, title: `${STATUS_TEXT[w.status]}: ${w.score}`, textContent: written });
-      span.dataset.status = w.status;
-      span.append(el('span', { className: 'visually-hidden', textContent: ` (${STATUS_TEXT[w.status]})` }));
+      const span = el('span');
+      this.markWord(span, w.status, w.score, this.sentence.words[w.index]?.written ?? w.word);
       return span;
     }));
     $('pron-feedback').replaceChildren(...result.feedback.map((f) => el('li', { textContent: f.message })));
@@ -170,6 +278,7 @@ export class Pronunciation {
     const stats = await call('GET', '/v1/analytics/phonemes');
     const rows = [...stats.vowels, ...stats.consonants].sort((a, b) => a.mean_score - b.mean_score);
     $('phoneme-empty').hidden = rows.length > 0;
+    $('phoneme-stats').dataset.user = 'loaded';  // for the page's tests: this user's figures are in
     $('phoneme-stats').replaceChildren(...rows.slice(0, 12).map((p) => el('tr', {}, [
       el('td', { textContent: `${p.phone} /${p.ipa}/` }), el('td', { textContent: String(p.attempts) }),
       el('td', { textContent: String(Math.round(p.mean_score)) }), el('td', { textContent: p.trend ?? '–' }),

@@ -20,8 +20,10 @@ function opusConfig(sampleRate) {
 
 export class LiveStream {
   // handlers: onMessage(msg), onClose({code, reason}), onDropped(count)
-  constructor({ mode, codec, record, title, transcript }, handlers) {
-    this.options = { mode, codec, record, title, transcript };
+  // sentenceId and practiceSessionId: a pronunciation reading of a library
+  // sentence, its attempt kept in that practice session.
+  constructor({ mode, codec, record, title, transcript, sentenceId, practiceSessionId }, handlers) {
+    this.options = { mode, codec, record, title, transcript, sentenceId, practiceSessionId };
     this.handlers = handlers;
     this.dropped = 0;
     this.stopping = false;
@@ -48,6 +50,8 @@ export class LiveStream {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const query = new URLSearchParams({ access_token: token, codec: this.codec, sample_rate: String(rate), channels: '1', mode,
                                         transcript: String(Boolean(this.options.transcript)) });
+    if (this.options.sentenceId) query.set('sentence_id', this.options.sentenceId);
+    if (this.options.practiceSessionId) query.set('practice_session_id', this.options.practiceSessionId);
     this.ws = new WebSocket(`${scheme}//${location.host}/v1/sessions/${this.session.id}/stream?${query}`);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onmessage = (e) => {

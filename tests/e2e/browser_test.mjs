@@ -81,13 +81,13 @@ async function main() {
   const port = await startServer(0);
   const origin = `https://localhost:${port}`;
 
-  browser = await chromium.launch({
+  const launchArgs = {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream',
-           '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`],
-  });
+           '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+  };
+  browser = await chromium.launch({ ...launchArgs, args: [...launchArgs.args, `--use-file-for-fake-audio-capture=${wav}`] });
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 1000 } });
   await context.grantPermissions(['microphone'], { origin });
   const page = await context.newPage();
@@ -191,7 +191,7 @@ async function main() {
   check(focused === 'report-title', `a past session opens its report from the keyboard, focus on its heading (${focused})`);
 
   await dictationPractice(page, origin);
-  await pronunciationPractice(page, origin);
+  await pronunciationPractice(page, origin, launchArgs);
 
   // Signing out mid-practice stops the microphone and the stream, and leaves nothing for the next user.
   await page.goto(`${origin}/#/practice`);
@@ -223,8 +223,11 @@ async function main() {
         'the next user sees none of the first user\'s dictation texts or tags');
   await page.goto(`${origin}/#/pronunciation`);
   await page.waitForFunction(() => document.querySelectorAll('#recommended li').length === 5);
-  check(await page.isVisible('#phoneme-empty') && await page.locator('#phoneme-stats tr').count() === 0 &&
-        await page.isHidden('#pron-practice'), 'the next user sees none of the first user\'s sounds or recordings');
+  await page.waitForSelector('#phoneme-stats[data-user="loaded"]', { state: 'attached', timeout: 5000 }).catch(() => {});
+  const clean = { empty: await page.isVisible('#phoneme-empty'), sounds: await page.locator('#phoneme-stats tr').count(),
+                  card: await page.isHidden('#pron-practice'), session: await page.isHidden('#practice-card') };
+  check(clean.empty && clean.sounds === 0 && clean.card && clean.session,
+        `the next user sees none of the first user's sounds, readings or practice session (${JSON.stringify(clean)})`);
   await page.screenshot({ path: join(outDir, 'history-empty.png'), fullPage: true });
 
   // The server stops mid-practice (SIGTERM: it sends an interrupted assessment),
@@ -368,44 +371,107 @@ async function dictationPractice(page, origin) {
   check(await page.textContent('#dictation-stats .big') === '1', 'deleting a text removes it and its attempts from progress');
 }
 
-async function pronunciationPractice(page, origin) {
+// Pronunciation: a second browser whose fake microphone reads the practice
+// sentence (then stays quiet), signed in as the same user, reads it live and
+// scores a recording file into one practice session, then ends it.
+async function pronunciationPractice(page, origin, launchArgs) {
   await page.goto(`${origin}/#/pronunciation`);
   await page.waitForSelector('#view-pronunciation:not([hidden])');
   await page.waitForFunction(() => document.querySelectorAll('#recommended li').length === 5);
   check(await page.isVisible('#phoneme-empty'), 'the pronunciation page opens with five first sentences and no sounds yet');
-  await page.fill('#sentence-search', 'sheep');
-  await page.waitForFunction(() => document.querySelectorAll('#sentences li').length === 1);
-  await page.click('#sentences li a:has-text("The sheep is on the ship")');
-  await page.waitForSelector('#pron-practice:not([hidden])');
-  const focused = await page.evaluate(() => document.activeElement?.id);
-  check(focused === 'pron-heading', `picking a sentence opens it to read, focus on its heading (${focused})`);
-  await page.click('#pron-listen');
-  await page.waitForFunction(() => { const a = document.getElementById('pron-audio'); return a.readyState >= 1 && a.duration > 1; },
-                             null, { timeout: 10000 });
-  // The fake microphone reads its own text: a low completeness, scored word by word.
-  await page.click('#pron-record');
-  await page.waitForFunction(() => document.documentElement.dataset.capturing === 'true');
-  await page.waitForTimeout(4000);
-  await page.click('#pron-record');
-  await page.waitForSelector('#pron-result:not([hidden])', { timeout: 20000 });
-  const result = await page.evaluate(() => ({
-    scores: [...document.querySelectorAll('#pron-scores .big')].map((t) => t.textContent),
-    statuses: [...document.querySelectorAll('#pron-words > span')].map((s) => s.dataset.status),
-    phones: document.querySelectorAll('#pron-phones tbody tr').length,
-    feedback: document.querySelectorAll('#pron-feedback li').length,
-    capturing: document.documentElement.dataset.capturing,
-  }));
-  console.log(`  pronunciation: scores ${result.scores.join(' ')}; words ${result.statuses.join(' ')}`);
-  check(result.scores.length === 5 && result.statuses.length === 6 && result.statuses.every(Boolean) && result.feedback > 0,
-        `the recording is scored: five scores, each of the 6 words marked, feedback given (${result.scores.join(', ')})`);
-  check(result.capturing === undefined, 'the microphone is released once the recording is scored');
+
+  const reading = join(work, 'sheep.wav');
+  spawnSync('espeak-ng', ['-m', '-s', '140', '-w', reading, '<speak><break time="500ms"/>The sheep is on the ship.<break time="6s"/></speak>'],
+            { stdio: 'inherit' });
+  let practiceId = null;
+  const reader = await chromium.launch({ ...launchArgs, args: [...launchArgs.args, `--use-file-for-fake-audio-capture=${reading}`] });
+  try {
+    const context = await reader.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 1000 } });
+    await context.grantPermissions(['microphone'], { origin });
+    const learner = await context.newPage();
+    learner.on('pageerror', (e) => failures.push(`reader page: ${e}`));
+    await learner.goto(`${origin}/`);
+    await learner.waitForSelector('#view-auth:not([hidden])');
+    await learner.fill('#auth-email', 'e2e@example.com');
+    await learner.fill('#auth-password', 'a long enough password');
+    await learner.press('#auth-password', 'Enter');
+    await learner.waitForSelector('#view-practice:not([hidden])');
+    await learner.goto(`${origin}/#/pronunciation`);
+    await learner.fill('#sentence-search', 'sheep');
+    await learner.waitForFunction(() => document.querySelectorAll('#sentences li').length === 1);
+    await learner.click('#sentences li a:has-text("The sheep is on the ship")');
+    await learner.waitForSelector('#pron-practice:not([hidden])');
+    const focused = await learner.evaluate(() => document.activeElement?.id);
+    check(focused === 'pron-heading', `picking a sentence opens it to read, focus on its heading (${focused})`);
+    await learner.click('#pron-listen');
+    await learner.waitForFunction(() => { const a = document.getElementById('pron-audio'); return a.readyState >= 1 && a.duration > 1; },
+                                  null, { timeout: 10000 });
+
+    // Read live: words are coloured while the stream is still open, at the pause after the sentence.
+    await learner.click('#pron-record');
+    await learner.waitForFunction(() => document.documentElement.dataset.capturing === 'true');
+    const colouredLive = await learner.waitForFunction(
+      () => document.querySelectorAll('#pron-words > span[data-status]').length === 6 && document.getElementById('pron-result').hidden,
+      null, { timeout: 20000 }).then(() => true, () => false);
+    const liveStatuses = await learner.$$eval('#pron-words > span', (spans) => spans.map((s) => s.dataset.status ?? '-'));
+    console.log(`  pronunciation live: words ${liveStatuses.join(' ')}`);
+    check(colouredLive, 'reading live colours each of the 6 words before the reading is stopped');
+    await learner.click('#pron-record');
+    await learner.waitForSelector('#pron-result:not([hidden])', { timeout: 30000 });
+    const live = await learner.evaluate(() => ({
+      scores: [...document.querySelectorAll('#pron-scores .big')].map((t) => Number(t.textContent)),
+      statuses: [...document.querySelectorAll('#pron-words > span')].map((s) => s.dataset.status),
+      phones: document.querySelectorAll('#pron-phones tbody tr').length,
+      feedback: document.querySelectorAll('#pron-feedback li').length,
+      capturing: document.documentElement.dataset.capturing,
+    }));
+    console.log(`  pronunciation: overall, accuracy, fluency, completeness, prosody ${live.scores.join(' ')}; words ${live.statuses.join(' ')}`);
+    check(live.scores.length === 5 && live.statuses.length === 6 && live.statuses.every(Boolean) && live.feedback > 0 && live.phones >= 12,
+          `the reading is scored: five scores, each of the 6 words marked, its phones listed, feedback given (${live.scores.join(', ')})`);
+    check(live.scores[3] >= 80 && live.scores[0] >= 50,
+          `the sentence read is heard as that sentence: completeness ${live.scores[3]} (>= 80), overall ${live.scores[0]} (>= 50)`);
+    check(live.capturing !== 'true', 'the microphone is released once the reading is scored');
+
+    // A recording file goes into the same practice session.
+    await learner.setInputFiles('#pron-file', reading);
+    await learner.waitForFunction(() => !document.getElementById('practice-card').hidden &&
+                                        document.querySelector('#practice-summary .big')?.textContent === '2', null, { timeout: 30000 })
+      .catch(() => {});
+    const tiles = await learner.$$eval('#practice-summary .big', (b) => b.map((t) => t.textContent));
+    check(tiles[0] === '2', `the practice session gathers the live reading and the recording file (${tiles.join(', ')})`);
+    await learner.screenshot({ path: join(outDir, 'pronunciation.png'), fullPage: true });
+    await accessible(learner, 'pronunciation view');
+    await learner.emulateMedia({ colorScheme: 'dark' });
+    await accessible(learner, 'pronunciation view, dark');
+    await learner.emulateMedia({ colorScheme: 'light' });
+
+    await learner.click('#practice-end');
+    await learner.waitForSelector('#practice-ended:not([hidden])');
+    const ended = await learner.textContent('#practice-ended-text');
+    check(/^Session ended: 2 attempts/.test(ended) && (await learner.isHidden('#practice-card')), `ending the session sums it up (${ended})`);
+    practiceId = (await learner.getAttribute('#practice-ended-link', 'href')).split('/').pop();
+    await learner.click('#practice-ended-link');
+    await learner.waitForSelector('#practice-report:not([hidden])');
+    const report = await learner.evaluate(() => ({
+      title: document.getElementById('report-title').textContent,
+      rows: document.querySelectorAll('#practice-attempts tbody tr').length,
+      speech: !document.getElementById('report-details').hidden || !document.getElementById('no-speech').hidden,
+    }));
+    check(report.rows === 2 && !report.speech && /2 attempts/.test(report.title),
+          `the ended session's report lists its 2 attempts, not speech scores (${report.title})`);
+    await accessible(learner, 'practice session report');
+  } finally {
+    await reader.close();
+  }
+  await page.goto(`${origin}/#/history`);
+  const row = page.locator(`#sessions tbody tr[data-session="${practiceId}"]`);
+  await row.waitFor({ timeout: 5000 }).catch(() => {});
+  const cells = await row.count() ? await row.locator('td').allTextContents() : [];
+  check(cells[1] === 'pronunciation' && /^\d+$/.test(cells[3]) && cells[4] === 'completed',
+        `history lists the ended practice session with its average score (${cells.slice(0, 5).join(' | ')})`);
+  await page.goto(`${origin}/#/pronunciation`);
   await page.waitForFunction(() => document.querySelectorAll('#phoneme-stats tr').length > 0);
-  check(!(await page.isVisible('#phoneme-empty')), 'the sounds of the recording appear under "Your sounds"');
-  await page.screenshot({ path: join(outDir, 'pronunciation.png'), fullPage: true });
-  await accessible(page, 'pronunciation view');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await accessible(page, 'pronunciation view, dark');
-  await page.emulateMedia({ colorScheme: 'light' });
+  check(!(await page.isVisible('#phoneme-empty')), 'the sounds of the readings appear under "Your sounds" in the first tab too');
 }
 
 // A refused microphone and a page that is not secure (simulated in the page:
