@@ -151,7 +151,14 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.max_record_seconds, 1, 24 * 3600); }},
       {"--max-sessions-per-hour", "ORATOR_MAX_SESSIONS_PER_HOUR", "sessions one user may create per hour, by REST or by streaming (default 120)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_sessions_per_hour, 1, 1u << 30); }},
-      {"--max-streams-per-user", "ORATOR_MAX_STREAMS_PER_USER", "concurrent streams of one user on this instance (default 4)",
+      {"--shared-limits", "ORATOR_SHARED_LIMITS",
+       "true to count rate limits, sign-in failures and streams per user in the database, for every instance on it (default: true on PostgreSQL)",
+       [](ServerConfig& c, const std::string& v) {
+         if (v != "true" && v != "false") return false;
+         c.shared_limits = v == "true";
+         return true;
+       }},
+      {"--max-streams-per-user", "ORATOR_MAX_STREAMS_PER_USER", "concurrent streams of one user (on every instance, with shared limits; default 4)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_streams_per_user, 1, 1u << 20); }},
       {"--max-recorded-seconds-per-user", "ORATOR_MAX_RECORDED_SECONDS_PER_USER",
        "seconds of recordings one user may keep; beyond it recording streams and uploads get 413 (default 36000)",

@@ -54,7 +54,10 @@ struct ServerConfig {
   double max_record_seconds = 3600;             // audio kept per session created with record: true
   // Per-user quotas: what one account can make the server do and keep.
   std::size_t max_sessions_per_hour = 120;      // created (REST, streams), per user
-  std::size_t max_streams_per_user = 4;         // concurrent, per user and instance
+  std::size_t max_streams_per_user = 4;         // concurrent, per user (over every instance when limits are shared)
+  // Rate limits, the sign-in throttle and the stream cap counted in the
+  // database for every instance on it; none: shared on PostgreSQL only.
+  std::optional<bool> shared_limits;
   double max_recorded_seconds_per_user = 36000; // kept recordings, all sessions of a user
   std::size_t max_recorded_bytes_per_user = std::size_t{2} << 30;
   double max_stream_wall_seconds = 5 * 3600;
@@ -87,6 +90,7 @@ struct ServerConfig {
   std::string tls_key_file;                     // PEM private key
   [[nodiscard]] bool tls() const { return !tls_cert_file.empty(); }
 
+  [[nodiscard]] bool limits_shared() const { return shared_limits.value_or(database_url().rfind("sqlite:", 0) != 0); }
   [[nodiscard]] std::string database_url() const {
     return database.empty() ? "sqlite:" + data_dir + "/orator.db" : database;
   }

@@ -257,6 +257,11 @@ CREATE INDEX pronunciation_phone_scores_by_user ON pronunciation_phone_scores(us
 ALTER TABLE pronunciation_assessments ADD COLUMN session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL;
 CREATE INDEX pronunciation_assessments_by_session ON pronunciation_assessments(session_id, created_at);
 )SQL"},
+      // Limits that instances on one database share (storage/limit_store.hpp).
+      {11, "rate limits and sign-in failures shared by instances", R"SQL(
+CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL);
+CREATE TABLE sign_in_failures (account TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);
+)SQL"},
   };
   return all;
 }

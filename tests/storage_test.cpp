@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "storage/limit_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/postgres_connection.hpp"
 #include "storage/sqlite_connection.hpp"
@@ -379,5 +380,45 @@ TEST_P(StorageTest, ConcurrentStartsMigrateOnce) {
   EXPECT_EQ(c->query("SELECT COUNT(*) FROM schema_migrations").at(0).integer(0), static_cast<std::int64_t>(migrations().size()));
 }
 }  // namespace
+
+// The shared rate limit: a minute's worth at once, then one per interval;
+// concurrent takers (as two instances would be) never get more than that.
+TEST_P(StorageTest, SharedRateLimitsAllowAMinutesWorthAndNoMore) {
+  orator::storage::LimitStore limits(store_->pool());
+  const std::int64_t minute = 60'000'000, interval = minute / 10;  // 10 a minute
+  const std::int64_t t0 = 1'700'000'000'000'000;
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(limits.take("k", t0, interval, minute)) << "request " << i;
+  const auto wait = limits.take("k", t0, interval, minute);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, interval) << "the next token comes one interval later";
+  EXPECT_FALSE(limits.take("other", t0, interval, minute)) << "keys are separate";
+  EXPECT_FALSE(limits.take("k", t0 + interval, interval, minute)) << "one interval later, one more";
+  EXPECT_TRUE(limits.take("k", t0 + interval, interval, minute));
+  limits.forget_idle(t0 + 2 * minute);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(limits.take("k", t0 + 2 * minute, interval, minute)) << "full again: " << i;
+
+  // Four threads race for 100 tokens of a fresh key: exactly 100 are granted.
+  std::atomic<int> granted{0};
+  std::vector<std::thread> racers;
+  for (int t = 0; t < 4; ++t)
+    racers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i)
+        if (!limits.take("race", t0, minute / 100, minute)) ++granted;
+    });
+  for (auto& r : racers) r.join();
+  EXPECT_EQ(granted.load(), 100);
+}
+
+TEST_P(StorageTest, SignInFailuresAreCountedUntilASuccess) {
+  orator::storage::LimitStore limits(store_->pool());
+  EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 0);
+  for (int i = 0; i < 3; ++i) limits.sign_in_failed("ada@example.com", 1000 + i);
+  EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 3);
+  EXPECT_EQ(limits.sign_in_failures("ada@example.com").last_at, 1002);
+  limits.forget_sign_in_failures(1000);
+  EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 3) << "not old enough to forget";
+  limits.sign_in_succeeded("ada@example.com");
+  EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 0);
+}
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));

@@ -19,8 +19,10 @@ Api::Api(storage::Store& store, const auth::JwtSigner& signer, const ServerConfi
       config_(config),
       password_params_(password_params),
       dummy_hash_(auth::hash_password(auth::random_token(), password_params)),
-      user_limiter_(config.rate_limit_per_minute),
-      credential_limiter_(config.auth_rate_limit_per_minute),
+      limits_(store.pool()),
+      user_limiter_(config.rate_limit_per_minute, config.limits_shared() ? &limits_ : nullptr, "request:"),
+      credential_limiter_(config.auth_rate_limit_per_minute, config.limits_shared() ? &limits_ : nullptr, "credential:"),
+      login_throttle_(100000, config.limits_shared() ? &limits_ : nullptr),
       sessions_(sessions),
       dictation_(dictation) {
   add_auth_routes();

@@ -121,6 +121,7 @@ class Api {
   const ServerConfig& config_;
   auth::ScryptParams password_params_;
   std::string dummy_hash_;  // verified against when the user does not exist (equal timing)
+  storage::LimitStore limits_;  // the database's share of the limits below, when they are shared
   RateLimiter user_limiter_, credential_limiter_;
   LoginThrottle login_throttle_;
   Router router_;

@@ -1,10 +1,26 @@
 #include "server/api/rate_limiter.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cmath>
 
 namespace orator::server::api {
 
-std::optional<int> RateLimiter::acquire(const std::string& key) { return acquire(key, std::chrono::steady_clock::now()); }
+std::optional<int> RateLimiter::acquire(const std::string& key) {
+  if (shared_) {
+    try {
+      const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto interval = std::max<std::int64_t>(1, std::llround(60e6 / per_minute_));
+      const auto wait_us = shared_->take(scope_ + key, now, interval, 60'000'000);
+      if (!wait_us) return std::nullopt;
+      return static_cast<int>((*wait_us + 999'999) / 1'000'000);
+    } catch (const std::exception& e) {
+      spdlog::warn("shared rate limit unavailable, limiting on this instance: {}", e.what());
+    }
+  }
+  return acquire(key, std::chrono::steady_clock::now());
+}
 
 std::optional<int> RateLimiter::acquire(const std::string& key, std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mutex_);

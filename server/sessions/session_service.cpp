@@ -18,6 +18,7 @@
 #include "server/sessions/mapped_file.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/transcription_jobs.hpp"
+#include "storage/limit_store.hpp"
 #include "storage/worker_pool.hpp"
 
 namespace orator::server::sessions {
@@ -176,6 +177,10 @@ void SessionService::keep_lease() {
         const std::int64_t now = api::Api::now_ms();
         store_.heartbeat_instance(config_.instance_id, now);
         announce_interrupted(store_.recover_interrupted_sessions(now, {}, now - lease_ms()), "an instance whose lease lapsed");
+        // Shared limits: keys whose bucket is full again, failures a day old.
+        storage::LimitStore limits(store_.pool());
+        limits.forget_idle(now * 1000);
+        limits.forget_sign_in_failures(now - 24 * 3600 * 1000);
       } catch (const std::exception& e) {
         spdlog::warn("instance lease: {}", e.what());
       }
@@ -340,9 +345,20 @@ std::optional<SessionService::Refusal> SessionService::quota_refusal(const std::
 }
 
 std::shared_ptr<const void> SessionService::claim_stream(const std::string& user_id) {
+  // Shared: the user's streams on the other instances count too. A stream
+  // claimed elsewhere but not live yet is not seen (a window of milliseconds).
+  std::size_t elsewhere = 0;
+  if (config_.limits_shared()) {
+    try {
+      const auto now = api::Api::now_ms();
+      elsewhere = static_cast<std::size_t>(store_.count_live_streams_elsewhere(user_id, config_.instance_id, now - lease_ms()));
+    } catch (const std::exception& e) {
+      spdlog::warn("shared stream cap unavailable, counting this instance's streams only: {}", e.what());
+    }
+  }
   std::lock_guard lock(streams_mutex_);
   auto& n = streams_per_user_[user_id];
-  if (n >= config_.max_streams_per_user) {
+  if (n + elsewhere >= config_.max_streams_per_user) {
     if (n == 0) streams_per_user_.erase(user_id);
     return nullptr;
   }
