@@ -77,12 +77,14 @@ const std::string& ten_minute_report() {
   return report;
 }
 
-void BM_ListSessions(benchmark::State& state, const std::string& backend) {
+// `shared`: the rate limit counted in the database (--shared-limits), one upsert per request.
+void BM_ListSessions(benchmark::State& state, const std::string& backend, bool shared) {
   auto store = open_store(backend, state);
   if (!store) return;
   server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 3));
   server::ServerConfig config;
   config.rate_limit_per_minute = 1e9;
+  config.shared_limits = shared;
   server::sessions::SessionEvents events;
   server::sessions::SessionService sessions(*store, events, config);
   server::api::Api api(*store, signer, config, sessions, {10, 8, 1});
@@ -98,8 +100,10 @@ void BM_ListSessions(benchmark::State& state, const std::string& backend) {
   }
   report_percentiles(state, ms);
 }
-BENCHMARK_CAPTURE(BM_ListSessions, sqlite, std::string("sqlite"))->Iterations(2000)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_ListSessions, postgresql, std::string("postgresql"))->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListSessions, sqlite, std::string("sqlite"), false)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListSessions, postgresql, std::string("postgresql"), false)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListSessions, sqlite_shared_limits, std::string("sqlite"), true)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ListSessions, postgresql_shared_limits, std::string("postgresql"), true)->Iterations(2000)->Unit(benchmark::kMicrosecond);
 
 void BM_StoreAssessment(benchmark::State& state, const std::string& backend) {
   auto store = open_store(backend, state);

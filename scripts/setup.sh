@@ -25,7 +25,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # Tests and benchmarks: GoogleTest, Google Benchmark, a PostgreSQL server (the storage
   # tests start throwaway clusters of their own), opusenc (Ogg Opus uploads)
   # and openssl (self-signed certificates for the TLS and browser tests).
-  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev postgresql opus-tools openssl)
+  PACKAGES+=(libgtest-dev libgmock-dev libbenchmark-dev postgresql opus-tools openssl haproxy)
   # PocketSphinx's own batch decoder: the reference the streaming recogniser's
   # word error rate is compared with.
   PACKAGES+=(pocketsphinx)

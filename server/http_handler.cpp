@@ -146,7 +146,8 @@ HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, c
   if (!named.empty()) body["checks"] = std::move(named);
   if (checks.tts_pending)
     body["queue_sizes"] = json::object{{"tts_pending", *checks.tts_pending}, {"tts_processing", checks.tts_processing.value_or(0)}};
-  return json_response(req, unhealthy ? http::status::service_unavailable : http::status::ok, body);
+  // Stopping is 503 too: a load balancer's check then drains the instance.
+  return json_response(req, unhealthy || ctx.stopping ? http::status::service_unavailable : http::status::ok, body);
 }
 
 // GET /metrics for Prometheus: off without --metrics-token, and only for its bearer.
