@@ -31,6 +31,7 @@ struct Stream : std::enable_shared_from_this<Stream> {
 
   void fail(const std::string& what) {
     if (finished) return;
+    if (result.refused) return finish();  // the server closes a refused stream: writes after it fail
     ++result.errors;
     if (result.first_error.empty()) result.first_error = what;
     finish();
@@ -135,7 +136,7 @@ struct Stream : std::enable_shared_from_this<Stream> {
   }
   void on_read(beast::error_code ec) {
     if (ec) {
-      if (ec == websocket::error::closed && result.assessment) return finish();
+      if (ec == websocket::error::closed && (result.assessment || result.refused)) return finish();
       return fail("read: " + ec.message());
     }
     const auto now = Clock::now();
@@ -156,6 +157,9 @@ struct Stream : std::enable_shared_from_this<Stream> {
       }
     } else if (text.find("\"type\":\"assessment\"") != std::string_view::npos) {
       result.assessment = true;
+    } else if (text.find("\"code\":\"SERVER_OVERLOADED\"") != std::string_view::npos) {
+      result.refused = true;
+      result.metrics_expected = 0;
     } else if (text.find("\"type\":\"error\"") != std::string_view::npos) {
       ++result.errors;
       if (result.first_error.empty()) result.first_error = std::string(text.substr(0, 200));

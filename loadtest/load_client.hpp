@@ -28,6 +28,9 @@ struct StreamResult {
   int errors = 0;
   std::string first_error;
   bool assessment = false;
+  // Refused by the server's admission control (SERVER_OVERLOADED, close 1013):
+  // not an error, and none of its metrics are expected.
+  bool refused = false;
 };
 
 // Starts one stream after `delay`; `done` is called once, on the stream's

@@ -250,6 +250,10 @@ std::string error_json(std::string_view code, std::string_view message) {
   return to_json(json::object{{"type", "error"}, {"code", code}, {"message", message}});
 }
 
+std::string overloaded_json(std::string_view message, int retry_after_seconds) {
+  return to_json(json::object{{"type", "error"}, {"code", "SERVER_OVERLOADED"}, {"message", message}, {"retry_after", retry_after_seconds}});
+}
+
 json::array words_json(std::span<const speech::Word> words) {
   json::array out;
   out.reserve(words.size());

@@ -65,6 +65,8 @@ struct ClientMessage {
 [[nodiscard]] std::string nudge_json(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs);
 [[nodiscard]] std::string vad_json(bool speech_start, double t);
 [[nodiscard]] std::string error_json(std::string_view code, std::string_view message);
+// A stream refused by admission control, with how many seconds to wait before trying again.
+[[nodiscard]] std::string overloaded_json(std::string_view message, int retry_after_seconds);
 // `fluency`: the recogniser's report, when it ran (else recognizer: false);
 // `pronunciation`: the assessment against the stream's target, when it had one.
 [[nodiscard]] std::string assessment_json(const std::string& session_id, const dsp::Assessment& a,

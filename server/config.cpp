@@ -87,6 +87,22 @@ const std::vector<Option>& options() {
       {"--metrics-token", "ORATOR_METRICS_TOKEN",
        "bearer token (16 characters or more) that GET /metrics (Prometheus) requires; without it /metrics answers 404 (default none)",
        [](ServerConfig& c, const std::string& v) { c.metrics_token = v; return v.size() >= 16; }},
+      {"--max-streams", "ORATOR_MAX_STREAMS",
+       "a fixed cap on this instance's concurrent streams, 0 = only the measured capacity (default 0)",
+       [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.max_streams, 0, 1u << 20); }},
+      {"--admission-cpu", "ORATOR_ADMISSION_CPU",
+       "share of the machine's CPU (0-1) past which new streams are refused, 0 = off (default 0.85)",
+       [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.admission_cpu, 0, 1); }},
+      {"--admission-loop-lag-ms", "ORATOR_ADMISSION_LOOP_LAG_MS",
+       "event-loop lag in ms past which new streams are refused and REST answers 503, 0 = off (default 25)",
+       [](ServerConfig& c, const std::string& v) {
+         double ms = 0;
+         if (!parse_seconds(v, ms, 0, 10000)) return false;
+         c.admission_loop_lag_seconds = ms / 1000;
+         return true;
+       }},
+      {"--overload-retry-after", "ORATOR_OVERLOAD_RETRY_AFTER", "seconds a refused client is told to wait (Retry-After; default 5)",
+       [](ServerConfig& c, const std::string& v) { return parse_number(v, c.overload_retry_after_seconds, 1, 3600); }},
       {"--max-errors-per-stream", "ORATOR_MAX_ERRORS_PER_STREAM", "rejected frames before a stream is closed with 1008 (default 100)",
        [](ServerConfig& c, const std::string& v) { return parse_number(v, c.max_errors_per_stream, 1, 1 << 20); }},
       {"--max-http-body-bytes", "ORATOR_MAX_HTTP_BODY_BYTES", "largest HTTP request body; larger gets 413 (default 1048576)",

@@ -22,6 +22,11 @@ struct ServerConfig {
   std::size_t max_connections_per_address = 256; // 0: no cap (trusted proxies are exempt)
   std::vector<std::string> trusted_proxies;     // their X-Forwarded-For names the client
   std::string metrics_token;                    // GET /metrics needs "Authorization: Bearer <it>"; empty: /metrics is off
+  // Admission control (server/admission.hpp): streams beyond measured capacity are refused.
+  std::size_t max_streams = 0;                  // a fixed cap on this instance's streams; 0: only the measured capacity
+  double admission_cpu = 0.85;                  // share of the machine's CPU past which no stream is admitted; 0: off
+  double admission_loop_lag_seconds = 0.025;    // event-loop lag past which streams and REST are refused; 0: off
+  int overload_retry_after_seconds = 5;         // Retry-After on those refusals
   int max_errors_per_stream = 100;              // bad frames before the stream is closed
   std::size_t max_http_body_bytes = 1024 * 1024;
   double http_timeout_seconds = 30;             // one request's body (its header: header_timeout)

@@ -20,6 +20,7 @@
 #include "server/api/stream_auth.hpp"
 #include "server/dictation/dictation_services.hpp"
 #include "server/sessions/session_service.hpp"
+#include "server/refused_stream.hpp"
 #include "server/stream_route.hpp"
 #include "server/stream_session.hpp"
 #include "storage/worker_pool.hpp"
@@ -96,6 +97,7 @@ void HttpSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   if (is_upload(req) && ctx_.api) {
     if (const auto length = header_parser_->content_length(); length && *length > ctx_.config.max_upload_bytes)
       return refuse_oversized_body();
+    if (ctx_.admission.shedding()) return refuse_overloaded(HttpRequest(req), false);
     return admit_upload();
   }
   if (const auto length = header_parser_->content_length(); length && *length > ctx_.config.max_http_body_bytes)
@@ -110,6 +112,15 @@ void HttpSession<Stream>::read_body(std::size_t limit) {
   parser_->body_limit(limit);
   beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.http_timeout_seconds));
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse_overloaded(HttpRequest req, bool keep_alive) {
+  ctx_.admission.count_refused_request();
+  auto res = error_response(req, http::status::service_unavailable, "SERVER_OVERLOADED", ctx_.admission.reason() + "; retry later");
+  res.set(http::field::retry_after, std::to_string(ctx_.admission.limits().retry_after_seconds));
+  res.keep_alive(keep_alive);  // an upload's body is never read
+  send(std::move(res));
 }
 
 template <class Stream>
@@ -131,12 +142,28 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
   parser_.reset();
   auto req = std::make_shared<HttpRequest>(std::move(message.base()), std::move(message.body()));
   if (beast::websocket::is_upgrade(*req)) {
-    if (auto route = match_stream_route(req->target())) return authorize_stream(std::move(req), std::move(*route));
+    if (auto route = match_stream_route(req->target())) {
+      // Beyond capacity the stream is accepted only to be told so (a browser
+      // sees a close reason, never a failed upgrade's status), before any work.
+      auto ticket = ctx_.admission.admit_stream();
+      if (!ticket) {
+        refuse_stream(std::move(stream_), std::move(slot_), std::move(*req), ctx_.admission.reason(),
+                      ctx_.admission.limits().retry_after_seconds);
+        return;
+      }
+      return authorize_stream(std::move(req), std::move(*route), std::move(ticket));
+    }
     auto res = error_response(*req, http::status::not_found, "NOT_FOUND", "no WebSocket endpoint at this path");
     res.keep_alive(false);
     return send(std::move(res));
   }
-  if (ctx_.api && is_api_target(req->target())) return dispatch_api(std::move(req));
+  if (ctx_.api && is_api_target(req->target())) {
+    if (ctx_.admission.shedding()) {
+      const bool keep_alive = req->keep_alive();
+      return refuse_overloaded(std::move(*req), keep_alive);
+    }
+    return dispatch_api(std::move(req));
+  }
   if (ctx_.store && ctx_.workers && req->method() == http::verb::get && req->target().substr(0, req->target().find('?')) == "/health")
     return check_health(std::move(req));
   send(handle_request(*req, ctx_));
@@ -292,9 +319,11 @@ void HttpSession<Stream>::check_health(std::shared_ptr<HttpRequest> req) {
 }
 
 template <class Stream>
-void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route) {
+void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, StreamRoute route, AdmissionControl::Ticket ticket) {
   if (!ctx_.api) {  // no storage: every stream is anonymous
-    std::make_shared<StreamSession<Stream>>(std::move(stream_), ctx_, StreamIdentity{}, std::move(slot_))->run(std::move(*req), std::move(route));
+    StreamIdentity anonymous;
+    anonymous.admission = std::move(ticket);
+    std::make_shared<StreamSession<Stream>>(std::move(stream_), ctx_, std::move(anonymous), std::move(slot_))->run(std::move(*req), std::move(route));
     return;
   }
   auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(*req), std::is_same_v<Stream, TlsStream>));
@@ -303,7 +332,7 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
     if (key == "session_id" && requested.empty()) requested = value;
   auto self = this->shared_from_this();
   auto shared_route = std::make_shared<StreamRoute>(std::move(route));
-  const bool queued = ctx_.workers->submit([self, req, api_req, shared_route, requested] {
+  const bool queued = ctx_.workers->submit([self, req, api_req, shared_route, requested, ticket] {
     auto result = std::make_shared<api::StreamAuthorization>();
     try {
       *result = api::authorize_stream(*self->ctx_.api, *api_req, requested, self->ctx_.config.allow_anonymous_streams);
@@ -311,6 +340,7 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
       spdlog::error("stream authorisation failed: {}", e.what());
       *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", 0, {}};
     }
+    result->identity.admission = ticket;
     net::post(self->stream_.get_executor(), [self, req, shared_route, result] {
       if (result->status != 0) {
         // Refused before the upgrade: a plain HTTP error, then close.

@@ -51,7 +51,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   // GET /health: the database is asked (on a worker, within a deadline).
   void check_health(std::shared_ptr<HttpRequest> req);
   void dispatch_api(std::shared_ptr<HttpRequest> request, std::string body_file = {});
-  void authorize_stream(std::shared_ptr<HttpRequest> request, StreamRoute route);
+  void authorize_stream(std::shared_ptr<HttpRequest> request, StreamRoute route, AdmissionControl::Ticket ticket);
+  // 503 SERVER_OVERLOADED with Retry-After: admission control sheds REST.
+  void refuse_overloaded(HttpRequest request, bool keep_alive);
   [[nodiscard]] std::string client_address(const boost::beast::http::request_header<>& request) const;
   [[nodiscard]] static std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));

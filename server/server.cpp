@@ -131,14 +131,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
 // a handler that blocks the loop delays every connection on it.
 class LoopLagProbe {
  public:
-  LoopLagProbe(net::io_context& loop, ServerMetrics& metrics) : timer_(loop), metrics_(metrics) {}
+  LoopLagProbe(net::io_context& loop, ServerMetrics& metrics, AdmissionControl& admission)
+      : timer_(loop), metrics_(metrics), admission_(admission) {}
   void start() {
     due_ = std::chrono::steady_clock::now() + kPeriod;
     timer_.expires_at(due_);
     // The probe outlives the loop's run (it is destroyed after the threads join).
     timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      metrics_.loop_lag.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - due_).count());
+      const double lag = std::chrono::duration<double>(std::chrono::steady_clock::now() - due_).count();
+      metrics_.loop_lag.observe(lag);
+      admission_.note_loop_lag(lag);
       start();
     });
   }
@@ -147,7 +150,36 @@ class LoopLagProbe {
   static constexpr std::chrono::milliseconds kPeriod{100};
   net::steady_timer timer_;
   ServerMetrics& metrics_;
+  AdmissionControl& admission_;
   std::chrono::steady_clock::time_point due_;
+};
+
+// Once a second: what the machine, the process, the loops and the database
+// queue did, for admission control.
+class LoadMonitor {
+ public:
+  LoadMonitor(net::io_context& loop, ServerContext& ctx) : timer_(loop), ctx_(ctx) {}
+  void start() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      LoadSample sample = sampler_.sample();
+      if (ctx_.workers && ctx_.config.db_queue > 0)
+        sample.queue_fill = static_cast<double>(ctx_.workers->queued()) / static_cast<double>(ctx_.config.db_queue);
+      const bool was_refusing = ctx_.admission.shedding();
+      ctx_.admission.update(sample);
+      if (ctx_.admission.shedding() != was_refusing) {
+        if (was_refusing) spdlog::info("overload over: serving REST and admitting streams again");
+        else spdlog::warn("{}: refusing new streams and REST (503) until it passes", ctx_.admission.reason());
+      }
+      start();
+    });
+  }
+
+ private:
+  net::steady_timer timer_;
+  ServerContext& ctx_;
+  LoadSampler sampler_;
 };
 
 // Raises the soft descriptor limit to the hard one and keeps the connection
@@ -211,6 +243,8 @@ int run_server(const ServerConfig& config) {
   ctx.config = config;
   ctx.config.max_connections = fit_connections_to_descriptors(config.max_connections, config.db_pool_size);
   ctx.connections.configure(ctx.config.max_connections, config.max_connections_per_address, config.trusted_proxies);
+  ctx.admission.configure({config.max_streams, config.admission_cpu, config.admission_loop_lag_seconds, 0.5,
+                           config.overload_retry_after_seconds});
   ctx.analysis = dsp::AnalysisContext::create();
 
   std::unique_ptr<storage::Store> store;
@@ -262,7 +296,7 @@ int run_server(const ServerConfig& config) {
   net::io_context& ioc = *loops.front();
   std::vector<std::unique_ptr<LoopLagProbe>> lag_probes;
   for (auto& loop : loops) {
-    lag_probes.push_back(std::make_unique<LoopLagProbe>(*loop, ctx.metrics));
+    lag_probes.push_back(std::make_unique<LoopLagProbe>(*loop, ctx.metrics, ctx.admission));
     lag_probes.back()->start();
   }
 
@@ -307,6 +341,9 @@ int run_server(const ServerConfig& config) {
   ctx.store = store.get();
   ctx.workers = &workers;
   ctx.api = rest.get();
+
+  LoadMonitor load_monitor(ioc, ctx);
+  load_monitor.start();
 
   auto listener = std::make_shared<Listener>(loops, ctx);
   const std::uint16_t port = listener->open(config.host, config.port);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dsp/analyzer.hpp"
+#include "server/admission.hpp"
 #include "server/config.hpp"
 #include "server/connection_limits.hpp"
 #include "server/server_metrics.hpp"
@@ -80,6 +81,7 @@ struct StreamIdentity {
   // (?practice_session_id=, checked before the upgrade); else the stream's own.
   std::string practice_session_id;
   std::shared_ptr<const void> stream_slot; // the user's place among their concurrent streams
+  AdmissionControl::Ticket admission;      // the stream's place within this instance's capacity
   bool persistent() const { return !session_id.empty(); }
 };
 
@@ -101,6 +103,7 @@ struct ServerContext {
   boost::asio::ssl::context* tls = nullptr;
   SessionRegistry streams;
   ConnectionLimits connections;  // configured at start from config
+  AdmissionControl admission;    // configured at start from config, fed once a second
   std::atomic<std::uint64_t> streams_started{0};
   ServerMetrics metrics;
   std::atomic<bool> stopping{false};

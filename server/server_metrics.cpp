@@ -7,6 +7,7 @@
 #include "protocol/audio_decoder.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/decoder_pool.hpp"
+#include "storage/worker_pool.hpp"
 
 namespace orator::server {
 namespace {
@@ -90,6 +91,21 @@ std::string metrics_exposition(const ServerContext& ctx) {
            static_cast<double>(m.nudges[n].load()));
   single(out, "orator_rate_limited_total", "counter", "Requests and stream upgrades refused by a rate limit or quota.",
          static_cast<double>(m.rate_limited.load()));
+  const AdmissionControl& admission = ctx.admission;
+  single(out, "orator_streams_admitted", "gauge", "Streams holding a place within this instance's capacity.",
+         static_cast<double>(admission.admitted()));
+  single(out, "orator_admission_capacity_streams", "gauge",
+         "Streams this instance can take, learned from their measured CPU cost (0: not learned yet).",
+         static_cast<double>(admission.capacity()));
+  single(out, "orator_admission_overloaded", "gauge", "1 while REST answers 503 and no stream is admitted.",
+         admission.shedding() ? 1 : 0);
+  single(out, "orator_streams_refused_overload_total", "counter", "Streams refused by admission control (closed with 1013).",
+         static_cast<double>(admission.refused_streams()));
+  single(out, "orator_requests_refused_overload_total", "counter", "REST requests answered 503 while overloaded.",
+         static_cast<double>(admission.refused_requests()));
+  if (ctx.workers)
+    single(out, "orator_database_queue_depth", "gauge", "Database tasks waiting for a worker.",
+           static_cast<double>(ctx.workers->queued()));
   if (ctx.decoders) {
     single(out, "orator_decoders", "gauge", "Speech recognisers in the pool.", static_cast<double>(ctx.decoders->size()));
     single(out, "orator_decoders_leased", "gauge", "Speech recognisers leased to streams or jobs.",

@@ -366,6 +366,8 @@ function finishPractice(code, reason) {
   } else {
     showProblem(closeProblem(code, reason));
     $('start').focus();
+    // A stream refused for overload never started: its empty session is not kept in History.
+    if (code === 1013 && session) call('DELETE', `/v1/sessions/${session.id}`).catch(() => {});
   }
 }
 

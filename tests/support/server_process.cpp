@@ -24,7 +24,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, ProcessLimits 
   // $ORATOR_TEST_SERVER runs another build (e.g. an older one, to see a regression test fail on it).
   const char* binary = std::getenv("ORATOR_TEST_SERVER");
   std::vector<std::string> args = {binary && *binary ? binary : ORATOR_SERVER_BINARY, "--port", "0", "--port-file", port_file, "--host", "127.0.0.1",
-                                   "--data-dir", dir_ + "/data"};
+                                   "--data-dir", dir_ + "/data",
+                                   // Tests share a busy machine: its CPU and lag would refuse their streams.
+                                   // Admission control is tested with these set (extra flags win).
+                                   "--admission-cpu", "0", "--admission-loop-lag-ms", "0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   pid_ = fork();
