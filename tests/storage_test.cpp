@@ -361,16 +361,20 @@ TEST_P(StorageTest, ConcurrentStartsMigrateOnce) {
   const std::string fresh = GetParam() == "sqlite" ? url_ + "-fresh" : PostgresServer::instance()->create_database();
   std::vector<std::thread> starts;
   std::atomic<int> failures{0};
+  std::mutex first_mutex;
+  std::string first_failure;
   for (int i = 0; i < 4; ++i)
     starts.emplace_back([&] {
       try {
         (void)Store::open(fresh, 1);
-      } catch (const std::exception&) {
+      } catch (const std::exception& e) {
         ++failures;
+        std::lock_guard lock(first_mutex);
+        if (first_failure.empty()) first_failure = e.what();
       }
     });
   for (auto& t : starts) t.join();
-  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(failures, 0) << first_failure;
   auto pool = ConnectionPool([&]() -> std::unique_ptr<SqlConnection> {
     if (GetParam() == "sqlite") return open_sqlite(fresh.substr(7));
     return open_postgres(fresh);
