@@ -228,6 +228,11 @@ const std::vector<Option>& options() {
          c.log_level = v;
          return v == "trace" || v == "debug" || v == "info" || v == "warn" || v == "error" || v == "off";
        }},
+      {"--log-format", "ORATOR_LOG_FORMAT", "text, or json: one JSON object per line (default text)",
+       [](ServerConfig& c, const std::string& v) {
+         c.json_logs = v == "json";
+         return v == "text" || v == "json";
+       }},
   };
   return opts;
 }

@@ -35,6 +35,7 @@ struct ServerConfig {
   double shutdown_grace_seconds = 10;
   std::string port_file;                        // write the bound port here
   std::string log_level = "info";
+  bool json_logs = false;                        // --log-format json: one JSON object per line
 
   // Storage and accounts.
   std::string data_dir = "data";                // SQLite file, generated JWT secret

@@ -207,6 +207,7 @@ void HttpSession<Stream>::read_upload() {
     return send(std::move(res));
   }
   upload_parser_->body_limit(ctx_.config.max_upload_bytes);
+  receiving_upload_ = GaugeHold(ctx_.metrics.uploads_receiving);
   // Room for a large recording on a slow link.
   beast::get_lowest_layer(stream_).expires_after(seconds(ctx_.config.upload_timeout_seconds));
   const auto expect = upload_parser_->get()[http::field::expect];
@@ -227,6 +228,7 @@ void HttpSession<Stream>::on_upload_read(beast::error_code ec, std::size_t) {
   beast::error_code ignored;
   upload_parser_->get().body().close();
   const std::string file = std::exchange(upload_file_, {});
+  receiving_upload_.reset();
   if (ec) {
     std::filesystem::remove(file, ignored);
     if (ec == http::error::body_limit) return refuse_oversized_body();

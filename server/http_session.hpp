@@ -80,6 +80,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<boost::beast::http::request_parser<GrowingStringBody>> parser_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::file_body>> upload_parser_;
   std::string upload_file_;  // while an upload's body is being received
+  GaugeHold receiving_upload_;  // counted while its body arrives
   std::array<char, 4096> drain_buffer_{};
   std::shared_ptr<HttpResponse> response_;  // alive until written
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/config.hpp"
+#include "server/json_log.hpp"
 #include "server/server.hpp"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(parsed.config->log_level));
+  if (parsed.config->json_logs) spdlog::set_formatter(orator::server::make_json_log_formatter());
   try {
     return orator::server::run_server(*parsed.config);
   } catch (const std::exception& e) {

@@ -166,6 +166,7 @@ class LoadMonitor {
       LoadSample sample = sampler_.sample();
       if (ctx_.workers && ctx_.config.db_queue > 0)
         sample.queue_fill = static_cast<double>(ctx_.workers->queued()) / static_cast<double>(ctx_.config.db_queue);
+      if (++ticks_ % kQueueReadingSeconds == 1) read_job_queues();
       const bool was_refusing = ctx_.admission.shedding();
       ctx_.admission.update(sample);
       if (ctx_.admission.shedding() != was_refusing) {
@@ -177,9 +178,35 @@ class LoadMonitor {
   }
 
  private:
+  static constexpr unsigned kQueueReadingSeconds = 10;
+
+  // The durable queues, for /metrics: read on a database thread, never here.
+  void read_job_queues() {
+    if (!ctx_.workers || !ctx_.store) return;
+    (void)ctx_.workers->submit([&ctx = ctx_] {
+      const auto keep = [](ServerMetrics::QueueReading& into, std::int64_t waiting, std::int64_t running,
+                           std::optional<std::int64_t> oldest_at) {
+        into.running.store(running);
+        into.oldest_waiting_at_ms.store(oldest_at.value_or(0));
+        into.waiting.store(waiting);
+      };
+      try {
+        const auto jobs = ctx.store->job_queue();
+        keep(ctx.metrics.transcription_jobs, jobs.queued, jobs.running, jobs.oldest_queued_at);
+        if (ctx.dictation) {
+          const auto tts = ctx.dictation->store.tts_queue();
+          keep(ctx.metrics.speech_synthesis, tts.pending, tts.processing, tts.oldest_pending_at);
+        }
+      } catch (const std::exception& e) {
+        spdlog::debug("metrics: the job queues could not be read: {}", e.what());
+      }
+    });
+  }
+
   net::steady_timer timer_;
   ServerContext& ctx_;
   LoadSampler sampler_;
+  unsigned ticks_ = 0;
 };
 
 // Raises the soft descriptor limit to the hard one and keeps the connection
@@ -270,6 +297,11 @@ int run_server(const ServerConfig& config) {
     // Upload bodies arrive here (same file system as their final place, so the hand-over is a rename).
     std::filesystem::create_directories(config.data_dir + "/uploads");
     store = storage::Store::open(config.database_url(), config.db_pool_size);
+    store->pool().observe({[&metrics = ctx.metrics](double waited, bool timed_out) {
+                             metrics.db_pool_wait.observe(waited);
+                             if (timed_out) metrics.db_pool_timeouts.fetch_add(1, std::memory_order_relaxed);
+                           },
+                           [&metrics = ctx.metrics](double held) { metrics.db_query.observe(held); }});
     signer = std::make_unique<auth::JwtSigner>(
         auth::load_signing_secret(std::getenv("ORATOR_JWT_SECRET"), config.jwt_secret_file, config.data_dir));
     if (ctx.config.instance_id.empty()) ctx.config.instance_id = load_instance_id(config.data_dir);
@@ -332,6 +364,7 @@ int run_server(const ServerConfig& config) {
   }
 
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
+  workers.observe([&metrics = ctx.metrics](double waited) { metrics.db_queue_wait.observe(waited); });
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
   session_service->attach(workers, processing, ctx.analysis, jobs.get());
   session_service->resume_uploads();

@@ -1,11 +1,13 @@
 #include "server/server_metrics.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "dsp/nudge_engine.hpp"
 #include "protocol/audio_decoder.hpp"
 #include "server/server_context.hpp"
+#include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
 #include "storage/worker_pool.hpp"
 
@@ -37,6 +39,38 @@ void sample(std::string& out, const char* name, const std::string& labels, doubl
 void single(std::string& out, const char* name, const char* type, const char* help, double value) {
   header(out, name, type, help);
   sample(out, name, {}, value);
+}
+
+// The durable queues, as last read from the database.
+void write_job_queues(std::string& out, const ServerContext& ctx) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::pair<const char*, const ServerMetrics::QueueReading*> queues[] = {
+      {"transcription", &ctx.metrics.transcription_jobs}, {"speech_synthesis", &ctx.metrics.speech_synthesis}};
+  header(out, "orator_jobs", "gauge", "Durable jobs of every instance waiting and running, by queue (read every 10 s).");
+  for (const auto& [name, q] : queues) {
+    if (q->waiting.load() < 0) continue;
+    sample(out, "orator_jobs", std::string("queue=\"") + name + "\",state=\"waiting\"", static_cast<double>(q->waiting.load()));
+    sample(out, "orator_jobs", std::string("queue=\"") + name + "\",state=\"running\"", static_cast<double>(q->running.load()));
+  }
+  header(out, "orator_job_oldest_waiting_seconds", "gauge", "How long the oldest waiting job of a queue has waited (0: none).");
+  for (const auto& [name, q] : queues) {
+    if (q->waiting.load() < 0) continue;
+    const auto at = q->oldest_waiting_at_ms.load();
+    sample(out, "orator_job_oldest_waiting_seconds", std::string("queue=\"") + name + "\"",
+           at > 0 ? std::max(0.0, static_cast<double>(now_ms - at) / 1000) : 0.0);
+  }
+}
+
+void write_uploads(std::string& out, const ServerContext& ctx) {
+  header(out, "orator_uploads", "gauge", "Recording uploads on this instance, by state.");
+  sample(out, "orator_uploads", "state=\"receiving\"", static_cast<double>(ctx.metrics.uploads_receiving.load()));
+  if (!ctx.sessions) return;
+  const auto u = ctx.sessions->upload_counts();
+  sample(out, "orator_uploads", "state=\"queued\"", static_cast<double>(u.queued));
+  sample(out, "orator_uploads", "state=\"analysing\"", static_cast<double>(u.analysing));
+  header(out, "orator_uploads_analysed_total", "counter", "Uploads this instance finished analysing, by outcome.");
+  sample(out, "orator_uploads_analysed_total", "outcome=\"completed\"", static_cast<double>(u.completed));
+  sample(out, "orator_uploads_analysed_total", "outcome=\"failed\"", static_cast<double>(u.failed));
 }
 
 }  // namespace
@@ -111,6 +145,16 @@ std::string metrics_exposition(const ServerContext& ctx) {
     single(out, "orator_decoders_leased", "gauge", "Speech recognisers leased to streams or jobs.",
            static_cast<double>(ctx.decoders->leased()));
   }
+  if (ctx.workers)
+    single(out, "orator_database_queue_oldest_seconds", "gauge", "How long the oldest database task has waited for a worker.",
+           ctx.workers->oldest_wait_seconds());
+  single(out, "orator_db_pool_timeouts_total", "counter", "Waits for a database connection that gave up (10 s).",
+         static_cast<double>(m.db_pool_timeouts.load()));
+  m.db_pool_wait.write(out, "orator_db_pool_wait_seconds", "How long each database task waited for a pooled connection.");
+  m.db_query.write(out, "orator_db_query_seconds", "How long each database lease held its connection: one query or transaction.");
+  m.db_queue_wait.write(out, "orator_db_queue_wait_seconds", "How long each database task waited for a database thread.");
+  write_job_queues(out, ctx);
+  write_uploads(out, ctx);
   m.metrics_latency.write(out, "orator_metrics_latency_seconds",
                           "From the audio frame that completes an interval arriving to its metrics message queued.");
   m.loop_lag.write(out, "orator_event_loop_lag_seconds", "How late a 100 ms timer fires on an event loop.");

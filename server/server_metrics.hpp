@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace orator::server {
 
@@ -35,6 +36,41 @@ struct ServerMetrics {
   SecondsHistogram metrics_latency;
   // How late a 100 ms timer fires on each event loop: work that blocks a loop shows here.
   SecondsHistogram loop_lag;
+  // The database: waits for a pooled connection, how long each lease held
+  // one (a query or a transaction), and how long tasks waited for a thread.
+  SecondsHistogram db_pool_wait, db_query, db_queue_wait;
+  std::atomic<std::uint64_t> db_pool_timeouts{0};
+  // Recording uploads whose bodies are arriving on this instance.
+  std::atomic<std::int64_t> uploads_receiving{0};
+  // The durable queues (all instances'), read from the database every 10 s;
+  // `waiting` is -1 until the first reading.
+  struct QueueReading {
+    std::atomic<std::int64_t> waiting{-1}, running{0}, oldest_waiting_at_ms{0};  // 0: none waiting
+  };
+  QueueReading transcription_jobs, speech_synthesis;
+};
+
+// Holds one unit of a gauge for its life.
+class GaugeHold {
+ public:
+  GaugeHold() = default;
+  explicit GaugeHold(std::atomic<std::int64_t>& gauge) : gauge_(&gauge) { gauge_->fetch_add(1, std::memory_order_relaxed); }
+  GaugeHold(GaugeHold&& other) noexcept : gauge_(std::exchange(other.gauge_, nullptr)) {}
+  GaugeHold& operator=(GaugeHold&& other) noexcept {
+    if (this != &other) {
+      reset();
+      gauge_ = std::exchange(other.gauge_, nullptr);
+    }
+    return *this;
+  }
+  ~GaugeHold() { reset(); }
+  void reset() {
+    if (gauge_) gauge_->fetch_sub(1, std::memory_order_relaxed);
+    gauge_ = nullptr;
+  }
+
+ private:
+  std::atomic<std::int64_t>* gauge_ = nullptr;
 };
 
 // The whole exposition: the counters above, connections, streams started,

@@ -212,6 +212,13 @@ class Store {
   // Running jobs not heard from since `stale_before`: queued again, or failed
   // with a reason once they have had `max_attempts`. Returns how many.
   int recover_stale_jobs(std::int64_t stale_before, int max_attempts, std::int64_t now);
+  // The queue for operators (every instance's): jobs waiting and running,
+  // and when the oldest waiting one was queued (ms).
+  struct JobQueue {
+    std::int64_t queued = 0, running = 0;
+    std::optional<std::int64_t> oldest_queued_at;
+  };
+  JobQueue job_queue();
   // The newest job of `kind` (empty: of any kind) for a session of the user's.
   std::optional<Job> latest_job(const std::string& user_id, const std::string& session_id, const std::string& kind);
 

@@ -29,7 +29,7 @@ bool WorkerPool::submit(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= max_queued_) return false;
-    queue_.push_back(std::move(task));
+    queue_.push_back({std::move(task), std::chrono::steady_clock::now()});
   }
   wake_.notify_one();
   return true;
@@ -40,16 +40,24 @@ std::size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
+double WorkerPool::oldest_wait_seconds() const {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) return 0;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - queue_.front().since).count();
+}
+
 void WorkerPool::run() {
   for (;;) {
-    std::function<void()> task;
+    Queued next;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
-      task = std::move(queue_.front());
+      next = std::move(queue_.front());
       queue_.pop_front();
     }
+    if (started_) started_(std::chrono::duration<double>(std::chrono::steady_clock::now() - next.since).count());
+    auto& task = next.task;
     try {
       task();
     } catch (const std::exception& e) {

@@ -1,7 +1,10 @@
 // GET /metrics against a running server: off without --metrics-token, only
 // for its bearer, and its counters follow a real stream (frames in, messages
-// out, a decode error, a nudge, the latency histograms).
+// out, a decode error, a nudge, the latency histograms), and so do the
+// database's and the upload queue's.
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include <sys/wait.h>
 
@@ -9,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -17,6 +21,7 @@
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
 #include "support/stream_checks.hpp"
+#include "support/wav.hpp"
 #include "support/ws_client.hpp"
 
 namespace {
@@ -97,6 +102,78 @@ TEST(Metrics, CountersFollowARealStream) {
   EXPECT_GT(after.at("orator_event_loop_lag_seconds_count"), 0);
   EXPECT_EQ(after.at("orator_streams_active{codec=\"f32\"}"), 0) << "the stream ended";
   EXPECT_EQ(after.at("orator_streams_started_total"), 1);
+}
+
+TEST(Metrics, TheDatabaseTheJobQueuesAndUploadsAreMeasured) {
+  ServerProcess server({"--asr-threads", "0", "--metrics-token", kToken});
+  const auto registered = http_request(server.port(), "POST", "/v1/auth/register",
+                                       R"({"email":"ops@example.com","password":"a long enough password"})");
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const std::string token(boost::json::parse(registered.body).at("access_token").as_string());
+  const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer " + token}};
+  const auto upload = [&](const std::string& body) {
+    const auto created = http_request(server.port(), "POST", "/v1/sessions", "{}", auth);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string id(boost::json::parse(created.body).at("id").as_string());
+    const auto r = http_request(server.port(), "POST", "/v1/sessions/" + id + "/upload", body, auth, "audio/wav");
+    EXPECT_EQ(r.status, 202) << r.body;
+  };
+  const std::string path = server.dir() + "/speech.wav";
+  write_wav(path, Wav{16000, 1, syllable_train(16000, 4.0, 4.0, 140, 0.1)});
+  std::ifstream in(path, std::ios::binary);
+  const std::string wav((std::istreambuf_iterator<char>(in)), {});
+  upload(wav);
+  upload(std::string(4000, 'x'));  // not audio: it fails in analysis
+
+  // Analysis runs in the background, and the job queues are read once every 10 s.
+  std::map<std::string, double> m;
+  for (int i = 0; i < 150; ++i) {
+    m = samples(scrape(server.port(), kToken).body);
+    if (m["orator_uploads_analysed_total{outcome=\"completed\"}"] + m["orator_uploads_analysed_total{outcome=\"failed\"}"] == 2 &&
+        m.count("orator_jobs{queue=\"transcription\",state=\"waiting\"}"))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::printf("  database: %.0f leases (%.4f s held in all), %.0f pool waits, %.0f queued tasks; uploads: %.0f completed, %.0f failed\n",
+              m["orator_db_query_seconds_count"], m["orator_db_query_seconds_sum"], m["orator_db_pool_wait_seconds_count"],
+              m["orator_db_queue_wait_seconds_count"], m["orator_uploads_analysed_total{outcome=\"completed\"}"],
+              m["orator_uploads_analysed_total{outcome=\"failed\"}"]);
+  EXPECT_EQ(m["orator_uploads_analysed_total{outcome=\"completed\"}"], 1);
+  EXPECT_EQ(m["orator_uploads_analysed_total{outcome=\"failed\"}"], 1);
+  EXPECT_EQ(m["orator_uploads{state=\"receiving\"}"], 0);
+  EXPECT_EQ(m["orator_uploads{state=\"queued\"}"], 0);
+  EXPECT_EQ(m["orator_uploads{state=\"analysing\"}"], 0);
+  // Registering, creating two sessions, two uploads and their analyses: a few dozen queries at least.
+  EXPECT_GE(m["orator_db_query_seconds_count"], 10);
+  EXPECT_GT(m["orator_db_query_seconds_sum"], 0);
+  EXPECT_EQ(m["orator_db_query_seconds_bucket{le=\"+Inf\"}"], m["orator_db_query_seconds_count"]);
+  EXPECT_GE(m["orator_db_pool_wait_seconds_count"], m["orator_db_query_seconds_count"]) << "every lease was waited for first";
+  EXPECT_GE(m["orator_db_queue_wait_seconds_count"], 5) << "REST runs its database work on the worker threads";
+  EXPECT_EQ(m["orator_db_pool_timeouts_total"], 0);
+  ASSERT_TRUE(m.count("orator_jobs{queue=\"transcription\",state=\"waiting\"}")) << "the job queues were read";
+  EXPECT_EQ(m["orator_jobs{queue=\"transcription\",state=\"waiting\"}"], 0) << "recognition is off: nothing queued";
+  EXPECT_EQ(m["orator_job_oldest_waiting_seconds{queue=\"transcription\"}"], 0);
+  EXPECT_TRUE(m.count("orator_jobs{queue=\"speech_synthesis\",state=\"running\"}"));
+  EXPECT_TRUE(m.count("orator_database_queue_oldest_seconds"));
+}
+
+// --log-format json: every line the server writes is one JSON object.
+TEST(Metrics, JsonLogsAreOneObjectPerLine) {
+  ServerProcess server({"--asr-threads", "0", "--log-format", "json"});
+  EXPECT_EQ(http_request(server.port(), "GET", "/health").status, 200);
+  const std::string log = server.log();
+  std::istringstream in(log);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ++lines;
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    ASSERT_TRUE(v.is_object()) << line;
+    EXPECT_TRUE(v.as_object().contains("time") && v.as_object().contains("level") && v.as_object().contains("message")) << line;
+  }
+  EXPECT_GE(lines, 3) << "the start-up lines at least:\n" << log;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Server pieces testable without sockets: configuration, routes, handle_request.
 #include <gtest/gtest.h>
 
+#include <spdlog/formatter.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -14,6 +17,7 @@
 #include "server/config.hpp"
 #include "server/connection_limits.hpp"
 #include "server/http_handler.hpp"
+#include "server/json_log.hpp"
 #include "server/stream_route.hpp"
 
 namespace {
@@ -24,6 +28,25 @@ std::map<std::string, std::string> fake_env;
 const char* fake_getenv(const char* name) {
   auto it = fake_env.find(name);
   return it == fake_env.end() ? nullptr : it->second.c_str();
+}
+
+// --log-format json: a line is one object whose message survives quotes,
+// backslashes, newlines and control characters.
+TEST(JsonLogs, EachLineIsOneObjectWithTheMessageEscaped) {
+  const auto formatter = orator::server::make_json_log_formatter();
+  const std::string text = "upload \"a\\b\"\nsecond line\t\x01 done";
+  spdlog::details::log_msg msg(spdlog::source_loc{}, "orator", spdlog::level::warn, text);
+  msg.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1765063201123));  // 2025-12-06T23:20:01.123Z
+  spdlog::memory_buf_t out;
+  formatter->format(msg, out);
+  const std::string line(out.data(), out.size());
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line";
+  const auto v = boost::json::parse(line.substr(0, line.size() - 1)).as_object();
+  EXPECT_EQ(v.at("time").as_string(), "2025-12-06T23:20:01.123Z");
+  EXPECT_EQ(v.at("level").as_string(), "warning");
+  EXPECT_EQ(v.at("message").as_string(), text);
+  EXPECT_TRUE(v.at("thread").is_number());
 }
 
 TEST(Config, DefaultsEnvironmentAndFlags) {

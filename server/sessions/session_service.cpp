@@ -310,12 +310,16 @@ std::optional<SessionService::UploadRefusal> SessionService::submit_upload(const
 
 bool SessionService::queue_upload(const storage::SessionRecord& s) {
   const bool queued = processing_->submit([this, s] {
+    uploads_analysing_.fetch_add(1, std::memory_order_relaxed);
+    bool completed = false;
     try {
-      analyse_upload(s);
+      completed = analyse_upload(s);
     } catch (const std::exception& e) {
       spdlog::error("upload {}: {}", s.id, e.what());
       fail(s.id, s.user_id, "internal error while analysing the recording");
     }
+    uploads_analysing_.fetch_sub(1, std::memory_order_relaxed);
+    (completed ? uploads_completed_ : uploads_failed_).fetch_add(1, std::memory_order_relaxed);
     std::error_code ignored;
     std::filesystem::remove(upload_path(s.id), ignored);
   });
@@ -374,11 +378,14 @@ void SessionService::fail(const std::string& id, const std::string& user_id, con
   publish(SessionEventKind::failed, id, user_id, reason);
 }
 
-void SessionService::analyse_upload(const storage::SessionRecord& s) {
+bool SessionService::analyse_upload(const storage::SessionRecord& s) {
   // Mapped, not read: the pages are the file's, and the decoder streams
   // through them into the analyser a second at a time.
   const MappedFile file(upload_path(s.id));
-  if (!file.ok()) return fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
+  if (!file.ok()) {
+    fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
+    return false;
+  }
   UploadSink sink;
   // The audio is kept when asked, and for transcription when recognition is on.
   if (s.record || jobs_)
@@ -392,7 +399,8 @@ void SessionService::analyse_upload(const storage::SessionRecord& s) {
       [&](std::span<const float> block) { analyzer->push(block); });
   if (!error.empty() || !analyzer) {
     if (sink.recording) store_.delete_recording(s.id);  // what was kept of a recording that turned out broken
-    return fail(s.id, s.user_id, error.empty() ? "the recording has no audio" : error);
+    fail(s.id, s.user_id, error.empty() ? "the recording has no audio" : error);
+    return false;
   }
   const auto a = analyzer->finish(true);
   if (sink.recording) sink.recording->flush();
@@ -404,6 +412,7 @@ void SessionService::analyse_upload(const storage::SessionRecord& s) {
   spdlog::info("upload {} analysed: {:.1f} s audio, overall score {}", s.id, a.duration, a.scores.overall);
   if (transcribe) jobs_->wake();
   publish(SessionEventKind::finished, s.id, s.user_id);
+  return true;
 }
 
 std::optional<std::string> SessionService::disk_problem() const {
@@ -412,6 +421,11 @@ std::optional<std::string> SessionService::disk_problem() const {
   if (ec) return "the data directory's free space is unknown: " + ec.message();
   if (space.available >= config_.min_free_disk_bytes) return std::nullopt;
   return "the disk is nearly full (" + std::to_string(space.available >> 20) + " MB free)";
+}
+
+SessionService::UploadCounts SessionService::upload_counts() const {
+  return {processing_ ? processing_->queued() : 0, uploads_analysing_.load(std::memory_order_relaxed),
+          uploads_completed_.load(std::memory_order_relaxed), uploads_failed_.load(std::memory_order_relaxed)};
 }
 
 std::optional<std::string> SessionService::background_problem() const {

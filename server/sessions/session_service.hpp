@@ -8,6 +8,7 @@
 // Thread-safety: create() and begin_stream() block on the database (call
 // them from a worker, never from an event loop); every other call returns at
 // once and does its database work on the worker pool. Safe from any thread.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -143,6 +144,12 @@ class SessionService {
   // For /health: why background work is not getting done (the recording
   // queue is full, the transcription worker stalled), or nullopt. Thread-safe.
   [[nodiscard]] std::optional<std::string> background_problem() const;
+  // This instance's uploads waiting for and in analysis, and how many it finished.
+  struct UploadCounts {
+    std::size_t queued = 0, analysing = 0;
+    std::uint64_t completed = 0, failed = 0;
+  };
+  [[nodiscard]] UploadCounts upload_counts() const;
 
   // Whether background recognition exists (uploads and deferred streams get transcripts).
   [[nodiscard]] bool transcribes() const { return jobs_ != nullptr; }
@@ -152,9 +159,12 @@ class SessionService {
  private:
   friend class RecordingWriter;
   [[nodiscard]] bool queue_upload(const storage::SessionRecord& session);
-  void analyse_upload(const storage::SessionRecord& session);
+  // True when it completed (false: failed, with the reason stored).
+  [[nodiscard]] bool analyse_upload(const storage::SessionRecord& session);
   [[nodiscard]] std::string upload_path(const std::string& session_id) const { return incoming_dir() + "/" + session_id + ".upload"; }
   std::vector<storage::SessionRef> resumable_uploads_;
+  std::atomic<std::size_t> uploads_analysing_{0};
+  std::atomic<std::uint64_t> uploads_completed_{0}, uploads_failed_{0};
   [[nodiscard]] std::int64_t lease_ms() const { return static_cast<std::int64_t>(config_.instance_lease_seconds * 1000); }
   void announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how);
   void summarise_recovered(const storage::SessionRef& ref);
