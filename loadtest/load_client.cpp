@@ -152,6 +152,7 @@ struct Stream : std::enable_shared_from_this<Stream> {
         if (k < interval_sent.size() && interval_sent[k] != Clock::time_point{}) {
           const double ms = std::chrono::duration<double, std::milli>(now - interval_sent[k]).count();
           result.latencies_ms.push_back(ms);
+          if (window) window->add(ms);
           if (ms > options.late_ms) ++result.late;
         }
       }
@@ -179,6 +180,7 @@ struct Stream : std::enable_shared_from_this<Stream> {
   std::deque<const std::vector<std::uint8_t>*> outbox;
   std::vector<Clock::time_point> interval_sent;
   StreamResult result;
+  LatencyWindow* window = nullptr;  // the report over time, if any
   Clock::time_point started;
   std::size_t total_frames = 0, next_frame = 0, next_interval = 1;
   bool writing = false, stop_sent = false, finished = false;
@@ -187,8 +189,9 @@ struct Stream : std::enable_shared_from_this<Stream> {
 }  // namespace
 
 void start_stream(net::io_context& ioc, const LoadOptions& options, const Payload& payload, Clock::duration delay,
-                  std::function<void(StreamResult)> done) {
+                  std::function<void(StreamResult)> done, LatencyWindow* window) {
   auto stream = std::make_shared<Stream>(ioc, options, payload, std::move(done));
+  stream->window = window;
   net::dispatch(stream->strand, [stream, delay] { stream->start(delay); });
 }
 

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "load_options.hpp"
@@ -33,9 +35,29 @@ struct StreamResult {
   bool refused = false;
 };
 
+// Latencies of every stream since the last take(), for reports over time
+// (--report-every). Thread-safe.
+class LatencyWindow {
+ public:
+  void add(double ms) {
+    std::lock_guard lock(mutex_);
+    latencies_.push_back(ms);
+  }
+  [[nodiscard]] std::vector<double> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(latencies_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<double> latencies_;
+};
+
 // Starts one stream after `delay`; `done` is called once, on the stream's
 // strand, with its result. The stream owns itself until then.
+// Its latencies also go to `window` when there is one.
 void start_stream(boost::asio::io_context& ioc, const LoadOptions& options, const Payload& payload,
-                  std::chrono::steady_clock::duration delay, std::function<void(StreamResult)> done);
+                  std::chrono::steady_clock::duration delay, std::function<void(StreamResult)> done,
+                  LatencyWindow* window = nullptr);
 
 }  // namespace orator::loadtest

@@ -12,7 +12,8 @@ std::string usage() {
          "  --host H (127.0.0.1)  --port P (8080)  --streams N (10)  --duration S (10)  --ramp S (0)\n"
          "  --speed X (1 = real time, 0 = unpaced)  --codec f32|opus (f32)  --frame-ms MS (20)\n"
          "  --interval-ms MS (250)  --threads N (1)  --late-ms MS (100)  --transcript true|false (false)\n"
-         "  --token T | --api-key K  --server-pid PID  --json FILE\n";
+         "  --token T | --api-key K  --server-pid PID  --json FILE\n"
+         "  --report-every S: latency percentiles, server RSS and CPU over each S seconds (soak runs)\n";
 }
 
 std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, std::string& error) {
@@ -48,6 +49,7 @@ std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, s
       {"--api-key", [&](const std::string& v) { o.api_key = v; return true; }},
       {"--server-pid", [&](const std::string& v) { return integer(v, 1, 1 << 30, o.server_pid); }},
       {"--json", [&](const std::string& v) { o.json_out = v; return true; }},
+      {"--report-every", [&](const std::string& v) { return number(v, 1, 86400, o.report_every_s); }},
       {"--transcript", [&](const std::string& v) { o.transcript = v == "true"; return v == "true" || v == "false"; }},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {

@@ -24,6 +24,7 @@ struct LoadOptions {
   int server_pid = 0;           // sample this process's CPU and memory from /proc
   std::string json_out;         // write the JSON report here too
   bool transcript = false;      // ask each stream for a live transcript
+  double report_every_s = 0;    // > 0: a line (and a JSON entry) of latency, RSS and CPU this often
 };
 
 // nullopt with `error` set (or help requested when error is empty).

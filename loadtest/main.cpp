@@ -130,15 +130,19 @@ int main(int argc, char** argv) {
   std::mutex mutex;
   std::vector<StreamResult> results;
   std::atomic<int> remaining{o.streams};
+  LatencyWindow window;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < o.streams; ++i) {
     const auto delay = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(o.streams > 1 ? o.ramp_s * i / (o.streams - 1) : 0.0));
-    start_stream(ioc, o, *payload, delay, [&](StreamResult r) {
-      std::lock_guard lock(mutex);
-      results.push_back(std::move(r));
-      --remaining;
-    });
+    start_stream(
+        ioc, o, *payload, delay,
+        [&](StreamResult r) {
+          std::lock_guard lock(mutex);
+          results.push_back(std::move(r));
+          --remaining;
+        },
+        o.report_every_s > 0 ? &window : nullptr);
   }
   std::vector<std::thread> threads;
   for (int i = 0; i < o.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
@@ -148,6 +152,25 @@ int main(int argc, char** argv) {
   int samples = 0;
   ProcSample first = o.server_pid ? read_proc(o.server_pid) : ProcSample{};
   ProcSample last = first;
+  // Reports over time: what each window of --report-every seconds saw.
+  boost::json::array windows;
+  auto window_start = std::chrono::steady_clock::now();
+  ProcSample window_first = first;
+  const auto report_window = [&](std::chrono::steady_clock::time_point now) {
+    auto in_window = window.take();
+    const double span = std::chrono::duration<double>(now - window_start).count();
+    const double at = std::chrono::duration<double>(now - t0).count();
+    const double cpu = o.server_pid && span > 0 ? (last.cpu_seconds - window_first.cpu_seconds) / span : 0;
+    const std::size_t n = in_window.size();
+    const double p50 = percentile(in_window, 0.50), p99 = percentile(in_window, 0.99);
+    windows.push_back(boost::json::object{{"t_s", std::round(at)}, {"metrics", n}, {"p50_ms", std::round(p50 * 100) / 100},
+                                          {"p99_ms", std::round(p99 * 100) / 100}, {"rss_mb", last.rss_mb},
+                                          {"cpu_cores", std::round(cpu * 100) / 100}, {"streams_left", remaining.load()}});
+    std::fprintf(stderr, "t=%.0f s: %zu metrics, p50 %.1f / p99 %.1f ms, server RSS %.1f MB, CPU %.2f cores\n", at, n, p50, p99,
+                 last.rss_mb, cpu);
+    window_start = now;
+    window_first = last;
+  };
   while (remaining > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(o.server_pid ? 1000 : 100));
     if (o.server_pid) {
@@ -156,6 +179,8 @@ int main(int argc, char** argv) {
       rss_sum += last.rss_mb;
       ++samples;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (o.report_every_s > 0 && std::chrono::duration<double>(now - window_start).count() >= o.report_every_s) report_window(now);
   }
   for (auto& t : threads) t.join();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -192,6 +217,7 @@ int main(int argc, char** argv) {
                                            {"rss_mb_peak", std::round(peak_rss * 10) / 10},
                                            {"rss_mb_avg", samples ? std::round(rss_sum / samples * 10) / 10 : 0.0}};
   }
+  if (!windows.empty()) report["windows"] = std::move(windows);
   const std::string json = protocol::to_json(report);
   if (!o.json_out.empty()) std::ofstream(o.json_out) << json << "\n";
   std::printf("%s\n", json.c_str());

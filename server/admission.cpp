@@ -17,6 +17,8 @@ constexpr int kCalmSecondsToRecover = 3;
 // Late loops shed REST after this many seconds in a row, or at once when this many times late.
 constexpr int kLateSecondsToShed = 2;
 constexpr double kStallFactor = 4;
+// Streams per core admitted whatever the CPU says (not past --max-streams, not while overloaded).
+constexpr std::size_t kStreamsPerCoreAlways = 4;
 // A per-stream cost is learned only from enough streams doing enough work.
 constexpr std::size_t kMinStreamsToLearn = 4;
 constexpr double kMinBusyToLearn = 0.05;  // cores
@@ -32,19 +34,26 @@ std::string format_share(double value) {
 
 void AdmissionControl::configure(const AdmissionLimits& limits) { limits_ = limits; }
 
+AdmissionControl::AdmissionControl() : cores_(std::max(1u, std::thread::hardware_concurrency())) {}
+
 AdmissionControl::Ticket AdmissionControl::admit_stream() {
-  if (at_capacity_.load(std::memory_order_relaxed) || overloaded_.load(std::memory_order_relaxed)) {
+  const auto refuse = [this]() -> Ticket {
     refused_streams_.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
-  }
-  const std::size_t learned = capacity_.load(std::memory_order_relaxed);
-  std::size_t cap = limits_.max_streams;
-  if (learned > 0) cap = cap == 0 ? learned : std::min(cap, learned);
+  };
+  if (overloaded_.load(std::memory_order_relaxed)) return refuse();
   const std::size_t now = admitted_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (cap > 0 && now > cap) {
+  const auto give_back = [&] {
     admitted_.fetch_sub(1, std::memory_order_relaxed);
-    refused_streams_.fetch_add(1, std::memory_order_relaxed);
-    return nullptr;
+    return refuse();
+  };
+  if (limits_.max_streams > 0 && now > limits_.max_streams) return give_back();
+  // A few streams per core are let in however busy the machine: what keeps
+  // it busy may be someone else (a build), and loops that lag still refuse.
+  const bool within_floor = now <= kStreamsPerCoreAlways * cores_.load(std::memory_order_relaxed);
+  if (!within_floor) {
+    const std::size_t learned = capacity_.load(std::memory_order_relaxed);
+    if (at_capacity_.load(std::memory_order_relaxed) || (learned > 0 && now > learned)) return give_back();
   }
   // The ticket owns nothing: its deleter gives the place back.
   return Ticket(static_cast<const void*>(this), [this](const void*) { release_ticket(); });
@@ -69,6 +78,7 @@ void AdmissionControl::note_loop_lag(double seconds) {
 
 void AdmissionControl::update(LoadSample s) {
   std::lock_guard lock(mutex_);
+  cores_.store(static_cast<std::size_t>(std::max(1.0, s.cores)), std::memory_order_relaxed);
   s.loop_lag = std::max(s.loop_lag, static_cast<double>(noted_lag_ns_.exchange(0, std::memory_order_relaxed)) / 1e9);
   s.streams = admitted_.load(std::memory_order_relaxed);
 

@@ -3,11 +3,12 @@
 // what it measures (CPU, event-loop lag, the database queue), so that beyond
 // capacity new streams are refused and the admitted ones keep their latency.
 //
-// Two levels. At capacity: no new stream (the CPU is at its share, or the
-// streams already admitted would take it there at their measured cost, or a
-// loop was late this second). Overloaded: REST is refused as well (loops
-// late two seconds running or stalled, or the database queue filling),
-// until the signals have stayed low for three seconds.
+// Two levels. At capacity: no new stream beyond four per core (the CPU is at
+// its share, or the streams already admitted would take it there at their
+// measured cost, or a loop was late this second). Overloaded: no stream at
+// all and REST is refused as well (loops late two seconds running or
+// stalled, or the database queue filling), until the signals have stayed
+// low for three seconds.
 //
 // update() is fed once a second by LoadSampler; the rest is called from any
 // connection. Thread-safe: a mutex for update(), atomics for the readers.
@@ -41,6 +42,7 @@ struct LoadSample {
 
 class AdmissionControl {
  public:
+  AdmissionControl();
   void configure(const AdmissionLimits& limits);
   [[nodiscard]] const AdmissionLimits& limits() const { return limits_; }
 
@@ -71,6 +73,7 @@ class AdmissionControl {
   AdmissionLimits limits_;
   std::atomic<std::size_t> admitted_{0};
   std::atomic<std::size_t> capacity_{0};
+  std::atomic<std::size_t> cores_;  // from the last sample
   std::atomic<bool> at_capacity_{false}, overloaded_{false};
   std::atomic<std::uint64_t> refused_streams_{0}, refused_requests_{0};
   std::atomic<std::uint64_t> noted_lag_ns_{0};
