@@ -3,10 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace orator::server {
@@ -22,13 +23,6 @@ constexpr std::size_t kStreamsPerCoreAlways = 4;
 // A per-stream cost is learned only from enough streams doing enough work.
 constexpr std::size_t kMinStreamsToLearn = 4;
 constexpr double kMinBusyToLearn = 0.05;  // cores
-
-std::string format_share(double value) {
-  std::ostringstream out;
-  out.precision(2);
-  out << std::fixed << value;
-  return out.str();
-}
 
 }  // namespace
 
@@ -80,7 +74,7 @@ void AdmissionControl::update(LoadSample s) {
   std::lock_guard lock(mutex_);
   cores_.store(static_cast<std::size_t>(std::max(1.0, s.cores)), std::memory_order_relaxed);
   s.loop_lag = std::max(s.loop_lag, static_cast<double>(noted_lag_ns_.exchange(0, std::memory_order_relaxed)) / 1e9);
-  s.streams = admitted_.load(std::memory_order_relaxed);
+  const std::size_t streams = admitted_.load(std::memory_order_relaxed);
 
   // What one stream costs: everything the machine does, per stream that was
   // there all second (streams let in during it have not cost their share
@@ -88,9 +82,9 @@ void AdmissionControl::update(LoadSample s) {
   // when the clients run on it too (their cost comes with each stream). Not
   // learned from a second in which streams left: a finishing stream's
   // assessment costs a burst that the ones staying will not.
-  const bool leaving = s.streams < last_streams_;
-  const std::size_t present = std::min(s.streams, last_streams_);
-  last_streams_ = s.streams;
+  const bool leaving = streams < last_streams_;
+  const std::size_t present = std::min(streams, last_streams_);
+  last_streams_ = streams;
   if (!leaving && present >= kMinStreamsToLearn && s.process_busy > kMinBusyToLearn) {
     const double measured = s.machine_busy / static_cast<double>(present);
     cost_per_stream_ = cost_per_stream_ == 0 ? measured : 0.7 * cost_per_stream_ + 0.3 * measured;
@@ -123,9 +117,9 @@ void AdmissionControl::update(LoadSample s) {
   at_capacity_.store(cpu_high || lag_high || overloaded, std::memory_order_relaxed);
 
   if (lag_high) reason_ = "the server is overloaded (event loops " + std::to_string(static_cast<int>(s.loop_lag * 1000)) + " ms late)";
-  else if (queue_high) reason_ = "the server is overloaded (the database queue is " + format_share(s.queue_fill * 100) + "% full)";
+  else if (queue_high) reason_ = "the server is overloaded (the database queue is " + fmt::format("{:.2f}", s.queue_fill * 100) + "% full)";
   else if (overloaded) reason_ = "the server is recovering from overload";
-  else if (cpu_high) reason_ = "the server is at capacity (CPU " + format_share(s.machine_busy / s.cores * 100) + "% busy)";
+  else if (cpu_high) reason_ = "the server is at capacity (CPU " + fmt::format("{:.2f}", s.machine_busy / s.cores * 100) + "% busy)";
   else reason_.clear();
 }
 

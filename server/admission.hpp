@@ -37,7 +37,6 @@ struct LoadSample {
   double cores = 1;
   double loop_lag = 0;           // worst lag in the second, seconds
   double queue_fill = 0;         // 0..1
-  std::size_t streams = 0;       // streams admitted now
 };
 
 class AdmissionControl {

@@ -325,11 +325,11 @@ TEST(AdmissionControl, CapacityIsLearnedFromTheMeasuredCostPerStream) {
   std::vector<AdmissionControl::Ticket> streams;
   for (int i = 0; i < 128; ++i) streams.push_back(admission.admit_stream());
   EXPECT_EQ(admission.capacity(), 0u) << "nothing measured yet: only the CPU and lag limit";
-  admission.update({0.25, 0.25, 2, 0.001, 0, 0});
+  admission.update({0.25, 0.25, 2, 0.001, 0});
   EXPECT_EQ(admission.capacity(), 0u) << "the 128 arrived during this second: they have not cost their share yet";
   // 128 streams at work cost half a core, of the machine's 2 cores: the
   // budget of 0.75 * 2 cores holds 384 at 1/256 of a core each.
-  admission.update({0.5, 0.5, 2, 0.001, 0, 0});
+  admission.update({0.5, 0.5, 2, 0.001, 0});
   EXPECT_EQ(admission.capacity(), 384u);
   for (int i = 0; i < 256; ++i) streams.push_back(admission.admit_stream());
   EXPECT_TRUE(streams.back());
@@ -337,10 +337,10 @@ TEST(AdmissionControl, CapacityIsLearnedFromTheMeasuredCostPerStream) {
   EXPECT_FALSE(admission.shedding()) << "full is not overloaded: REST is served";
   // The 256 arrive within a second and cost only part of it: that second
   // teaches a higher cost (on the safe side), never a lower one.
-  admission.update({1.0, 1.0, 2, 0.001, 0, 0});
+  admission.update({1.0, 1.0, 2, 0.001, 0});
   const auto cautious = admission.capacity();
   EXPECT_LT(cautious, 384u);
-  admission.update({1.5, 1.5, 2, 0.001, 0, 0});  // all 384 at work: 1/256 each again
+  admission.update({1.5, 1.5, 2, 0.001, 0});  // all 384 at work: 1/256 each again
   const auto settled = admission.capacity();
   EXPECT_GT(settled, cautious) << "back towards 384";
   EXPECT_LE(settled, 384u);
@@ -348,7 +348,7 @@ TEST(AdmissionControl, CapacityIsLearnedFromTheMeasuredCostPerStream) {
   // Half of them finish at once, their assessments costing a burst of CPU:
   // that second does not teach a higher cost per stream.
   streams.resize(192);
-  admission.update({1.5, 1.5, 2, 0.001, 0, 0});
+  admission.update({1.5, 1.5, 2, 0.001, 0});
   EXPECT_EQ(admission.capacity(), settled);
 }
 
@@ -357,50 +357,50 @@ TEST(AdmissionControl, WhatTheMachineSpendsPerStreamIsItsCost) {
   admission.configure({0, 0.9, 0.025, 0.5, 5});
   std::vector<AdmissionControl::Ticket> streams;
   for (int i = 0; i < 100; ++i) streams.push_back(admission.admit_stream());
-  admission.update({0.3, 0.15, 2, 0.001, 0, 0});
+  admission.update({0.3, 0.15, 2, 0.001, 0});
   // The process spends 0.3 cores, its clients on the same machine as much
   // again: 0.006 cores per stream, and 0.9 * 2 cores hold 300.
-  admission.update({0.6, 0.3, 2, 0.001, 0, 0});
+  admission.update({0.6, 0.3, 2, 0.001, 0});
   EXPECT_EQ(admission.capacity(), 300u);
 }
 
 TEST(AdmissionControl, BusyCpuStopsStreamsAndLagShedsRestUntilCalm) {
   AdmissionControl admission;
   admission.configure({0, 0.85, 0.025, 0.5, 5});
-  admission.update({1.9, 0.2, 2, 0.002, 0, 0});  // 95% of the machine busy (someone else)
+  admission.update({1.9, 0.2, 2, 0.002, 0});  // 95% of the machine busy (someone else)
   std::vector<AdmissionControl::Ticket> few;
   for (int i = 0; i < 8; ++i) few.push_back(admission.admit_stream());
   EXPECT_TRUE(few.back()) << "four streams per core are let in however busy the machine";
   EXPECT_FALSE(admission.admit_stream());
   EXPECT_FALSE(admission.shedding());
   EXPECT_NE(admission.reason().find("CPU 95.00% busy"), std::string::npos) << admission.reason();
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_TRUE(admission.admit_stream()) << "the CPU came back";
 
   admission.note_loop_lag(0.040);  // one loop 40 ms late within the second
-  admission.update({0.5, 0.2, 2, 0.001, 0, 0});
+  admission.update({0.5, 0.2, 2, 0.001, 0});
   EXPECT_FALSE(admission.admit_stream()) << "a late loop admits no stream that second";
   EXPECT_FALSE(admission.shedding()) << "a lone spike refuses no request";
-  admission.update({0.5, 0.2, 2, 0.030, 0, 0});  // late again: the loops are behind
+  admission.update({0.5, 0.2, 2, 0.030, 0});  // late again: the loops are behind
   EXPECT_TRUE(admission.shedding());
   EXPECT_FALSE(admission.admit_stream());
   EXPECT_NE(admission.reason().find("30 ms late"), std::string::npos) << admission.reason();
   // Recovery needs three calm seconds in a row; a late one starts the count again.
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
-  admission.update({0.5, 0.2, 2, 0.026, 0, 0});
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
+  admission.update({0.5, 0.2, 2, 0.026, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_TRUE(admission.shedding());
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_FALSE(admission.shedding());
   EXPECT_TRUE(admission.admit_stream());
 
-  admission.update({0.5, 0.2, 2, 0.002, 0.8, 0});  // the database queue 80% full
+  admission.update({0.5, 0.2, 2, 0.002, 0.8});  // the database queue 80% full
   EXPECT_TRUE(admission.shedding());
   EXPECT_NE(admission.reason().find("database queue"), std::string::npos) << admission.reason();
-  for (int i = 0; i < 3; ++i) admission.update({0.5, 0.2, 2, 0.002, 0, 0});
+  for (int i = 0; i < 3; ++i) admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_FALSE(admission.shedding());
   admission.note_loop_lag(0.150);  // stalled: 150 ms late, six times the limit
-  admission.update({0.5, 0.2, 2, 0.002, 0, 0});
+  admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_TRUE(admission.shedding()) << "a stalled loop sheds at once";
 }
