@@ -1,16 +1,25 @@
 // The cost of a pronunciation assessment (alignment, free-slot pass,
 // scoring): CPU seconds per second of audio on flite speech of sentences
 // of 5, 12 and 25 words (target <= 0.3), and the memory of a decoder.
+// BM_LiveReading: the same sentences streamed into a live reading (interim
+// passes at pauses, then the final pass): CPU per audio second in all, and
+// how long after the end of speech the final assessment is there.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <sys/resource.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "server/dictation/speech_synthesis.hpp"
+#include "server/pronunciation/live_pronunciation.hpp"
 #include "speech/pronunciation.hpp"
 
 namespace {
@@ -44,16 +53,23 @@ const char* const kSentences[] = {
     "before the first song began.",
 };
 
+// The sentence read by flite's US voice, 16 kHz; empty with `error`.
+std::vector<float> spoken(const std::string& text, std::string& error) {
+  static server::dictation::SpeechSynthesis tts;
+  const auto speech = tts.synthesise(text, "flite:cmu_us_slt", server::dictation::SpeakingRate::normal);
+  error = speech.error;
+  std::vector<float> samples(speech.samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<float>(speech.samples[i]) / 32768.0f;
+  return samples;
+}
+
 void BM_Assess(benchmark::State& state) {
   const auto m = models();
   if (!m) return state.SkipWithError("pronunciation models absent");
-  static server::dictation::SpeechSynthesis tts;
   const std::string text = kSentences[state.range(0)];
-  const auto spoken = tts.synthesise(text, "flite:cmu_us_slt", server::dictation::SpeakingRate::normal);
-  if (spoken.samples.empty()) return state.SkipWithError(spoken.error.c_str());
-  std::vector<float> samples(spoken.samples.size());
-  for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<float>(spoken.samples[i]) / 32768.0f;
   std::string error;
+  const auto samples = spoken(text, error);
+  if (samples.empty()) return state.SkipWithError(error.c_str());
   const auto target = m->prepare(text, error);
   if (!target) return state.SkipWithError(error.c_str());
   speech::PronunciationAssessor assessor(m);
@@ -72,6 +88,87 @@ void BM_Assess(benchmark::State& state) {
   state.counters["accuracy"] = accuracy;
 }
 BENCHMARK(BM_Assess)->DenseRange(0, 2)->Iterations(5)->Unit(benchmark::kMillisecond);
+
+// What the stream's strand would run: results posted by the assessor pool.
+class Strand {
+ public:
+  void post(std::function<void()> f) {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(f));
+    ready_.notify_one();
+  }
+  // Runs the next posted task; false after 30 s without one.
+  bool run_one() {
+    std::unique_lock lock(mutex_);
+    if (!ready_.wait_for(lock, std::chrono::seconds(30), [this] { return !queue_.empty(); })) return false;
+    auto f = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    f();
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+};
+
+// A live reading as a stream makes it: 20 ms frames, a pause every 1.2 s
+// of audio (more often than a reader pauses: an upper bound on the interim
+// passes), each interim pass let finish before more audio comes (as the
+// real-time stream gives it time to), then the final pass with no
+// transcript. `final_ms`: from the end of the audio to the assessment.
+void BM_LiveReading(benchmark::State& state) {
+  const auto m = models();
+  if (!m) return state.SkipWithError("pronunciation models absent");
+  const std::string text = kSentences[state.range(0)];
+  std::string error;
+  const auto samples = spoken(text, error);
+  if (samples.empty()) return state.SkipWithError(error.c_str());
+  const auto target = m->prepare(text, error);
+  if (!target) return state.SkipWithError(error.c_str());
+  constexpr std::size_t kFrame = 320, kPauseEvery = 19200;
+  const double audio_s = static_cast<double>(samples.size()) / 16000.0;
+  double cpu = 0, final_ms = 0;
+  int interim = 0, words = 0;
+  for (auto _ : state) {
+    Strand strand;
+    int reported = 0;
+    std::optional<speech::PronunciationAssessment> result;
+    bool done = false;
+    server::pronunciation::LivePronunciation live(
+        *target, [&strand](std::function<void()> f) { strand.post(std::move(f)); }, [&](const speech::WordAssessment&) { ++reported; });
+    const double before = cpu_seconds();
+    for (std::size_t at = 0; at < samples.size(); at += kFrame) {
+      (void)live.push(std::span(samples).subspan(at, std::min(kFrame, samples.size() - at)));
+      if ((at + kFrame) % kPauseEvery < kFrame) {
+        live.on_pause();
+        if (!strand.run_one()) return state.SkipWithError("an interim pass did not come back");
+        ++interim;
+      }
+    }
+    const auto end_of_speech = std::chrono::steady_clock::now();
+    live.finish({}, [&](std::optional<speech::PronunciationAssessment> a) {
+      result = std::move(a);
+      done = true;
+    });
+    while (!done)
+      if (!strand.run_one()) return state.SkipWithError("the final pass did not come back");
+    final_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - end_of_speech).count();
+    cpu += cpu_seconds() - before;
+    if (!result) return state.SkipWithError("no assessment (no decoder?)");
+    words = reported;
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["words"] = static_cast<double>(target->words.size());
+  state.counters["words_reported"] = words;
+  state.counters["audio_s"] = audio_s;
+  state.counters["interim_passes"] = interim / n;
+  state.counters["cpu_s_per_audio_s"] = cpu / (audio_s * n);
+  state.counters["final_ms"] = final_ms / n;
+}
+BENCHMARK(BM_LiveReading)->DenseRange(0, 2)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_AssessorMemory(benchmark::State& state) {
   const auto m = models();

@@ -345,6 +345,7 @@ int run_server(const ServerConfig& config) {
                                             : std::max<std::size_t>(1, std::thread::hardware_concurrency());
       decoders = std::make_unique<transcription::DecoderPool>(std::move(models), n);
       ctx.decoders = decoders.get();
+      rest->use_decoders(decoders.get());
       spdlog::info("speech recognition: {} decoders (PocketSphinx en-US)", n);
     } else {
       spdlog::warn("speech recognition off: {}", error);

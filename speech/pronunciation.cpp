@@ -15,6 +15,8 @@
 #include "speech/phonemes.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/spoken_text.hpp"
+#include "speech/wer.hpp"
+#include "speech/words.hpp"
 
 namespace orator::speech {
 namespace fs = std::filesystem;
@@ -324,23 +326,25 @@ PronunciationAssessment PronunciationAssessor::assess(std::span<const float> sam
   out.completeness = words.empty() ? 0 : static_cast<int>(std::lround(100.0 * said / static_cast<double>(words.size())));
   out.accuracy = phone_count ? static_cast<int>(std::lround(phone_sum / phone_count)) : 0;
 
-  // Words the recogniser heard outside every aligned word: inserted, or
-  // repeated when the same as the word before.
+  // Words the recogniser heard that the target lacks: the insertions of its
+  // transcript aligned to the target text (the forced alignment cannot say:
+  // it stretches the neighbouring words over an extra one). Repeated when the
+  // same as a word heard next to it.
   std::vector<WordAssessment> extras;
-  for (const auto& t : transcript) {
-    if (t.filler) continue;  // hesitations are fluency's, below
-    double covered = 0;
-    for (const auto& w : words)
-      if (!w.phones.empty()) covered += std::max(0.0, std::min(t.end, w.end) - std::max(t.start, w.start));
-    if (covered > 0.5 * (t.end - t.start)) continue;
+  std::vector<const Word*> heard;
+  std::vector<std::string> heard_text, target_text;
+  for (const auto& t : transcript)
+    if (!t.filler) heard.push_back(&t), heard_text.push_back(normalise_word(t.text));  // hesitations are fluency's, below
+  for (const auto& w : target.words) target_text.push_back(normalise_word(w.spoken));
+  for (const auto& pair : word_error_rate(target_text, heard_text).alignment) {
+    if (pair.ref >= 0 || pair.hyp < 0) continue;
+    const auto h = static_cast<std::size_t>(pair.hyp);
     WordAssessment e;
-    e.text = t.text;
-    e.start = t.start;
-    e.end = t.end;
-    const WordAssessment* before = nullptr;
-    for (const auto& w : words)
-      if (!w.phones.empty() && w.end <= t.start + 0.05) before = &w;
-    e.status = before && before->text == t.text ? WordStatus::repeated : WordStatus::inserted;
+    e.text = heard[h]->text;
+    e.start = heard[h]->start;
+    e.end = heard[h]->end;
+    const bool again = (h > 0 && heard_text[h - 1] == heard_text[h]) || (h + 1 < heard.size() && heard_text[h + 1] == heard_text[h]);
+    e.status = again ? WordStatus::repeated : WordStatus::inserted;
     extras.push_back(std::move(e));
   }
   // Fluency: long pauses between words said, hesitations, insertions and repetitions.

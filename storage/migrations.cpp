@@ -262,6 +262,11 @@ CREATE INDEX pronunciation_assessments_by_session ON pronunciation_assessments(s
 CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL);
 CREATE TABLE sign_in_failures (account TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at BIGINT NOT NULL);
 )SQL"},
+      // A stream read into a practice session (?practice_session_id=): once
+      // that session ends, its time is counted there, not again here.
+      {12, "streams read into a practice session name it", R"SQL(
+ALTER TABLE sessions ADD COLUMN practice_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL;
+)SQL"},
   };
   return all;
 }

@@ -40,9 +40,19 @@ PronunciationTotals totals_where(SqlConnection& c, const std::string& where, con
 
 }  // namespace
 
-void PronunciationStore::create(const PronunciationAssessmentRecord& a, const std::vector<PhoneScoreRecord>& phones) {
+bool PronunciationStore::create(const PronunciationAssessmentRecord& a, const std::vector<PhoneScoreRecord>& phones) {
   auto lease = pool_.acquire();
   Transaction tx(*lease);
+  if (a.session_id) {
+    // The session is locked against end_practice (PostgreSQL: FOR SHARE waits
+    // for an /end in flight and sees its status; SQLite: the write lock), so
+    // an attempt is either in the summary or refused, never stored after it.
+    const SqlValue q[] = {*a.session_id, a.user_id};
+    const auto rows = lease->query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
+                                       (lease->backend() == "postgresql" ? " FOR SHARE" : ""),
+                                   q);
+    if (rows.empty() || (rows[0].text(0) != "created" && rows[0].text(0) != "live")) return false;
+  }
   const SqlValue p[] = {a.id,
                         a.user_id,
                         a.sentence_id ? SqlValue{*a.sentence_id} : SqlValue{nullptr},
@@ -64,6 +74,7 @@ void PronunciationStore::create(const PronunciationAssessmentRecord& a, const st
                  "VALUES ($1, $2, $3, $4, $5, $6)", q);
   }
   tx.commit();
+  return true;
 }
 
 std::optional<PronunciationAssessmentRecord> PronunciationStore::find(const std::string& user_id, const std::string& id) {
@@ -102,12 +113,35 @@ PronunciationTotals PronunciationStore::totals(const std::string& user_id, std::
 
 PracticeSummary PronunciationStore::practice_summary(const std::string& user_id, const std::string& session_id, double below,
                                                      int min_attempts, std::size_t limit) {
+  return summary_on(*pool_.acquire(), user_id, session_id, below, min_attempts, limit);
+}
+
+std::optional<SessionStatus> PronunciationStore::end_practice(const std::string& user_id, const std::string& session_id, double below,
+                                                              int min_attempts, std::size_t limit,
+                                                              const std::function<SessionOutcome(const PracticeSummary&)>& outcome_of) {
   auto lease = pool_.acquire();
+  Transaction tx(*lease);
+  // Locked first: attempts stored meanwhile wait (create's FOR SHARE), then see it ended.
+  const SqlValue q[] = {session_id, user_id};
+  const auto rows = lease->query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
+                                     (lease->backend() == "postgresql" ? " FOR UPDATE" : ""),
+                                 q);
+  if (rows.empty()) return std::nullopt;
+  const auto status = parse_status(rows[0].text(0));
+  if (!status) throw StorageError("session " + session_id + " has an unknown status");
+  if (*status != SessionStatus::created) return status;
+  write_session_outcome(*lease, session_id, outcome_of(summary_on(*lease, user_id, session_id, below, min_attempts, limit)));
+  tx.commit();
+  return status;
+}
+
+PracticeSummary PronunciationStore::summary_on(SqlConnection& c, const std::string& user_id, const std::string& session_id,
+                                               double below, int min_attempts, std::size_t limit) {
   PracticeSummary out;
   SqlParams p;
-  out.totals = totals_where(*lease, " WHERE user_id = " + p.add(user_id) + " AND session_id = " + p.add(session_id), p);
+  out.totals = totals_where(c, " WHERE user_id = " + p.add(user_id) + " AND session_id = " + p.add(session_id), p);
   const SqlValue q[] = {user_id, session_id, std::int64_t{min_attempts}, below, static_cast<std::int64_t>(limit)};
-  for (const auto& r : lease->query(
+  for (const auto& r : c.query(
            "SELECT s.phone, AVG(s.score) FROM pronunciation_phone_scores s JOIN pronunciation_assessments a ON a.id = s.assessment_id"
            " WHERE a.user_id = $1 AND a.session_id = $2 GROUP BY s.phone HAVING COUNT(*) >= $3 AND AVG(s.score) < $4"
            " ORDER BY AVG(s.score), s.phone LIMIT $5", q))

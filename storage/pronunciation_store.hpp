@@ -3,11 +3,13 @@
 // phoneme statistics. Every query is parameterised and scoped to one user.
 // Thread-safe (each call leases its own connection).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "storage/connection_pool.hpp"
+#include "storage/store.hpp"
 
 namespace orator::storage {
 
@@ -60,8 +62,9 @@ class PronunciationStore {
  public:
   explicit PronunciationStore(ConnectionPool& pool) : pool_(pool) {}
 
-  // The assessment and its phones, in one transaction.
-  void create(const PronunciationAssessmentRecord& assessment, const std::vector<PhoneScoreRecord>& phones);
+  // The assessment and its phones, in one transaction. False, storing
+  // nothing, when it names a session that has ended (or is not the user's).
+  [[nodiscard]] bool create(const PronunciationAssessmentRecord& assessment, const std::vector<PhoneScoreRecord>& phones);
   [[nodiscard]] std::optional<PronunciationAssessmentRecord> find(const std::string& user_id, const std::string& id);
   // Newest first; `session_id` narrows to one practice session's attempts.
   [[nodiscard]] PronunciationPage list(const std::string& user_id, const std::optional<std::string>& sentence_id,
@@ -71,6 +74,12 @@ class PronunciationStore {
   // `min_attempts` times with a mean below `below`.
   [[nodiscard]] PracticeSummary practice_summary(const std::string& user_id, const std::string& session_id, double below,
                                                  int min_attempts, std::size_t limit);
+  // Ends a created practice session with `outcome_of(its summary)`, in one
+  // transaction that no attempt can slip into. The status it found (created:
+  // ended now); none when the session is not the user's.
+  [[nodiscard]] std::optional<SessionStatus> end_practice(const std::string& user_id, const std::string& session_id, double below,
+                                                          int min_attempts, std::size_t limit,
+                                                          const std::function<SessionOutcome(const PracticeSummary&)>& outcome_of);
   [[nodiscard]] PronunciationTotals totals(const std::string& user_id, std::optional<std::int64_t> from, std::optional<std::int64_t> to);
   [[nodiscard]] std::vector<PhonemeStat> phoneme_stats(const std::string& user_id, std::optional<std::int64_t> from,
                                                        std::optional<std::int64_t> to);
@@ -79,6 +88,8 @@ class PronunciationStore {
   [[nodiscard]] std::vector<std::string> weak_phonemes(const std::string& user_id, double below, int min_attempts, std::size_t limit);
 
  private:
+  static PracticeSummary summary_on(SqlConnection& c, const std::string& user_id, const std::string& session_id, double below,
+                                    int min_attempts, std::size_t limit);
   ConnectionPool& pool_;
 };
 

@@ -26,13 +26,18 @@ User user_from(const SqlRow& r) {
 constexpr const char* kSessionColumns =
     "id, user_id, title, description, mode, status, settings, created_at, started_at, ended_at, checkpoint_at, "
     "duration, speaking_time, overall_score, report, checkpoint, clarity_score, pace_score, engagement_score, "
-    "confidence_score, error, record";
+    "confidence_score, error, record, practice_session_id";
+constexpr std::size_t kSessionColumnCount = 23;  // what session_from reads; later columns are the query's own
 // The same row without its large JSON (settings, report, checkpoint): for
 // statistics over every session of a user, which need only the aggregate columns.
 constexpr const char* kSessionSummaryColumns =
     "id, user_id, title, description, mode, status, '{}', created_at, started_at, ended_at, checkpoint_at, "
     "duration, speaking_time, overall_score, CAST(NULL AS TEXT), CAST(NULL AS TEXT), clarity_score, pace_score, "
-    "engagement_score, confidence_score, error, record";
+    "engagement_score, confidence_score, error, record, practice_session_id, "
+    // Whether its time is counted in the practice session it was read into
+    // (once that has ended: its duration sums its attempts).
+    "CASE WHEN practice_session_id IS NOT NULL AND EXISTS (SELECT 1 FROM sessions AS practice WHERE practice.id = "
+    "sessions.practice_session_id AND practice.status IN ('completed', 'interrupted')) THEN 1 ELSE 0 END";
 std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
   if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
   return std::nullopt;
@@ -63,6 +68,8 @@ SessionRecord session_from(const SqlRow& r) {
   s.engagement_score = optional_int(r, 18); s.confidence_score = optional_int(r, 19);
   s.error = r.optional_text(20);
   s.record = r.integer(21) != 0;
+  s.practice_session_id = r.optional_text(22);
+  static_assert(kSessionColumnCount == 23);
   return s;
 }
 
@@ -201,10 +208,16 @@ bool Store::delete_session(const std::string& user_id, const std::string& id) {
   return !pool_->acquire()->query("DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id", p).empty();
 }
 
-void Store::mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance) {
-  const SqlValue p[] = {id, started_at, instance.empty() ? SqlValue{nullptr} : SqlValue{instance}};
-  pool_->acquire()->query(
-      "UPDATE sessions SET status = 'live', started_at = COALESCE(started_at, $2), instance_id = $3 WHERE id = $1", p);
+bool Store::mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance,
+                              const std::optional<std::string>& practice_session_id) {
+  const SqlValue p[] = {id, started_at, instance.empty() ? SqlValue{nullptr} : SqlValue{instance}, opt(practice_session_id)};
+  // Only from created: of two streams racing into one session, one wins.
+  return !pool_->acquire()
+              ->query("UPDATE sessions SET status = 'live', started_at = COALESCE(started_at, $2), instance_id = $3,"
+                      " practice_session_id = COALESCE(CAST($4 AS TEXT), practice_session_id) WHERE id = $1 AND status = 'created'"
+                      " RETURNING id",
+                      p)
+              .empty();
 }
 
 void Store::mark_session_processing(const std::string& id, const std::string& instance) {
@@ -228,11 +241,13 @@ void Store::save_checkpoint(const std::string& id, const std::string& checkpoint
   pool_->acquire()->query("UPDATE sessions SET checkpoint = $2, checkpoint_at = $3 WHERE id = $1 AND status = 'live'", p);
 }
 
-void Store::finish_session(const std::string& id, const SessionOutcome& o) {
+void Store::finish_session(const std::string& id, const SessionOutcome& o) { write_session_outcome(*pool_->acquire(), id, o); }
+
+void write_session_outcome(SqlConnection& c, const std::string& id, const SessionOutcome& o) {
   const SqlValue p[] = {id, name_of(o.status), o.duration, o.speaking_time ? SqlValue{*o.speaking_time} : SqlValue{nullptr}, std::int64_t{o.overall}, std::int64_t{o.clarity},
                         std::int64_t{o.pace}, std::int64_t{o.engagement}, std::int64_t{o.confidence}, o.report_json, o.ended_at,
                         opt_name(o.mode)};
-  pool_->acquire()->query(
+  c.query(
       "UPDATE sessions SET status = $2, duration = $3, speaking_time = $4, overall_score = $5, clarity_score = $6,"
       " pace_score = $7, engagement_score = $8, confidence_score = $9, report = $10, ended_at = $11,"
       " mode = COALESCE(CAST($12 AS TEXT), mode), checkpoint = NULL, error = NULL WHERE id = $1", p);
@@ -251,8 +266,10 @@ std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std
            sql({"SELECT ", kSessionSummaryColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
                 " AND (CAST($2 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) >= $2)"
                 " AND (CAST($3 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) <= $3)"
-                " ORDER BY COALESCE(started_at, created_at), id"}), p))
+                " ORDER BY COALESCE(started_at, created_at), id"}), p)) {
     out.push_back(session_from(r));
+    out.back().counted_in_practice = r.integer(kSessionColumnCount) != 0;
+  }
   return out;
 }
 
@@ -429,8 +446,8 @@ TranscriptSearch Store::search_transcripts(const std::string& user_id, const std
                                         " LIMIT $3 OFFSET $4", p)) {
     TranscriptHit hit;
     hit.session = session_from(r);
-    hit.snippet = r.text(22);
-    hit.rank = r.optional_real(23).value_or(0.0);
+    hit.snippet = r.text(kSessionColumnCount);
+    hit.rank = r.optional_real(kSessionColumnCount + 1).value_or(0.0);
     out.hits.push_back(std::move(hit));
   }
   return out;

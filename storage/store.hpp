@@ -34,6 +34,8 @@ struct SessionRecord {
   std::optional<std::string> report, checkpoint;  // JSON text
   std::optional<std::string> error;               // why processing failed (uploads)
   bool record = false;                            // keep the audio (recording_chunks)
+  std::optional<std::string> practice_session_id;  // a stream read into that practice session
+  bool counted_in_practice = false;  // ended_sessions only: that practice session has ended and counts this time
 };
 
 // A stretch of a session's recording: 16-bit little-endian mono PCM, as
@@ -117,6 +119,9 @@ struct ApiKey {
   std::optional<std::int64_t> expires_at;
 };
 
+// finish_session's write on a connection the caller holds (inside its transaction).
+void write_session_outcome(SqlConnection& c, const std::string& id, const SessionOutcome& outcome);
+
 class Store {
  public:
   // `url`: "sqlite:/path/to/file.db" or "postgresql://…". Applies migrations.
@@ -146,7 +151,9 @@ class Store {
   bool delete_session(const std::string& user_id, const std::string& id);
   // Live checkpoint and final report (the stream's session id is authoritative).
   // `instance`: the server instance streaming it (its lease decides recovery).
-  void mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance = {});
+  // False when the session is no longer `created` (another stream took it).
+  [[nodiscard]] bool mark_session_live(const std::string& id, std::int64_t started_at, const std::string& instance = {},
+                                       const std::optional<std::string>& practice_session_id = std::nullopt);
   void save_checkpoint(const std::string& id, const std::string& checkpoint_json, std::int64_t at);
   void finish_session(const std::string& id, const SessionOutcome& outcome);
   // Uploads: processing while the pipeline runs, failed with a reason.

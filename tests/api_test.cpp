@@ -585,7 +585,7 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
     const std::int64_t start_ms = (local_day * 86400 + local_minute * 60 - offset) * 1000;
     s.created_at = start_ms;
     store->create_session(s);
-    store->mark_session_live(s.id, start_ms);
+    ASSERT_TRUE(store->mark_session_live(s.id, start_ms));
     store->finish_session(s.id, {orator::storage::SessionStatus::completed, 120.0, speaking, overall, overall + 5, overall - 5, overall, overall, "{}", start_ms + 120000, {}});
   };
   // A practice with the microphone muted: scores of 0 that must not drag the averages down.

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/pronunciation_store.hpp"
+#include "storage/store.hpp"
 #include "support/api_fixture.hpp"
 #include "support/stream_checks.hpp"
 
@@ -32,6 +34,9 @@ class PronunciationLibraryApi : public ApiTest {
     EXPECT_EQ(r.status, expected) << target << ": " << r.body;
     return r.body.empty() ? json::value() : r.json();
   }
+  // "Turn right at the light." read by the library's reference voice: its
+  // samples (empty on failure), and the sentence's id in `sentence`.
+  std::vector<float> reference_reading(std::string& sentence);
   std::string token_;
 };
 
@@ -171,6 +176,17 @@ TEST_P(PronunciationLibraryApi, AssessmentsAreScoredStoredAndCounted) {
   }
   const std::string assessment_id(a.at("id").as_string());
   EXPECT_EQ(get("/v1/pronunciation/assessments/" + assessment_id).at("scores"), a.at("scores"));
+  EXPECT_TRUE(a.at("transcribed").as_bool()) << "an upload is transcribed as a stream is";
+
+  // A word read that the target lacks: found from the upload's transcript.
+  r = call("POST", "/v1/pronunciation/assessments?target_text=Turn%20at%20the%20light", audio.body, token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto inserted = r.json();
+  std::string statuses;
+  for (const auto& w : inserted.at("words").as_array())
+    statuses += std::string(w.at("word").as_string()) + ":" + std::string(w.at("status").as_string()) + " ";
+  std::printf("[ pronunciation ] 'Turn right at the light.' read for 'Turn at the light': %s\n", statuses.c_str());
+  EXPECT_NE(statuses.find("right:inserted"), std::string::npos) << statuses;
 
   // Silence, and a free target text.
   r = call("POST", "/v1/pronunciation/assessments?target_text=Please%20turn%20on%20the%20light", wav_of(std::vector<std::int16_t>(48000, 3)), token_);
@@ -180,7 +196,7 @@ TEST_P(PronunciationLibraryApi, AssessmentsAreScoredStoredAndCounted) {
   EXPECT_EQ(r.json().at("feedback").at(0).at("type").as_string(), "omitted");
 
   const auto page = get("/v1/pronunciation/assessments");
-  EXPECT_EQ(page.at_pointer("/pagination/total").as_int64(), 2);
+  EXPECT_EQ(page.at_pointer("/pagination/total").as_int64(), 3);
   EXPECT_EQ(get("/v1/pronunciation/assessments?sentence_id=" + id).at_pointer("/pagination/total").as_int64(), 1);
 
   // The phonemes of the attempts, grouped; the silence's words were not said.
@@ -189,17 +205,18 @@ TEST_P(PronunciationLibraryApi, AssessmentsAreScoredStoredAndCounted) {
   for (const char* group : {"vowels", "consonants"})
     for (const auto& p : stats.at(group).as_array()) scored += p.at("attempts").as_int64();
   std::int64_t phones = 0;
-  for (const auto& w : a.at("words").as_array()) phones += static_cast<std::int64_t>(w.at("phones").as_array().size());
+  for (const auto* attempt : {&a, &inserted})
+    for (const auto& w : attempt->at("words").as_array()) phones += static_cast<std::int64_t>(w.at("phones").as_array().size());
   EXPECT_EQ(scored, phones);
   EXPECT_FALSE(stats.at("vowels").as_array().empty());
 
   // The summary and the progress count them too.
   const auto summary = get("/v1/stats/summary").at("pronunciation");
-  EXPECT_EQ(summary.at("attempts").as_int64(), 2);
+  EXPECT_EQ(summary.at("attempts").as_int64(), 3);
   EXPECT_EQ(summary.at("best_overall").as_int64(), a.at_pointer("/scores/overall").as_int64());
   EXPECT_TRUE(summary.at("weak_phonemes").is_array());
   const auto progress = get("/v1/analytics/progress?period=week").at("pronunciation");
-  EXPECT_EQ(progress.at("attempts").as_int64(), 2);
+  EXPECT_EQ(progress.at("attempts").as_int64(), 3);
   EXPECT_EQ(progress.at("previous_attempts").as_int64(), 0);
 
   // Another user sees none of it.
@@ -242,14 +259,20 @@ std::vector<float> samples_of_wav(const std::string& wav) {
   return out;
 }
 
+std::vector<float> PronunciationLibraryApi::reference_reading(std::string& sentence) {
+  const auto found = get("/v1/sentences?search=turn%20right%20at");
+  sentence = std::string(found.at("data").at(0).at("id").as_string());
+  const auto wav = call("GET", "/v1/sentences/" + sentence + "/audio", "", token_);
+  EXPECT_EQ(wav.status, 200);
+  return wav.status == 200 ? samples_of_wav(wav.body) : std::vector<float>{};
+}
+
 // A practice session gathers a streamed attempt (words reported live as they
 // are read) and an uploaded one, then ends with their aggregates.
 TEST_P(PronunciationLibraryApi, PracticeSessionsGatherLiveAndUploadedAttempts) {
-  const auto found = get("/v1/sentences?search=turn%20right%20at");
-  const std::string sentence(found.at("data").at(0).at("id").as_string());
-  const auto wav = call("GET", "/v1/sentences/" + sentence + "/audio", "", token_);
-  ASSERT_EQ(wav.status, 200);
-  auto audio = samples_of_wav(wav.body);
+  std::string sentence;
+  auto audio = reference_reading(sentence);
+  ASSERT_FALSE(audio.empty());
   audio.insert(audio.begin(), 8000, 0.0f);
   audio.insert(audio.end(), 24000, 0.0f);  // a pause after the sentence: the words are aligned while streaming
 
@@ -340,6 +363,83 @@ TEST_P(PronunciationLibraryApi, PracticeSessionsGatherLiveAndUploadedAttempts) {
   EXPECT_EQ(call("POST", "/v1/sessions/" + talk + "/end", "", token_).status, 409);
   EXPECT_EQ(call("POST", "/v1/pronunciation/assessments?target_text=hello&session_id=" + talk, wav_of(std::vector<std::int16_t>(16000, 2)),
                  token_).status, 409);
+}
+
+// Practice time counts a reading streamed into a practice session once: as
+// its own session until the practice ends, then within the practice's time.
+TEST_P(PronunciationLibraryApi, PracticeTimeIsCountedOnce) {
+  const auto signed_up = signup("tove@example.com");
+  const std::string token = token_of(signed_up);
+  const std::string user_id(signed_up.at("user").at("id").as_string());
+  auto r = call("POST", "/v1/sessions", R"({"title":"Readings","type":"pronunciation"})", token);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string practice(r.json().at("id").as_string());
+  auto minutes = [&] {
+    const auto s = call("GET", "/v1/stats/summary", "", token);
+    EXPECT_EQ(s.status, 200) << s.body << server_->log();
+    return s.json().at("total_practice_minutes").to_number<double>();
+  };
+  {
+    // Two 2-minute readings, written as a finished stream stores them.
+    auto store = storage::Store::open(database_.empty() ? std::string("sqlite:") + server_->dir() + "/data/orator.db" : database_, 1);
+    storage::PronunciationStore attempts(store->pool());
+    for (const char* reading : {"reading-1", "reading-2"}) {
+      storage::SessionRecord s;
+      s.id = reading; s.user_id = user_id; s.title = "Live session"; s.mode = storage::Mode::pronunciation; s.created_at = 1000;
+      store->create_session(s);
+      ASSERT_TRUE(store->mark_session_live(s.id, 1000, "", practice));
+      storage::PronunciationAssessmentRecord a;
+      a.id = std::string("attempt-") + reading; a.user_id = user_id; a.session_id = practice; a.target_text = "ship";
+      a.overall = a.accuracy = a.fluency = a.completeness = 80; a.duration_ms = 120000; a.result_json = "{}"; a.created_at = 1000;
+      ASSERT_TRUE(attempts.create(a, {{"SH", "ship", 80}}));
+      store->finish_session(s.id, {storage::SessionStatus::completed, 120.0, 90.0, 80, 80, 80, 80, 80, "{}", 121000, {}});
+    }
+  }
+  EXPECT_EQ(minutes(), 4.0) << "before the practice ends, the readings count as themselves";
+  r = call("POST", "/v1/sessions/" + practice + "/end", "", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json().at_pointer("/practice/practice_seconds").to_number<double>(), 240.0);
+  EXPECT_EQ(minutes(), 4.0) << "ended, the practice holds the readings' time; they are not counted again";
+  const auto reading = call("GET", "/v1/sessions/reading-1", "", token);
+  ASSERT_EQ(reading.status, 200) << reading.body;
+  EXPECT_EQ(reading.json().at("practice_session_id").as_string(), practice);
+  ASSERT_EQ(call("DELETE", "/v1/sessions/" + practice, "", token).status, 204);
+  EXPECT_EQ(minutes(), 4.0) << "with the practice deleted, the readings count as themselves again";
+}
+
+// A practice session ended while a reading streams into it: the reading's
+// attempt is kept with the stream's own session, not lost or added after.
+TEST_P(PronunciationLibraryApi, AReadingOutlivingItsPracticeKeepsItsAttempt) {
+  std::string sentence;
+  auto audio = reference_reading(sentence);
+  ASSERT_FALSE(audio.empty());
+  audio.insert(audio.end(), 8000, 0.0f);
+  auto r = call("POST", "/v1/sessions", R"({"type":"pronunciation"})", token_);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string practice(r.json().at("id").as_string());
+  std::string reading;
+  {
+    WsClient ws(port(), "/v1/stream?mode=pronunciation&practice_session_id=" + practice + "&access_token=" + token_);
+    ws.send_text(R"({"type":"start","codec":"f32","sample_rate":16000,"channels":1,"sentence_id":")" + sentence + R"("})");
+    const auto ready = ws.read(10.0);
+    ASSERT_TRUE(ready && ready->type() == "ready");
+    reading = std::string(ready->json().at("session_id").as_string());
+    send_f32_frames(ws, audio, 16000, 1, 20);
+    r = call("POST", "/v1/sessions/" + practice + "/end", "", token_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json().at_pointer("/practice/attempts").as_int64(), 0);
+    for (const auto& m : stop_and_collect(ws)) EXPECT_NE(m.type(), "error") << m.data;
+  }
+  json::value listed;
+  for (int i = 0; i < 50; ++i) {
+    listed = get("/v1/pronunciation/assessments?session_id=" + reading);
+    if (listed.at_pointer("/pagination/total").as_int64() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(listed.at_pointer("/pagination/total").as_int64(), 1) << "the attempt is kept with the reading";
+  EXPECT_EQ(get("/v1/pronunciation/assessments?session_id=" + practice).at_pointer("/pagination/total").as_int64(), 0)
+      << "nothing is added to an ended practice";
+  EXPECT_EQ(get("/v1/sessions/" + practice).at_pointer("/practice/attempts").as_int64(), 0);
 }
 
 // A stream's target that cannot be assessed is refused with a reason; the stream goes on.

@@ -293,6 +293,42 @@ TEST(Pronunciation, WrongAudioScoresLow) {
   EXPECT_TRUE(assessor.assess({}, *target).words.size() == target->words.size()) << "no audio: every word omitted";
 }
 
+// Inserted and repeated words come from the transcript aligned to the
+// target's text, wherever the forced alignment put its words.
+TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
+  server::dictation::SpeechSynthesis tts;
+  speech::PronunciationAssessor assessor(models());
+  std::string error;
+  const auto target = models()->prepare("Please turn on the light", error);
+  ASSERT_TRUE(target) << error;
+  const auto audio = synthesise(tts, "Please turn on the the light", "flite:cmu_us_slt");
+  auto heard = [](std::initializer_list<const char*> words) {
+    std::vector<speech::Word> out;
+    double t = 0.1;
+    for (const char* w : words) out.push_back({w, t, t + 0.3}), t += 0.35;
+    return out;
+  };
+  auto statuses = [](const speech::PronunciationAssessment& a) {
+    std::string out;
+    for (const auto& w : a.words)
+      if (w.status == speech::WordStatus::inserted || w.status == speech::WordStatus::repeated)
+        out += w.text + (w.status == speech::WordStatus::inserted ? ":inserted " : ":repeated ");
+    return out;
+  };
+  const auto plain = assessor.assess(audio, *target, heard({"please", "turn", "on", "the", "light"}));
+  const auto again = assessor.assess(audio, *target, heard({"please", "turn", "on", "the", "the", "light"}));
+  const auto extra = assessor.assess(audio, *target, heard({"please", "turn", "right", "on", "the", "light"}));
+  auto misheard = heard({"please", "turn", "um", "on", "a", "light"});
+  misheard[2].filler = true;
+  const auto substituted = assessor.assess(audio, *target, misheard);
+  EXPECT_EQ(statuses(plain), "");
+  EXPECT_EQ(statuses(again), "the:repeated ");
+  EXPECT_EQ(statuses(extra), "right:inserted ");
+  EXPECT_EQ(statuses(substituted), "") << "a word heard as another and a hesitation are not insertions";
+  EXPECT_LT(again.fluency, plain.fluency);
+  EXPECT_LT(substituted.fluency, plain.fluency) << "the hesitation costs fluency";
+}
+
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   const auto n = static_cast<double>(a.size());
   const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;

@@ -13,6 +13,7 @@
 #include "storage/limit_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/postgres_connection.hpp"
+#include "storage/pronunciation_store.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/store.hpp"
 #include "storage/worker_pool.hpp"
@@ -145,8 +146,8 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   user("u", "u@example.com");
   session("done", "u", 1);
   session("crashed", "u", 2);
-  store_->mark_session_live("done", 10);
-  store_->mark_session_live("crashed", 11);
+  ASSERT_TRUE(store_->mark_session_live("done", 10));
+  ASSERT_TRUE(store_->mark_session_live("crashed", 11));
   store_->save_checkpoint("done", R"({"duration":3})", 20);
   store_->finish_session("done", {SessionStatus::completed, 9.5, 6.0, 87, 90, 80, 70, 60, R"({"status":"completed"})", 30, {}});
   store_->save_checkpoint("crashed", R"({"status":"interrupted","duration":4})", 25);
@@ -185,10 +186,10 @@ TEST_P(StorageTest, RecoveryRespectsTheLeasesOfLiveInstances) {
   for (const char* id : {"on-a", "on-b", "on-none", "on-c"}) session(id, "u", 1);
   store_->heartbeat_instance("a", 1000);
   store_->heartbeat_instance("b", 100);
-  store_->mark_session_live("on-a", 10, "a");
-  store_->mark_session_live("on-b", 10, "b");
-  store_->mark_session_live("on-none", 10);
-  store_->mark_session_live("on-c", 10, "c");
+  ASSERT_TRUE(store_->mark_session_live("on-a", 10, "a"));
+  ASSERT_TRUE(store_->mark_session_live("on-b", 10, "b"));
+  ASSERT_TRUE(store_->mark_session_live("on-none", 10));
+  ASSERT_TRUE(store_->mark_session_live("on-c", 10, "c"));
   EXPECT_TRUE(store_->instance_alive("a", 500));
   EXPECT_FALSE(store_->instance_alive("b", 500));
   auto recovered = store_->recover_interrupted_sessions(2000, "c", 500);
@@ -423,6 +424,92 @@ TEST_P(StorageTest, SignInFailuresAreCountedUntilASuccess) {
   EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 3) << "not old enough to forget";
   limits.sign_in_succeeded("ada@example.com");
   EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 0);
+}
+
+// Two streams racing into one session: the second finds it taken.
+TEST_P(StorageTest, OnlyOneStreamTakesASession) {
+  user("u", "u@example.com");
+  session("s", "u", 1);
+  EXPECT_TRUE(store_->mark_session_live("s", 10));
+  EXPECT_FALSE(store_->mark_session_live("s", 11));
+  store_->finish_session("s", {SessionStatus::completed, 1, 1, 1, 1, 1, 1, 1, "{}", 20, {}});
+  EXPECT_FALSE(store_->mark_session_live("s", 30)) << "an ended session stays ended";
+  EXPECT_EQ(store_->find_session("u", "s")->status, SessionStatus::completed);
+}
+
+PronunciationAssessmentRecord attempt(const std::string& id, const std::string& session_id, int overall, std::int64_t ms) {
+  PronunciationAssessmentRecord a;
+  a.id = id; a.user_id = "u"; a.session_id = session_id; a.target_text = "ship";
+  a.overall = a.accuracy = a.fluency = a.completeness = overall;
+  a.duration_ms = ms; a.result_json = "{}"; a.created_at = 100;
+  return a;
+}
+
+// Attempts stored while a practice session ends are either in its summary
+// or refused: none lands after it, uncounted (both backends lock the row).
+TEST_P(StorageTest, PracticeEndsWithEveryAttemptItAccepted) {
+  user("u", "u@example.com");
+  for (int round = 0; round < 5; ++round) {
+    const std::string practice = "practice-" + std::to_string(round);
+    session(practice, "u", 1, Mode::pronunciation);
+    PronunciationStore attempts(store_->pool());
+    std::atomic<int> accepted{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 3; ++w)
+      writers.emplace_back([&, w] {
+        while (!go) std::this_thread::yield();
+        for (int i = 0; i < 20; ++i) {
+          const auto id = practice + "-" + std::to_string(w) + "-" + std::to_string(i);
+          if (attempts.create(attempt(id, practice, 70, 1000), {{"SH", "ship", 70}})) ++accepted;
+        }
+      });
+    std::int64_t summarised = -1;
+    go = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 * round));
+    const auto found = attempts.end_practice("u", practice, 60, 2, 5, [&](const PracticeSummary& summary) {
+      summarised = summary.totals.attempts;
+      SessionOutcome o;
+      o.duration = static_cast<double>(summary.totals.duration_ms) / 1000.0;
+      o.speaking_time = std::nullopt;
+      o.report_json = "{}";
+      return o;
+    });
+    for (auto& t : writers) t.join();
+    ASSERT_EQ(found, SessionStatus::created);
+    EXPECT_EQ(summarised, accepted.load()) << "round " << round << ": an attempt was stored after the summary";
+    EXPECT_EQ(attempts.practice_summary("u", practice, 60, 2, 5).totals.attempts, accepted.load());
+    EXPECT_EQ(attempts.end_practice("u", practice, 60, 2, 5, [](const PracticeSummary&) { return SessionOutcome{}; }),
+              SessionStatus::completed) << "ended once";
+    std::printf("[ storage ] round %d: %d of 60 attempts in before the end\n", round, accepted.load());
+  }
+  PronunciationStore attempts(store_->pool());
+  EXPECT_FALSE(attempts.create(attempt("late", "practice-0", 70, 1000), {})) << "an ended session takes no attempt";
+  EXPECT_FALSE(attempts.create(attempt("nowhere", "no-such-session", 70, 1000), {}));
+  EXPECT_EQ(attempts.end_practice("v", "practice-0", 60, 2, 5, [](const PracticeSummary&) { return SessionOutcome{}; }), std::nullopt)
+      << "another user's session is not found";
+}
+
+// A reading streamed into a practice session counts there once that ends.
+TEST_P(StorageTest, ReadingsInAnEndedPracticeAreCountedThere) {
+  user("u", "u@example.com");
+  session("practice", "u", 1, Mode::pronunciation);
+  session("reading", "u", 2, Mode::pronunciation);
+  ASSERT_TRUE(store_->mark_session_live("reading", 10, "", std::string("practice")));
+  store_->finish_session("reading", {SessionStatus::completed, 5, 3, 1, 1, 1, 1, 1, "{}", 20, {}});
+  auto counted = [&](const std::string& id) {
+    for (const auto& s : store_->ended_sessions("u", std::nullopt, std::nullopt))
+      if (s.id == id) return s.counted_in_practice;
+    ADD_FAILURE() << id << " not listed";
+    return false;
+  };
+  EXPECT_EQ(store_->find_session("u", "reading")->practice_session_id, "practice");
+  EXPECT_FALSE(counted("reading")) << "the practice has not ended: the reading's time is its own";
+  store_->finish_session("practice", {SessionStatus::completed, 5, std::nullopt, 1, 0, 0, 0, 0, "{}", 30, {}});
+  EXPECT_TRUE(counted("reading"));
+  EXPECT_FALSE(counted("practice"));
+  ASSERT_TRUE(store_->delete_session("u", "practice"));
+  EXPECT_FALSE(counted("reading")) << "with the practice deleted, the reading's time is its own again";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));

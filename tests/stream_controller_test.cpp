@@ -154,7 +154,7 @@ class StreamControllerTest : public ::testing::Test {
   // the upgrade path does.
   orator::storage::SessionRecord stored_live_session(orator::storage::Mode mode) {
     const auto s = service_->create({"u1", "Talk", "", mode, "{}", false});
-    service_->begin_stream(s.id);
+    if (!service_->begin_stream(s.id)) ADD_FAILURE() << "a new session could not go live";
     return s;
   }
   static StreamIdentity identity_of(const orator::storage::SessionRecord& s) {

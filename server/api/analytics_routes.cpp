@@ -33,7 +33,8 @@ struct Aggregate {
   int scored = 0;
   void add(const storage::SessionRecord& s) {
     ++sessions;
-    practice_s += s.duration.value_or(0);
+    // A reading streamed into an ended practice session is in that session's time.
+    if (!s.counted_in_practice) practice_s += s.duration.value_or(0);
     speaking_s += s.speaking_time.value_or(0);
     if (heard_speech(s)) {
       ++scored;

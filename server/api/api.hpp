@@ -26,6 +26,9 @@ class SessionService;
 namespace orator::server::dictation {
 struct DictationServices;
 }
+namespace orator::server::transcription {
+class DecoderPool;
+}
 
 namespace orator::server::api {
 
@@ -54,6 +57,9 @@ class Api {
   [[nodiscard]] const Router& router() const { return router_; }
   [[nodiscard]] storage::Store& store() { return store_; }
   [[nodiscard]] sessions::SessionService& sessions() { return sessions_; }
+  // The recogniser's decoders (none: recognition is off). Set once at start,
+  // before requests: uploaded pronunciation attempts are also transcribed.
+  void use_decoders(transcription::DecoderPool* decoders) { decoders_ = decoders; }
 
   // Shared by the route files.
   [[nodiscard]] boost::json::object issue_tokens(const storage::User& user, const std::string& family_id = {});
@@ -79,6 +85,9 @@ class Api {
   [[nodiscard]] std::optional<Refusal> practice_session_refusal(const std::string& user_id, const std::string& session_id);
   // The session's attempts summed up: attempts, average and best overall, weak phonemes.
   [[nodiscard]] boost::json::object practice_summary_json(const std::string& user_id, const std::string& session_id);
+  // POST /v1/sessions/{id}/end for a pronunciation session `s`: ends it (or
+  // throws 404/409 with what it found) and returns its summary.
+  boost::json::object end_practice_session(const storage::SessionRecord& s);
 
  private:
   void add_auth_routes();
@@ -127,6 +136,7 @@ class Api {
   Router router_;
   sessions::SessionService& sessions_;
   dictation::DictationServices* dictation_;
+  transcription::DecoderPool* decoders_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

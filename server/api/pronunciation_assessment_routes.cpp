@@ -15,6 +15,7 @@
 #include "server/pronunciation/assessments.hpp"
 #include "server/pronunciation/library.hpp"
 #include "server/server_context.hpp"
+#include "server/transcription/decoder_pool.hpp"
 #include "speech/phonemes.hpp"
 #include "speech/pronunciation.hpp"
 #include "storage/pronunciation_store.hpp"
@@ -73,6 +74,20 @@ json::object assessment_json(const storage::PronunciationAssessmentRecord& r) {
   return out;
 }
 
+// The words heard in an uploaded attempt, so that inserted and repeated
+// words are found as in a stream: from a decoder free within a second (live
+// streams come first), else none and the attempt is scored without them.
+std::optional<std::vector<speech::Word>> heard_words(transcription::DecoderPool* decoders, const std::vector<float>& samples16k) {
+  if (!decoders) return std::nullopt;
+  auto lease = decoders->acquire_for(std::chrono::seconds(1));
+  if (!lease) return std::nullopt;
+  auto words = transcription::recognise_recording(*lease, samples16k);
+  // Bounded: recognition runs at about half real time here (docs/performance.md).
+  const auto budget = std::chrono::seconds(5) + std::chrono::seconds(static_cast<int>(samples16k.size() / 16000));
+  if (!words.valid() || words.wait_for(budget) != std::future_status::ready) return std::nullopt;
+  return words.get();
+}
+
 }  // namespace
 
 void Api::add_pronunciation_assessment_routes() {
@@ -101,20 +116,27 @@ void Api::add_pronunciation_assessment_routes() {
     const auto target = models->prepare(text, why);
     if (!target) throw validation_error(why, {{"field", sentence_id ? "sentence_id" : "target_text"}});
     const auto audio = analyse(req.body);
+    const auto heard = heard_words(decoders_, audio.samples16k);
     std::optional<speech::PronunciationAssessment> assessed;
     try {
-      assessed = pool.assess(audio.samples16k, *target);
+      assessed = pool.assess(audio.samples16k, *target, heard ? std::span<const speech::Word>(*heard) : std::span<const speech::Word>());
     } catch (const pronunciation::AssessorUnavailable& e) {
       if (e.code == "BUSY") throw ApiError(503, e.code, e.what(), {{"retry_after", 2}});
       throw ApiError(503, e.code, e.what());
     }
     auto attempt = pronunciation::stored_attempt(*assessed, audio.prosody, audio.seconds);
     auto& record = attempt.record;
+    // Whether inserted and repeated words could be looked for.
+    auto result = json::parse(record.result_json).as_object();
+    result["transcribed"] = heard.has_value();
+    record.result_json = json::serialize(result);
     record.user_id = req.user_id;
     record.sentence_id = sentence_id;
     record.session_id = session_id;
     record.target_text = text;
-    storage::PronunciationStore(store_.pool()).create(record, attempt.phones);
+    // Ended while this was being scored: refused rather than stored after its summary.
+    if (!storage::PronunciationStore(store_.pool()).create(record, attempt.phones))
+      throw ApiError(409, "CONFLICT", "this practice session has ended; create a new one", {{"field", "session_id"}});
     ApiResponse r;
     r.status = 201;
     r.body = assessment_json(record);

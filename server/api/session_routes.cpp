@@ -39,6 +39,8 @@ json::object session_json(const storage::SessionRecord& s, const ApiRequest& req
           {"overall_score", s.overall_score ? json::value(*s.overall_score) : json::value(nullptr)},
           {"error", s.error ? json::value(*s.error) : json::value(nullptr)},
           {"record", s.record},
+          // A reading streamed into a practice session (?practice_session_id=).
+          {"practice_session_id", s.practice_session_id ? json::value(*s.practice_session_id) : json::value(nullptr)},
           {"audioUrl", s.record ? json::value("/v1/sessions/" + s.id + "/audio") : json::value(nullptr)},
           {"websocketUrl", std::string(secure ? "wss://" : "ws://") + host + "/v1/sessions/" + s.id + "/stream"}};
 }
@@ -124,21 +126,7 @@ void Api::add_session_routes() {
     if (!s) throw not_found("session");
     if (s->mode != dsp::Mode::pronunciation)
       throw ApiError(409, "CONFLICT", "only pronunciation practice sessions are ended here; a stream ends with its stop message");
-    if (s->status == storage::SessionStatus::live) throw ApiError(409, "CONFLICT", "a stream is still live in this session; stop it first");
-    if (s->status != storage::SessionStatus::created)
-      throw ApiError(409, "CONFLICT", "this session has already ended", {{"status", storage::status_name(s->status)}});
-    auto practice = practice_summary_json(req.user_id, s->id);
-    storage::SessionOutcome outcome;
-    outcome.status = storage::SessionStatus::completed;
-    outcome.duration = practice.at("practice_seconds").to_number<double>();
-    outcome.speaking_time = std::nullopt;
-    // No speaking-session scores: the summary's overall stands for the session,
-    // and the analytics of speaking sessions leave it out (no speaking time).
-    if (const auto& avg = practice.at("average_overall"); !avg.is_null()) outcome.overall = static_cast<int>(std::lround(avg.to_number<double>()));
-    outcome.mode = dsp::Mode::pronunciation;
-    outcome.report_json = protocol::to_json(json::object{{"type", "practice"}, {"session_id", s->id}, {"mode", "pronunciation"},
-                                                         {"status", "completed"}, {"practice", practice}});
-    sessions_.end_practice(s->id, req.user_id, outcome);
+    auto practice = end_practice_session(*s);
     const auto ended = store_.find_session(req.user_id, s->id);
     if (!ended) throw not_found("session");
     auto body = session_json(*ended, req);

@@ -77,7 +77,9 @@ StreamAuthorization authorize_stream(Api& api, const ApiRequest& req, const std:
     out.identity.session_id = sessions.create(s).id;
     out.identity.record = s.record;
   }
-  sessions.begin_stream(out.identity.session_id);
+  // Checked above, taken here: of two streams racing into one session, one wins.
+  if (!sessions.begin_stream(out.identity.session_id, out.identity.practice_session_id))
+    return refuse(409, "CONFLICT", "another stream has just started in this session; create a new session to stream again");
   return out;
 }
 

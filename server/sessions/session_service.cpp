@@ -213,7 +213,10 @@ storage::SessionRecord SessionService::create(const NewSession& n) {
   return store_.create_session(s);
 }
 
-void SessionService::begin_stream(const std::string& id) { store_.mark_session_live(id, api::Api::now_ms(), config_.instance_id); }
+bool SessionService::begin_stream(const std::string& id, const std::string& practice_session_id) {
+  return store_.mark_session_live(id, api::Api::now_ms(), config_.instance_id,
+                                  practice_session_id.empty() ? std::nullopt : std::optional(practice_session_id));
+}
 
 void SessionService::stream_opened(const std::string& id, const std::string& user_id) {
   publish(SessionEventKind::started, id, user_id);
@@ -244,7 +247,7 @@ void SessionService::finish_stream(StreamEnding ending, std::unique_ptr<Recordin
       // job) is there. A job is claimed only once its session has ended.
       if (e.transcript) store_.save_transcript(*e.transcript);
       if (e.queue_transcription) store_.enqueue_job(e.session_id, "deferred", api::Api::now_ms());
-      if (e.pronunciation) storage::PronunciationStore(store_.pool()).create(*e.pronunciation, e.pronunciation_phones);
+      if (e.pronunciation) store_attempt(*e.pronunciation, e.pronunciation_phones, e.session_id);
       e.outcome.ended_at = api::Api::now_ms();
       store_.finish_session(e.session_id, e.outcome);
     } catch (const std::exception& ex) {
@@ -258,10 +261,29 @@ void SessionService::finish_stream(StreamEnding ending, std::unique_ptr<Recordin
   if (!queued) spdlog::error("session {}: database queue full; the report was not stored (its last checkpoint stays)", shared->session_id);
 }
 
-void SessionService::end_practice(const std::string& id, const std::string& user_id, storage::SessionOutcome outcome) {
-  outcome.ended_at = api::Api::now_ms();
-  store_.finish_session(id, outcome);
-  publish(SessionEventKind::finished, id, user_id);
+void SessionService::store_attempt(storage::PronunciationAssessmentRecord& attempt, const std::vector<storage::PhoneScoreRecord>& phones,
+                                   const std::string& stream_session_id) {
+  storage::PronunciationStore attempts(store_.pool());
+  if (attempts.create(attempt, phones)) return;
+  // The practice session it was read into ended while it streamed: the
+  // attempt stays with the stream's own session rather than being lost.
+  spdlog::info("session {}: practice session {} ended during the stream; the attempt is kept with the stream", stream_session_id,
+               attempt.session_id.value_or(""));
+  attempt.session_id = stream_session_id;
+  if (!attempts.create(attempt, phones)) spdlog::error("session {}: the pronunciation attempt was not stored", stream_session_id);
+}
+
+std::optional<storage::SessionStatus> SessionService::end_practice(
+    const std::string& id, const std::string& user_id, double weak_below, int min_phone_attempts, std::size_t weak_limit,
+    const std::function<storage::SessionOutcome(const storage::PracticeSummary&)>& outcome_of) {
+  const auto found = storage::PronunciationStore(store_.pool())
+                         .end_practice(user_id, id, weak_below, min_phone_attempts, weak_limit, [&](const storage::PracticeSummary& summary) {
+                           auto outcome = outcome_of(summary);
+                           outcome.ended_at = api::Api::now_ms();
+                           return outcome;
+                         });
+  if (found == storage::SessionStatus::created) publish(SessionEventKind::finished, id, user_id);
+  return found;
 }
 
 void SessionService::job_status(const std::string& user_id, const std::string& id, std::function<void(std::string)> done) {

@@ -97,7 +97,9 @@ class SessionService {
   // Blocking. The stored session.
   storage::SessionRecord create(const NewSession& session);
   // A stream was authorised into `id`: live from now (blocking, before the upgrade).
-  void begin_stream(const std::string& id);
+  // False when the session is no longer created (another stream took it).
+  // `practice_session_id`: the practice session the stream reads into.
+  [[nodiscard]] bool begin_stream(const std::string& id, const std::string& practice_session_id = {});
   // The upgrade completed: announced.
   void stream_opened(const std::string& id, const std::string& user_id);
   // The stream's report so far; dropped (harmlessly) when the database is behind.
@@ -106,9 +108,13 @@ class SessionService {
   // Stores the ending (after `recording`'s chunks), queues its transcription
   // job, then announces finished or interrupted.
   void finish_stream(StreamEnding ending, std::unique_ptr<RecordingWriter> recording);
-  // A pronunciation practice session closed with its summary (`outcome`),
-  // announced as finished. Blocking.
-  void end_practice(const std::string& id, const std::string& user_id, storage::SessionOutcome outcome);
+  // Closes a created pronunciation practice session with `outcome_of(its
+  // summary)`, in one transaction no attempt slips into, and announces it
+  // finished. The status found (created: ended now); none when not the
+  // user's. Blocking.
+  [[nodiscard]] std::optional<storage::SessionStatus> end_practice(
+      const std::string& id, const std::string& user_id, double weak_below, int min_phone_attempts, std::size_t weak_limit,
+      const std::function<storage::SessionOutcome(const storage::PracticeSummary&)>& outcome_of);
   // The newest transcription job's status for a session ("queued" until its row exists), delivered to `done`
   // on a worker thread.
   void job_status(const std::string& user_id, const std::string& id, std::function<void(std::string)> done);
@@ -175,6 +181,9 @@ class SessionService {
   std::mutex streams_mutex_;
   std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
+  // A streamed attempt, into its practice session or, if that has ended, the stream's own.
+  void store_attempt(storage::PronunciationAssessmentRecord& attempt, const std::vector<storage::PhoneScoreRecord>& phones,
+                     const std::string& stream_session_id);
   void publish(SessionEventKind kind, const std::string& id, const std::string& user_id, std::string detail = {}) const;
 
   storage::Store& store_;

@@ -127,4 +127,18 @@ void DecoderPool::run(std::size_t index) {
   }
 }
 
+std::future<std::optional<std::vector<speech::Word>>> recognise_recording(DecoderLease& lease, std::vector<float> samples16k) {
+  auto words = std::make_shared<std::promise<std::optional<std::vector<speech::Word>>>>();
+  auto result = words->get_future();
+  const bool queued = lease.post([samples = std::move(samples16k), words](speech::StreamRecognizer* rec) {
+    if (!rec) return words->set_value(std::nullopt);
+    rec->reset();
+    rec->push(samples);
+    rec->finish();
+    words->set_value(std::move(rec->take_update().finals));
+  });
+  if (!queued) return {};
+  return result;
+}
+
 }  // namespace orator::server::transcription

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -81,5 +82,11 @@ class DecoderPool {
   std::vector<Slot> slots_;
   bool stopping_ = false;
 };
+
+// Recognises a whole recording (16 kHz mono) on the lease's slot, from a
+// fresh decoder state: its final words, or nullopt when the decoder could not
+// be loaded. An invalid future when the slot's queue is full or the pool stops.
+[[nodiscard]] std::future<std::optional<std::vector<speech::Word>>> recognise_recording(DecoderLease& lease,
+                                                                                      std::vector<float> samples16k);
 
 }  // namespace orator::server::transcription

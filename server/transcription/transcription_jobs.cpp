@@ -95,16 +95,8 @@ std::optional<std::vector<speech::Word>> TranscriptionJobs::recognise(const stor
     error = "the kept audio could not be read: " + audio.error;
     return std::nullopt;
   }
-  auto words = std::make_shared<std::promise<std::optional<std::vector<speech::Word>>>>();
-  auto result = words->get_future();
-  const bool queued = lease->post([samples = audio.samples, words](speech::StreamRecognizer* rec) {
-    if (!rec) return words->set_value(std::nullopt);
-    rec->reset();
-    rec->push(samples);
-    rec->finish();
-    words->set_value(std::move(rec->take_update().finals));
-  });
-  if (!queued) {
+  auto result = recognise_recording(*lease, audio.samples);
+  if (!result.valid()) {
     error = "the server is stopping";
     return std::nullopt;
   }
