@@ -262,6 +262,10 @@ int mean_score(const std::vector<PhoneAssessment>& phones) {
 
 PronunciationAssessment PronunciationAssessor::assess(std::span<const float> samples, const Target& target,
                                                       std::span<const Word> transcript) {
+  return with_transcript(assess_audio(samples, target), target, transcript);
+}
+
+PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const float> samples, const Target& target) {
   auto& m = *impl_;
   PronunciationAssessment out;
   m.pcm.resize(samples.size());
@@ -326,6 +330,19 @@ PronunciationAssessment PronunciationAssessor::assess(std::span<const float> sam
   out.completeness = words.empty() ? 0 : static_cast<int>(std::lround(100.0 * said / static_cast<double>(words.size())));
   out.accuracy = phone_count ? static_cast<int>(std::lround(phone_sum / phone_count)) : 0;
 
+  // The attempt's weak phonemes: mean score below the low mark, worst first.
+  std::vector<std::pair<double, std::string>> weak;
+  for (const auto& [phone, sn] : by_phone)
+    if (sn.first / sn.second < kLowPhoneScore + 10) weak.emplace_back(sn.first / sn.second, phone);
+  std::sort(weak.begin(), weak.end());
+  for (std::size_t i = 0; i < weak.size() && i < 5; ++i) out.weak_phonemes.push_back(weak[i].second);
+  out.words = std::move(words);
+  return out;
+}
+
+PronunciationAssessment with_transcript(PronunciationAssessment out, const Target& target, std::span<const Word> transcript) {
+  auto& words = out.words;
+  const auto said = std::count_if(words.begin(), words.end(), [](const WordAssessment& w) { return !w.phones.empty(); });
   // Words the recogniser heard that the target lacks: the insertions of its
   // transcript aligned to the target text (the forced alignment cannot say:
   // it stretches the neighbouring words over an extra one). Repeated when the
@@ -366,18 +383,11 @@ PronunciationAssessment PronunciationAssessor::assess(std::span<const float> sam
     const double penalty = 100.0 * std::min(1.0, pause_share / 0.5) * 0.6 + 8.0 * static_cast<double>(extras.size() + hesitations);
     out.fluency = static_cast<int>(std::lround(std::clamp(100.0 - penalty, 0.0, 100.0)));
   }
-  // The attempt's weak phonemes: mean score below the low mark, worst first.
-  std::vector<std::pair<double, std::string>> weak;
-  for (const auto& [phone, sn] : by_phone)
-    if (sn.first / sn.second < kLowPhoneScore + 10) weak.emplace_back(sn.first / sn.second, phone);
-  std::sort(weak.begin(), weak.end());
-  for (std::size_t i = 0; i < weak.size() && i < 5; ++i) out.weak_phonemes.push_back(weak[i].second);
   // Words in the order said: extras go before the first target word said after them.
   for (auto& e : extras) {
     auto at = std::find_if(words.begin(), words.end(), [&](const WordAssessment& w) { return !w.phones.empty() && w.start >= e.start; });
     words.insert(at, std::move(e));
   }
-  out.words = std::move(words);
   return out;
 }
 

@@ -101,6 +101,11 @@ struct PronunciationAssessment {
 // The score of a phone from its GOP (the calibration in docs/pronunciation.md).
 [[nodiscard]] int phone_score(double gop);
 
+// Completes an assess_audio() result (call once on it): the transcript's
+// inserted and repeated words, and fluency. Cheap: no decoding.
+[[nodiscard]] PronunciationAssessment with_transcript(PronunciationAssessment aligned, const Target& target,
+                                                      std::span<const Word> transcript);
+
 class PronunciationAssessor {
  public:
   // Throws std::runtime_error when the decoder cannot be created.
@@ -114,6 +119,9 @@ class PronunciationAssessor {
   // insertions and repetitions; without it none are found.
   [[nodiscard]] PronunciationAssessment assess(std::span<const float> samples16k, const Target& target,
                                                std::span<const Word> transcript = {});
+  // The costly part alone: alignment and phone scores, without fluency or
+  // the transcript's words. with_transcript() completes it.
+  [[nodiscard]] PronunciationAssessment assess_audio(std::span<const float> samples16k, const Target& target);
 
  private:
   struct Impl;

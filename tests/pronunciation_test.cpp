@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -18,6 +22,7 @@
 
 #include "server/dictation/speech_synthesis.hpp"
 #include "server/pronunciation/library.hpp"
+#include "server/pronunciation/live_pronunciation.hpp"
 #include "speech/phonemes.hpp"
 #include "speech/pronunciation.hpp"
 #include "speech/spoken_text.hpp"
@@ -327,6 +332,60 @@ TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
   EXPECT_EQ(statuses(substituted), "") << "a word heard as another and a hesitation are not insertions";
   EXPECT_LT(again.fluency, plain.fluency);
   EXPECT_LT(substituted.fluency, plain.fluency) << "the hesitation costs fluency";
+}
+
+// A live reading whose reader said nothing after the last pause ends from
+// that pause's pass (one decoding, completed with the transcript); speech
+// after it takes a fresh final pass.
+TEST(Pronunciation, ALiveReadingEndsFromItsLastPauseWhenNothingFollowed) {
+  server::dictation::SpeechSynthesis tts;
+  std::string error;
+  const auto target = models()->prepare("Please turn on the light", error);
+  ASSERT_TRUE(target) << error;
+  auto audio = synthesise(tts, "Please turn on the the light", "flite:cmu_us_slt");
+  audio.insert(audio.end(), 8000, 0.0f);
+  std::vector<speech::Word> heard;
+  double t = 0.1;
+  for (const char* w : {"please", "turn", "on", "the", "the", "light"}) heard.push_back({w, t, t + 0.3}), t += 0.35;
+  for (const bool spoke_again : {false, true}) {
+    std::mutex mutex;
+    std::condition_variable posted;
+    std::deque<std::function<void()>> strand;
+    auto run_one = [&] {
+      std::unique_lock lock(mutex);
+      if (!posted.wait_for(lock, std::chrono::seconds(30), [&] { return !strand.empty(); })) return false;
+      auto f = std::move(strand.front());
+      strand.pop_front();
+      lock.unlock();
+      f();
+      return true;
+    };
+    int words = 0;
+    server::pronunciation::LivePronunciation live(
+        *target,
+        [&](std::function<void()> f) {
+          std::lock_guard lock(mutex);
+          strand.push_back(std::move(f));
+          posted.notify_one();
+        },
+        [&](const speech::WordAssessment&) { ++words; });
+    live.on_speech();
+    ASSERT_TRUE(live.push(audio));
+    live.on_pause();
+    ASSERT_TRUE(run_one()) << "the pause's pass came back";
+    if (spoke_again) live.on_speech();
+    std::optional<speech::PronunciationAssessment> result;
+    bool done = false;
+    live.finish(heard, [&](std::optional<speech::PronunciationAssessment> a) { result = std::move(a), done = true; });
+    while (!done) ASSERT_TRUE(run_one()) << "the assessment came back";
+    ASSERT_TRUE(result);
+    EXPECT_EQ(live.decodings(), spoke_again ? 2 : 1);
+    const auto repeated = std::count_if(result->words.begin(), result->words.end(),
+                                        [](const auto& w) { return w.status == speech::WordStatus::repeated; });
+    EXPECT_EQ(repeated, 1) << "the transcript's part is applied either way";
+    EXPECT_EQ(words, 6) << "every target word once, and the repeated one";
+    EXPECT_GE(result->completeness, 80);
+  }
 }
 
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {

@@ -26,6 +26,15 @@ std::shared_ptr<const speech::PronunciationModels> AssessorPool::models(std::str
 
 speech::PronunciationAssessment AssessorPool::assess(std::span<const float> samples16k, const speech::Target& target,
                                                      std::span<const speech::Word> transcript) {
+  return on_an_assessor([&](speech::PronunciationAssessor& a) { return a.assess(samples16k, target, transcript); });
+}
+
+speech::PronunciationAssessment AssessorPool::assess_audio(std::span<const float> samples16k, const speech::Target& target) {
+  return on_an_assessor([&](speech::PronunciationAssessor& a) { return a.assess_audio(samples16k, target); });
+}
+
+speech::PronunciationAssessment AssessorPool::on_an_assessor(
+    const std::function<speech::PronunciationAssessment(speech::PronunciationAssessor&)>& run) {
   if (!models_) throw AssessorUnavailable("PRONUNCIATION_UNAVAILABLE", "pronunciation models could not be loaded: " + error_);
   std::unique_ptr<speech::PronunciationAssessor> a;
   {
@@ -57,7 +66,7 @@ speech::PronunciationAssessment AssessorPool::assess(std::span<const float> samp
       pool.ready_.notify_one();
     }
   } give_back{*this, a};
-  return a->assess(samples16k, target, transcript);
+  return run(*a);
 }
 
 std::string ipa_of(const std::string& phone) {

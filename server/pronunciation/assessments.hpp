@@ -39,12 +39,15 @@ class AssessorPool {
   // Blocking (waits up to 5 s for a decoder). Throws AssessorUnavailable.
   [[nodiscard]] speech::PronunciationAssessment assess(std::span<const float> samples16k, const speech::Target& target,
                                                        std::span<const speech::Word> transcript = {});
+  // The same, without the transcript's part (speech::with_transcript completes it).
+  [[nodiscard]] speech::PronunciationAssessment assess_audio(std::span<const float> samples16k, const speech::Target& target);
   // Runs `task` on one of the pool's threads (where assess() may block);
   // false when its bounded queue is full.
   [[nodiscard]] bool submit(std::function<void()> task) { return threads_.submit(std::move(task)); }
 
  private:
   AssessorPool();
+  speech::PronunciationAssessment on_an_assessor(const std::function<speech::PronunciationAssessment(speech::PronunciationAssessor&)>& run);
   static constexpr int kMaxDecoders = 2;
   std::string error_;  // before models_: filled while they load
   std::shared_ptr<const speech::PronunciationModels> models_;

@@ -31,11 +31,29 @@ bool LivePronunciation::push(std::span<const float> samples16k) {
   return samples16k.size() <= room;
 }
 
+void LivePronunciation::on_speech() { spoken_since_pass_ = true; }
+
 void LivePronunciation::on_pause() {
   if (finished_ || running_ || samples_.size() < assessed_samples_ + kMinNewSamples) return;
   running_ = true;
+  spoken_since_pass_ = false;
   assessed_samples_ = samples_.size();
-  assess_async(false, {}, [this](std::optional<speech::PronunciationAssessment>) { running_ = false; });
+  last_pass_.reset();
+  assess_async(false, {}, [this](std::optional<speech::PronunciationAssessment> a) {
+    running_ = false;
+    last_pass_ = std::move(a);
+    if (final_done_) complete_from_last_pass();
+  });
+}
+
+void LivePronunciation::complete_from_last_pass() {
+  auto done = std::move(final_done_);
+  final_done_ = nullptr;
+  if (!last_pass_) return assess_async(true, std::move(final_transcript_), std::move(done));  // that pass failed
+  auto final = speech::with_transcript(std::move(*last_pass_), *target_, final_transcript_);
+  last_pass_.reset();
+  report(final, true);
+  done(std::move(final));
 }
 
 void LivePronunciation::finish(std::vector<speech::Word> transcript, DoneHandler done) {
@@ -53,10 +71,21 @@ void LivePronunciation::finish(std::vector<speech::Word> transcript, DoneHandler
     done(std::move(none));
     return;
   }
+  if (!spoken_since_pass_ && (running_ || last_pass_)) {
+    // Nothing said since the last pause's pass began: that pass has every
+    // word, and only the transcript's part is left (no second decoding).
+    final_transcript_ = std::move(transcript);
+    final_done_ = std::move(done);
+    if (!running_) post_([alive = std::weak_ptr<bool>(alive_), this] {
+      if (const auto live = alive.lock(); live && *live && final_done_) complete_from_last_pass();
+    });
+    return;
+  }
   assess_async(true, std::move(transcript), std::move(done));
 }
 
 void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done) {
+  ++decodings_;
   // An interim pass reads a copy: the stream keeps appending meanwhile.
   auto audio = std::make_shared<std::vector<float>>(final_pass ? std::move(samples_) : samples_);
   auto deliver = [post = post_, alive = std::weak_ptr<bool>(alive_), this, final_pass, done](std::optional<speech::PronunciationAssessment> a) {
@@ -67,10 +96,12 @@ void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> 
       done(std::move(a));
     });
   };
-  const bool queued = AssessorPool::instance().submit([audio, target = target_, transcript = std::move(transcript), deliver]() {
+  const bool queued = AssessorPool::instance().submit([audio, target = target_, transcript = std::move(transcript), deliver, final_pass]() {
     std::optional<speech::PronunciationAssessment> result;
     try {
-      result = AssessorPool::instance().assess(*audio, *target, transcript);
+      // An interim pass leaves the transcript's part for the end (with_transcript).
+      result = final_pass ? AssessorPool::instance().assess(*audio, *target, transcript)
+                          : AssessorPool::instance().assess_audio(*audio, *target);
     } catch (const std::exception& e) {
       spdlog::warn("live pronunciation assessment failed: {}", e.what());
     }

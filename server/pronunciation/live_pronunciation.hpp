@@ -32,20 +32,27 @@ class LivePronunciation {
 
   // False once kMaxSeconds are kept: the rest of the stream is not assessed.
   bool push(std::span<const float> samples16k);
+  // Speech began (the VAD): what the last pass saw is no longer all.
+  void on_speech();
   // Speech paused: the words said so far are assessed, unless an assessment
   // is running or less than a second was added since the last one.
   void on_pause();
   // The whole attempt: `done` gets the assessment (nullopt when none could
   // be made: no decoder, or the queue full). Words not reported yet follow
   // through the word handler first. Call once; nothing is reported after.
+  // When nothing was said since the last pause's pass began, that pass is
+  // completed with the transcript instead of decoding the attempt again.
   void finish(std::vector<speech::Word> transcript, DoneHandler done);
 
   [[nodiscard]] const speech::Target& target() const { return *target_; }
   [[nodiscard]] double kept_seconds() const;
+  // Decodings of the audio begun so far (interim and final passes).
+  [[nodiscard]] int decodings() const { return decodings_; }
 
  private:
   void assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done);
   void report(const speech::PronunciationAssessment& a, bool final_pass);
+  void complete_from_last_pass();
 
   std::shared_ptr<const speech::Target> target_;
   Post post_;
@@ -55,6 +62,11 @@ class LivePronunciation {
   bool running_ = false;            // an interim assessment is on the pool
   bool finished_ = false;
   std::size_t assessed_samples_ = 0;
+  int decodings_ = 0;
+  bool spoken_since_pass_ = true;   // speech began after the last pass started (or there was none)
+  std::optional<speech::PronunciationAssessment> last_pass_;  // the last interim pass, audio only
+  std::vector<speech::Word> final_transcript_;  // finish() waiting on a running pass: its arguments
+  DoneHandler final_done_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // results for a gone object are dropped
 };
 

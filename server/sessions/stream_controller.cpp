@@ -500,7 +500,7 @@ void StreamController::on_job_status(const std::string& status) {
 
 void StreamController::on_vad(bool speech_start, double t) {
   send(protocol::vad_json(speech_start, t));
-  if (!speech_start && live_pronunciation_ && !finished_) live_pronunciation_->on_pause();
+  if (live_pronunciation_ && !finished_) speech_start ? live_pronunciation_->on_speech() : live_pronunciation_->on_pause();
 }
 
 void StreamController::on_nudge(const dsp::Nudge& nudge, const dsp::NudgeInputs& inputs) {
