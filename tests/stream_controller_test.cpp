@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -168,11 +169,18 @@ class StreamControllerTest : public ::testing::Test {
     std::lock_guard lock(events_mutex_);
     return seen_;
   }
-  // Waits for the worker pool to store what the stream handed it.
+  // Waits for the worker pool to store what the stream handed it, and to
+  // announce it (the event follows the write).
   std::optional<orator::storage::SessionRecord> ended_session(const std::string& id) {
+    const auto announced = [&] {
+      const auto seen = events();
+      return std::any_of(seen.begin(), seen.end(), [&](const std::string& e) {
+        return e == "finished:" + id || e == "interrupted:" + id || e == "failed:" + id;
+      });
+    };
     for (int i = 0; i < 400; ++i) {
       auto s = store_->find_session("u1", id);
-      if (s && orator::storage::has_ended(s->status)) return s;
+      if (s && orator::storage::has_ended(s->status) && announced()) return s;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return store_->find_session("u1", id);
