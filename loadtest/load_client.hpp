@@ -33,7 +33,14 @@ struct StreamResult {
   // Refused by the server's admission control (SERVER_OVERLOADED, close 1013):
   // not an error, and none of its metrics are expected.
   bool refused = false;
+  double connect_ms = -1;  // from TCP connect to the WebSocket open (TLS handshake included); -1: never opened
+  bool tls_resumed = false;
 };
+
+// The TLS client side shared by every stream: context, and the session
+// offered for resumption. Thread-safe.
+struct TlsClient;
+[[nodiscard]] std::shared_ptr<TlsClient> make_tls_client(const LoadOptions& options, std::string& error);
 
 // Latencies of every stream since the last take(), for reports over time
 // (--report-every). Thread-safe.
@@ -56,8 +63,9 @@ class LatencyWindow {
 // Starts one stream after `delay`; `done` is called once, on the stream's
 // strand, with its result. The stream owns itself until then.
 // Its latencies also go to `window` when there is one.
+// With `tls`, over wss.
 void start_stream(boost::asio::io_context& ioc, const LoadOptions& options, const Payload& payload,
                   std::chrono::steady_clock::duration delay, std::function<void(StreamResult)> done,
-                  LatencyWindow* window = nullptr);
+                  LatencyWindow* window = nullptr, TlsClient* tls = nullptr);
 
 }  // namespace orator::loadtest

@@ -13,7 +13,9 @@ std::string usage() {
          "  --speed X (1 = real time, 0 = unpaced)  --codec f32|opus (f32)  --frame-ms MS (20)\n"
          "  --interval-ms MS (250)  --threads N (1)  --late-ms MS (100)  --transcript true|false (false)\n"
          "  --token T | --api-key K  --server-pid PID  --json FILE\n"
-         "  --report-every S: latency percentiles, server RSS and CPU over each S seconds (soak runs)\n";
+         "  --report-every S: latency percentiles, server RSS and CPU over each S seconds (soak runs)\n"
+         "  --tls true|false (false): wss; --tls-resume true|false (true): resume an earlier TLS session;\n"
+         "  --tls-ca FILE: verify the server's certificate (unverified without it)\n";
 }
 
 std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, std::string& error) {
@@ -51,6 +53,9 @@ std::optional<LoadOptions> parse_options(const std::vector<std::string>& args, s
       {"--json", [&](const std::string& v) { o.json_out = v; return true; }},
       {"--report-every", [&](const std::string& v) { return number(v, 1, 86400, o.report_every_s); }},
       {"--transcript", [&](const std::string& v) { o.transcript = v == "true"; return v == "true" || v == "false"; }},
+      {"--tls", [&](const std::string& v) { o.tls = v == "true"; return v == "true" || v == "false"; }},
+      {"--tls-resume", [&](const std::string& v) { o.tls_resume = v == "true"; return v == "true" || v == "false"; }},
+      {"--tls-ca", [&](const std::string& v) { o.tls_ca = v; return !v.empty(); }},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") return std::nullopt;

@@ -25,6 +25,9 @@ struct LoadOptions {
   std::string json_out;         // write the JSON report here too
   bool transcript = false;      // ask each stream for a live transcript
   double report_every_s = 0;    // > 0: a line (and a JSON entry) of latency, RSS and CPU this often
+  bool tls = false;             // wss: TLS to the server (its certificate is not checked without --tls-ca)
+  bool tls_resume = true;       // offer the session of an earlier connection (TLS session resumption)
+  std::string tls_ca;           // CA file to verify the server's certificate with
 };
 
 // nullopt with `error` set (or help requested when error is empty).

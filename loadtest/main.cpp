@@ -126,6 +126,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::shared_ptr<TlsClient> tls;
+  if (o.tls && !(tls = make_tls_client(o, error))) {
+    std::fprintf(stderr, "orator-loadtest: %s\n", error.c_str());
+    return 2;
+  }
+
   boost::asio::io_context ioc;
   std::mutex mutex;
   std::vector<StreamResult> results;
@@ -142,7 +148,7 @@ int main(int argc, char** argv) {
           results.push_back(std::move(r));
           --remaining;
         },
-        o.report_every_s > 0 ? &window : nullptr);
+        o.report_every_s > 0 ? &window : nullptr, tls.get());
   }
   std::vector<std::thread> threads;
   for (int i = 0; i < o.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
@@ -185,7 +191,8 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::vector<double> latencies;
+  std::vector<double> latencies, connects;
+  int resumed = 0;
   int expected = 0, received = 0, late = 0, errors = 0, failed_streams = 0, assessments = 0, refused = 0;
   std::string first_error;
   for (auto& r : results) {
@@ -197,6 +204,8 @@ int main(int argc, char** argv) {
     failed_streams += r.errors > 0 ? 1 : 0;
     assessments += r.assessment ? 1 : 0;
     refused += r.refused ? 1 : 0;
+    if (r.connect_ms >= 0) connects.push_back(r.connect_ms);
+    resumed += r.tls_resumed ? 1 : 0;
     if (first_error.empty() && !r.first_error.empty()) first_error = r.first_error;
   }
   const std::size_t matched = latencies.size();
@@ -217,6 +226,14 @@ int main(int argc, char** argv) {
                                            {"rss_mb_peak", std::round(peak_rss * 10) / 10},
                                            {"rss_mb_avg", samples ? std::round(rss_sum / samples * 10) / 10 : 0.0}};
   }
+  // Connection set-up as the server answered it: TCP, TLS (when --tls) and the upgrade.
+  const std::size_t opened = connects.size();
+  report["connect_ms"] = boost::json::object{
+      {"opened", opened},
+      {"p50", std::round(percentile(connects, 0.50) * 100) / 100},
+      {"p99", std::round(percentile(connects, 0.99) * 100) / 100},
+      {"max", connects.empty() ? 0.0 : std::round(*std::max_element(connects.begin(), connects.end()) * 100) / 100}};
+  if (o.tls) report["tls"] = boost::json::object{{"resumption_offered", o.tls_resume}, {"resumed", resumed}, {"full_handshakes", static_cast<int>(opened) - resumed}};
   if (!windows.empty()) report["windows"] = std::move(windows);
   const std::string json = protocol::to_json(report);
   if (!o.json_out.empty()) std::ofstream(o.json_out) << json << "\n";

@@ -12,6 +12,7 @@
 
 #include "support/server_process.hpp"
 #include "support/stream_checks.hpp"
+#include "support/test_certificate.hpp"
 #include "support/ws_client.hpp"
 #include "support/signals.hpp"
 #include "support/wav.hpp"
@@ -46,6 +47,42 @@ TEST(LoadTestHarness, SmokeRunF32AndOpus) {
     EXPECT_EQ(report.at_pointer("/latency_ms/samples").as_int64(), 48) << "every interval timed";
     EXPECT_GT(report.at_pointer("/server/rss_mb_peak").to_number<double>(), 1.0) << "server sampled from /proc";
   }
+}
+
+// wss: the harness verifies the server's certificate and resumes TLS
+// sessions (or not, when told), and counts both.
+TEST(LoadTestHarness, StreamsOverTlsWithAndWithoutResumption) {
+  const auto& c = TestCertificate::get();
+  if (c.cert.empty()) {
+    if (std::getenv("CI")) FAIL() << "the openssl command is not installed (scripts/setup.sh --test installs it)";
+    GTEST_SKIP() << "the openssl command is not installed (scripts/setup.sh --test installs it)";
+  }
+  ServerProcess server({"--tls-cert", c.cert, "--tls-key", c.key, "--allow-anonymous-streams", "true"});
+  const std::string wav = server.dir() + "/speech.wav";
+  write_wav(wav, Wav{16000, 1, intoned_syllables(16000, 4.0, 150, 40, 0.1)});
+  for (const char* resume : {"true", "false"}) {
+    const auto report = run_loadtest(server.port(), server.pid(), "--wav " + wav + " --tls true --tls-ca " + c.cert + " --tls-resume " + resume,
+                                     "opus", server.dir() + "/tls-" + resume + ".json");
+    std::printf("  tls, resumption %s: connect %s, %s\n", resume, boost::json::serialize(report.at("connect_ms")).c_str(),
+                boost::json::serialize(report.at("tls")).c_str());
+    EXPECT_EQ(report.at("errors").as_int64(), 0) << report.at("first_error");
+    EXPECT_EQ(report.at_pointer("/metrics/received").as_int64(), 4 * 12);
+    EXPECT_EQ(report.at_pointer("/connect_ms/opened").as_int64(), 4);
+    const auto resumed = report.at_pointer("/tls/resumed").as_int64();
+    if (std::string(resume) == "true") EXPECT_GE(resumed, 2) << "streams after the first resume its session";
+    else EXPECT_EQ(resumed, 0);
+  }
+  // A certificate the harness was not told to trust is refused.
+  const std::string other = server.dir() + "/other.pem";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=other -keyout " +
+                         server.dir() + "/other.key -out " + other + " > /dev/null 2>&1").c_str()), 0);
+  const std::string untrusted = std::string(ORATOR_LOADTEST_BINARY) + " --port " + std::to_string(server.port()) + " --wav " + wav +
+                                " --tls true --tls-ca " + other + " --streams 1 --duration 1 --json " + server.dir() + "/untrusted.json > /dev/null 2>&1";
+  EXPECT_NE(std::system(untrusted.c_str()), 0);
+  std::ifstream in(server.dir() + "/untrusted.json");
+  std::stringstream refused;
+  refused << in.rdbuf();
+  EXPECT_NE(refused.str().find("TLS handshake"), std::string::npos) << refused.str();
 }
 
 TEST(LoadTestHarness, ReplaysARecordingTheServerKept) {

@@ -19,6 +19,7 @@
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
 #include "support/stream_checks.hpp"
+#include "support/test_certificate.hpp"
 #include "support/ws_client.hpp"
 
 namespace {
@@ -30,29 +31,14 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
-// A self-signed certificate for localhost, made once for the whole test binary.
-struct Certificate {
-  std::string cert, key;
-  static const Certificate& get() {
-    static const Certificate c = [] {
-      const auto dir = std::filesystem::temp_directory_path() / ("orator-tls-" + std::to_string(::getpid()));
-      std::filesystem::create_directories(dir);
-      Certificate out{(dir / "cert.pem").string(), (dir / "key.pem").string()};
-      const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
-                              "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + out.key + " -out " + out.cert +
-                              " > /dev/null 2>&1";
-      if (std::system(cmd.c_str()) != 0) out.cert.clear();
-      return out;
-    }();
-    return c;
-  }
-};
-
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto& c = Certificate::get();
-    if (c.cert.empty()) GTEST_SKIP() << "the openssl command is not installed (scripts/setup.sh --test installs it)";
+    const auto& c = TestCertificate::get();
+    if (c.cert.empty()) {
+      if (std::getenv("CI")) FAIL() << "the openssl command is not installed (scripts/setup.sh --test installs it)";
+      GTEST_SKIP() << "the openssl command is not installed (scripts/setup.sh --test installs it)";
+    }
     server_ = std::make_unique<ServerProcess>(
         std::vector<std::string>{"--tls-cert", c.cert, "--tls-key", c.key, "--allow-anonymous-streams", "true"});
     tls_.load_verify_file(c.cert);  // trust exactly our certificate
