@@ -50,10 +50,10 @@ void LivePronunciation::complete_from_last_pass() {
   auto done = std::move(final_done_);
   final_done_ = nullptr;
   if (!last_pass_) return assess_async(true, std::move(final_transcript_), std::move(done));  // that pass failed
-  auto final = speech::with_transcript(std::move(*last_pass_), *target_, final_transcript_);
+  auto whole = speech::with_transcript(std::move(*last_pass_), *target_, final_transcript_);
   last_pass_.reset();
-  report(final, true);
-  done(std::move(final));
+  report(whole, true);
+  done(std::move(whole));
 }
 
 void LivePronunciation::finish(std::vector<speech::Word> transcript, DoneHandler done) {
