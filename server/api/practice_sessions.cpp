@@ -9,8 +9,8 @@
 #include "dsp/mode.hpp"
 #include "protocol/json_writer.hpp"
 #include "server/api/api.hpp"
-#include "server/sessions/session_service.hpp"
 #include "server/pronunciation/assessments.hpp"
+#include "server/sessions/session_service.hpp"
 #include "storage/pronunciation_store.hpp"
 
 namespace orator::server::api {

@@ -75,18 +75,27 @@ json::object assessment_json(const storage::PronunciationAssessmentRecord& r) {
 }
 
 // The words heard in an uploaded attempt, so that inserted and repeated
-// words are found as in a stream: from a decoder free within a second (live
-// streams come first), else none and the attempt is scored without them.
-std::optional<std::vector<speech::Word>> heard_words(transcription::DecoderPool* decoders, const std::vector<float>& samples16k) {
-  if (!decoders) return std::nullopt;
-  auto lease = decoders->acquire_for(std::chrono::seconds(1));
-  if (!lease) return std::nullopt;
-  auto words = transcription::recognise_recording(*lease, samples16k);
-  // Bounded: recognition runs at about half real time here (docs/performance.md).
-  const auto budget = std::chrono::seconds(5) + std::chrono::seconds(static_cast<int>(samples16k.size() / 16000));
-  if (!words.valid() || words.wait_for(budget) != std::future_status::ready) return std::nullopt;
-  return words.get();
-}
+// words are found as in a stream. Recognition runs on a decoder free within a
+// second (live streams come first) while the attempt is aligned; without one,
+// the attempt is scored without them.
+class Hearing {
+ public:
+  Hearing(transcription::DecoderPool* decoders, const std::vector<float>& samples16k)
+      : seconds_(static_cast<int>(samples16k.size() / 16000)) {
+    if (decoders && (lease_ = decoders->acquire_for(std::chrono::seconds(1)))) words_ = transcription::recognise_recording(*lease_, samples16k);
+  }
+  // Bounded: a slot may first load its decoder (seconds on a busy machine),
+  // then recognition runs at about half real time (docs/performance.md).
+  std::optional<std::vector<speech::Word>> words() {
+    if (!words_.valid() || words_.wait_for(std::chrono::seconds(15 + seconds_)) != std::future_status::ready) return std::nullopt;
+    return words_.get();
+  }
+
+ private:
+  int seconds_;
+  std::unique_ptr<transcription::DecoderLease> lease_;
+  std::future<std::optional<std::vector<speech::Word>>> words_;
+};
 
 }  // namespace
 
@@ -116,10 +125,13 @@ void Api::add_pronunciation_assessment_routes() {
     const auto target = models->prepare(text, why);
     if (!target) throw validation_error(why, {{"field", sentence_id ? "sentence_id" : "target_text"}});
     const auto audio = analyse(req.body);
-    const auto heard = heard_words(decoders_, audio.samples16k);
+    Hearing hearing(decoders_, audio.samples16k);
     std::optional<speech::PronunciationAssessment> assessed;
+    std::optional<std::vector<speech::Word>> heard;
     try {
-      assessed = pool.assess(audio.samples16k, *target, heard ? std::span<const speech::Word>(*heard) : std::span<const speech::Word>());
+      auto aligned = pool.assess_audio(audio.samples16k, *target);
+      heard = hearing.words();
+      assessed = speech::with_transcript(std::move(aligned), *target, heard ? std::span<const speech::Word>(*heard) : std::span<const speech::Word>());
     } catch (const pronunciation::AssessorUnavailable& e) {
       if (e.code == "BUSY") throw ApiError(503, e.code, e.what(), {{"retry_after", 2}});
       throw ApiError(503, e.code, e.what());
