@@ -24,12 +24,12 @@ using Clock = std::chrono::steady_clock;
 struct TlsClient {
   net::ssl::context context{net::ssl::context::tls_client};
   bool resume = true;
+  bool verify = false;  // --tls-ca given: the chain and the host name are checked
   std::mutex mutex;
   SSL_SESSION* session = nullptr;  // the last one a server gave, offered to the next connection
   ~TlsClient() {
     if (session) SSL_SESSION_free(session);
   }
-  bool verify = false;
   // With verification, the certificate must also name the host (or its IP).
   void expect_name(SSL* ssl, const std::string& host) const {
     if (!verify) return;
