@@ -298,6 +298,14 @@ TEST(Pronunciation, WrongAudioScoresLow) {
   EXPECT_TRUE(assessor.assess({}, *target).words.size() == target->words.size()) << "no audio: every word omitted";
 }
 
+// A recogniser transcript of `words`, 0.3 s each, 50 ms apart.
+std::vector<speech::Word> heard_words(std::initializer_list<const char*> words) {
+  std::vector<speech::Word> out;
+  double t = 0.1;
+  for (const char* w : words) out.push_back({w, t, t + 0.3}), t += 0.35;
+  return out;
+}
+
 // Inserted and repeated words come from the transcript aligned to the
 // target's text, wherever the forced alignment put its words.
 TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
@@ -307,12 +315,6 @@ TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
   const auto target = models()->prepare("Please turn on the light", error);
   ASSERT_TRUE(target) << error;
   const auto audio = synthesise(tts, "Please turn on the the light", "flite:cmu_us_slt");
-  auto heard = [](std::initializer_list<const char*> words) {
-    std::vector<speech::Word> out;
-    double t = 0.1;
-    for (const char* w : words) out.push_back({w, t, t + 0.3}), t += 0.35;
-    return out;
-  };
   auto statuses = [](const speech::PronunciationAssessment& a) {
     std::string out;
     for (const auto& w : a.words)
@@ -320,10 +322,10 @@ TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
         out += w.text + (w.status == speech::WordStatus::inserted ? ":inserted " : ":repeated ");
     return out;
   };
-  const auto plain = assessor.assess(audio, *target, heard({"please", "turn", "on", "the", "light"}));
-  const auto again = assessor.assess(audio, *target, heard({"please", "turn", "on", "the", "the", "light"}));
-  const auto extra = assessor.assess(audio, *target, heard({"please", "turn", "right", "on", "the", "light"}));
-  auto misheard = heard({"please", "turn", "um", "on", "a", "light"});
+  const auto plain = assessor.assess(audio, *target, heard_words({"please", "turn", "on", "the", "light"}));
+  const auto again = assessor.assess(audio, *target, heard_words({"please", "turn", "on", "the", "the", "light"}));
+  const auto extra = assessor.assess(audio, *target, heard_words({"please", "turn", "right", "on", "the", "light"}));
+  auto misheard = heard_words({"please", "turn", "um", "on", "a", "light"});
   misheard[2].filler = true;
   const auto substituted = assessor.assess(audio, *target, misheard);
   EXPECT_EQ(statuses(plain), "");
@@ -344,9 +346,7 @@ TEST(Pronunciation, ALiveReadingEndsFromItsLastPauseWhenNothingFollowed) {
   ASSERT_TRUE(target) << error;
   auto audio = synthesise(tts, "Please turn on the the light", "flite:cmu_us_slt");
   audio.insert(audio.end(), 8000, 0.0f);
-  std::vector<speech::Word> heard;
-  double t = 0.1;
-  for (const char* w : {"please", "turn", "on", "the", "the", "light"}) heard.push_back({w, t, t + 0.3}), t += 0.35;
+  const auto heard = heard_words({"please", "turn", "on", "the", "the", "light"});
   for (const bool spoke_again : {false, true}) {
     std::mutex mutex;
     std::condition_variable posted;
