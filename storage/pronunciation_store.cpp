@@ -38,6 +38,21 @@ PronunciationTotals totals_where(SqlConnection& c, const std::string& where, con
   return t;
 }
 
+// The user's session's status inside the caller's transaction, its row
+// locked with `lock` on PostgreSQL (SQLite's transaction holds the write
+// lock already); none when there is no such session of the user's.
+std::optional<SessionStatus> locked_status(SqlConnection& c, const std::string& session_id, const std::string& user_id,
+                                           const char* lock) {
+  const SqlValue q[] = {session_id, user_id};
+  const auto rows = c.query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
+                                (c.backend() == "postgresql" ? lock : ""),
+                            q);
+  if (rows.empty()) return std::nullopt;
+  const auto status = parse_status(rows[0].text(0));
+  if (!status) throw StorageError("session " + session_id + " has an unknown status");
+  return status;
+}
+
 }  // namespace
 
 bool PronunciationStore::create(const PronunciationAssessmentRecord& a, const std::vector<PhoneScoreRecord>& phones) {
@@ -47,11 +62,8 @@ bool PronunciationStore::create(const PronunciationAssessmentRecord& a, const st
     // The session is locked against end_practice (PostgreSQL: FOR SHARE waits
     // for an /end in flight and sees its status; SQLite: the write lock), so
     // an attempt is either in the summary or refused, never stored after it.
-    const SqlValue q[] = {*a.session_id, a.user_id};
-    const auto rows = lease->query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
-                                       (lease->backend() == "postgresql" ? " FOR SHARE" : ""),
-                                   q);
-    if (rows.empty() || (rows[0].text(0) != "created" && rows[0].text(0) != "live")) return false;
+    const auto status = locked_status(*lease, *a.session_id, a.user_id, " FOR SHARE");
+    if (status != SessionStatus::created && status != SessionStatus::live) return false;
   }
   const SqlValue p[] = {a.id,
                         a.user_id,
@@ -122,14 +134,8 @@ std::optional<SessionStatus> PronunciationStore::end_practice(const std::string&
   auto lease = pool_.acquire();
   Transaction tx(*lease);
   // Locked first: attempts stored meanwhile wait (create's FOR SHARE), then see it ended.
-  const SqlValue q[] = {session_id, user_id};
-  const auto rows = lease->query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
-                                     (lease->backend() == "postgresql" ? " FOR UPDATE" : ""),
-                                 q);
-  if (rows.empty()) return std::nullopt;
-  const auto status = parse_status(rows[0].text(0));
-  if (!status) throw StorageError("session " + session_id + " has an unknown status");
-  if (*status != SessionStatus::created) return status;
+  const auto status = locked_status(*lease, session_id, user_id, " FOR UPDATE");
+  if (status != SessionStatus::created) return status;
   write_session_outcome(*lease, session_id, outcome_of(summary_on(*lease, user_id, session_id, below, min_attempts, limit)));
   tx.commit();
   return status;
