@@ -70,7 +70,11 @@ struct ServerConfig {
   // Below this much free space under data_dir, /health says unhealthy and
   // uploads and recording sessions are refused (507): the database and the
   // server's own restart keep the room.
-  std::uint64_t min_free_disk_bytes = 256ull << 20;    // wall-clock life of one stream, however little it sends
+  std::uint64_t min_free_disk_bytes = 256ull << 20;
+  // Kept back in data_dir/disk-reserve while there is room, given up when a
+  // delete finds the disk full: SQLite must write its WAL before it can free
+  // anything (0: none).
+  std::uint64_t disk_reserve_bytes = 16ull << 20;
 
   // Speech recognition (PocketSphinx): decoders shared by live streams and
   // background transcription jobs.

@@ -309,8 +309,10 @@ int run_server(const ServerConfig& config) {
     dictation = dictation::make_dictation_services(store->pool(), ctx.config);
     ctx.dictation = dictation.get();
     rest = std::make_unique<api::Api>(*store, *signer, ctx.config, *session_service, auth::ScryptParams{}, dictation.get());
-    // What a process that died left live or processing.
-    session_service->recover();
+    // What a process that died left live or processing. On a full disk
+    // this cannot be written yet: the server starts anyway (reads work,
+    // writes get 507, /health says why) and tries again each lease beat.
+    (void)session_service->recover();
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -59,6 +59,8 @@ class PostgresConnection final : public SqlConnection {
       return rows;
     } catch (const pqxx::unique_violation& e) {
       throw StorageError(std::string("PostgreSQL: ") + e.what(), true);
+    } catch (const pqxx::disk_full& e) {
+      throw StorageError(std::string("PostgreSQL: ") + e.what(), false, true);
     } catch (const pqxx::failure& e) {
       throw StorageError(std::string("PostgreSQL: ") + e.what());
     }

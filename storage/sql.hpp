@@ -32,14 +32,18 @@ class SqlRow {
   std::vector<std::optional<std::string>> fields_;  // text form, as both backends return it
 };
 
-// Thrown for every database failure; `conflict` marks unique-constraint violations.
+// Thrown for every database failure; `conflict` marks unique-constraint
+// violations, `full` a write refused because the database's disk is full.
 class StorageError : public std::runtime_error {
  public:
-  StorageError(const std::string& what, bool conflict = false) : std::runtime_error(what), conflict_(conflict) {}
+  StorageError(const std::string& what, bool conflict = false, bool full = false)
+      : std::runtime_error(what), conflict_(conflict), full_(full) {}
   bool conflict() const { return conflict_; }
+  bool full() const { return full_; }
 
  private:
   bool conflict_;
+  bool full_;
 };
 
 // Query parameters numbered as they are added ("$1", "$2" ...), so that

@@ -92,7 +92,7 @@ class SqliteConnection final : public SqlConnection {
   [[noreturn]] void fail(const char* stage) {
     const int code = sqlite3_extended_errcode(db_);
     const bool conflict = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
-    throw StorageError(std::string("SQLite ") + stage + ": " + sqlite3_errmsg(db_), conflict);
+    throw StorageError(std::string("SQLite ") + stage + ": " + sqlite3_errmsg(db_), conflict, (code & 0xff) == SQLITE_FULL);
   }
 
   sqlite3* db_ = nullptr;

@@ -252,8 +252,18 @@ std::optional<ApiResponse> Api::admit_upload(ApiRequest& req) {
 
 ApiResponse Api::guarded(const ApiRequest& req, const std::function<ApiResponse()>& respond) {
   ApiResponse response;
+  // A delete frees space, but SQLite must first write its WAL: on a full
+  // disk it gets the space held back for this, once.
+  const auto respond_or_make_room = [&] {
+    try {
+      return respond();
+    } catch (const storage::StorageError& e) {
+      if (!e.full() || req.method != "DELETE" || !sessions_.release_disk_reserve()) throw;
+      return respond();
+    }
+  };
   try {
-    response = respond();
+    response = respond_or_make_room();
   } catch (const ApiError& e) {
     response = error_body(e.status, e.code, e.what(), e.details);
     if (e.status == 429) response.headers.emplace_back("Retry-After", std::to_string(e.details.at("retry_after").as_int64()));
@@ -261,6 +271,10 @@ ApiResponse Api::guarded(const ApiRequest& req, const std::function<ApiResponse(
   } catch (const storage::StorageError& e) {
     if (e.conflict()) {
       response = error_body(409, "CONFLICT", "the resource already exists");
+    } else if (e.full()) {
+      // Reads still work; the statement that failed wrote nothing.
+      spdlog::error("{} {}: the database's disk is full: {}", req.method, req.path, e.what());
+      response = error_body(507, "INSUFFICIENT_STORAGE", "the server's storage is full: reading works, changes are refused until space is freed");
     } else {
       spdlog::error("{} {}: storage error: {}", req.method, req.path, e.what());
       response = error_body(503, "INTERNAL_ERROR", "the database is unavailable; retry later");

@@ -83,7 +83,10 @@ void RecordingWriter::append(protocol::PcmChunk&& chunk) {
 }
 
 SessionService::SessionService(storage::Store& store, SessionEvents& events, const ServerConfig& config)
-    : store_(store), events_(events), config_(config) {}
+    : store_(store),
+      events_(events),
+      config_(config),
+      disk_reserve_(std::filesystem::path(config.data_dir) / "disk-reserve", config.data_dir.empty() ? 0 : config.disk_reserve_bytes) {}
 
 void SessionService::attach(storage::WorkerPool& workers, storage::WorkerPool& processing,
                             std::shared_ptr<const dsp::AnalysisContext> analysis, transcription::TranscriptionJobs* jobs) {
@@ -140,7 +143,19 @@ void SessionService::summarise_recovered(const storage::SessionRef& ref) {
   store_.finish_session(ref.id, o);
 }
 
-void SessionService::recover() {
+bool SessionService::recover() {
+  try {
+    recover_once();
+    recovered_ = true;
+  } catch (const std::exception& e) {
+    // A full disk (or a database that refuses writes) must not keep the
+    // server down: it serves what it can read, and tries again each beat.
+    spdlog::warn("what the last run left could not be recovered yet ({}); serving reads, retrying each lease beat", e.what());
+  }
+  return recovered_;
+}
+
+void SessionService::recover_once() {
   const std::int64_t now = api::Api::now_ms();
   store_.heartbeat_instance(config_.instance_id, now);
   // This instance's own earlier run (same id), and instances whose lease
@@ -170,9 +185,12 @@ void SessionService::recover() {
 void SessionService::keep_lease() {
   lease_thread_ = std::thread([this] {
     const auto beat = std::chrono::milliseconds(std::max<std::int64_t>(200, lease_ms() / 3));
+    disk_reserve_.replenish(config_.min_free_disk_bytes);
     std::unique_lock lock(lease_mutex_);
     while (!lease_wake_.wait_for(lock, beat, [this] { return lease_stopping_; })) {
       lock.unlock();
+      if (!recovered_ && recover()) resume_uploads();
+      disk_reserve_.replenish(config_.min_free_disk_bytes);
       try {
         const std::int64_t now = api::Api::now_ms();
         store_.heartbeat_instance(config_.instance_id, now);

@@ -23,6 +23,7 @@
 #include "dsp/analyzer.hpp"
 #include "protocol/recording.hpp"
 #include "server/config.hpp"
+#include "server/sessions/disk_reserve.hpp"
 #include "server/sessions/session_events.hpp"
 #include "storage/pronunciation_store.hpp"
 #include "storage/store.hpp"
@@ -87,7 +88,9 @@ class SessionService {
   // interrupted with their last checkpoint; an upload whose bytes are still
   // on disk is queued again (resume_uploads, after attach), one whose bytes
   // are gone becomes failed with the reason. Each is announced. Blocking.
-  void recover();
+  // False when the database refused (a full disk): the server starts anyway
+  // and keep_lease() tries again each beat, resuming uploads once it works.
+  bool recover();
   void resume_uploads();
   // Beats this instance's lease and, each beat, recovers the live streams of
   // instances whose lease lapsed (on a thread of its own until destruction).
@@ -147,6 +150,10 @@ class SessionService {
   // Why the data directory's disk cannot take more (free space below
   // --min-free-disk-bytes), or nullopt. Thread-safe.
   [[nodiscard]] std::optional<std::string> disk_problem() const;
+  // Gives up the space held back for a full disk (see DiskReserve), so that
+  // a delete refused for want of space can run; false if none was held.
+  // The lease beat makes it again once there is room. Thread-safe.
+  [[nodiscard]] bool release_disk_reserve() { return disk_reserve_.release(); }
   // For /health: why background work is not getting done (the recording
   // queue is full, the transcription worker stalled), or nullopt. Thread-safe.
   [[nodiscard]] std::optional<std::string> background_problem() const;
@@ -175,12 +182,15 @@ class SessionService {
   void announce_interrupted(const std::vector<storage::SessionRef>& sessions, const char* how);
   void summarise_recovered(const storage::SessionRef& ref);
   std::thread lease_thread_;
+  // recover() succeeded: set at start on the caller's thread, then only on the lease thread.
+  std::atomic<bool> recovered_{false};
   std::mutex lease_mutex_;
   std::condition_variable lease_wake_;
   bool lease_stopping_ = false;
   std::mutex streams_mutex_;
   std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
+  void recover_once();  // recover()'s work; throws what the database throws
   // A streamed attempt, into its practice session or, if that has ended, the stream's own.
   void store_attempt(storage::PronunciationAssessmentRecord& attempt, const std::vector<storage::PhoneScoreRecord>& phones,
                      const std::string& stream_session_id);
@@ -189,6 +199,7 @@ class SessionService {
   storage::Store& store_;
   SessionEvents& events_;
   const ServerConfig& config_;
+  DiskReserve disk_reserve_;
   storage::WorkerPool* workers_ = nullptr;
   storage::WorkerPool* processing_ = nullptr;
   std::shared_ptr<const dsp::AnalysisContext> analysis_;
