@@ -267,6 +267,16 @@ CREATE TABLE sign_in_failures (account TEXT PRIMARY KEY, failures INTEGER NOT NU
       {12, "streams read into a practice session name it", R"SQL(
 ALTER TABLE sessions ADD COLUMN practice_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL;
 )SQL"},
+      // An upload's bytes where every instance on the database can reach
+      // them, until its analysis ends (storage/upload_store.hpp).
+      {13, "uploads waiting for analysis keep their bytes in the database", R"SQL(
+CREATE TABLE upload_pieces (
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  bytes TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+)SQL"},
   };
   return all;
 }

@@ -15,7 +15,9 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -27,6 +29,7 @@
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
 #include "support/stream_checks.hpp"
+#include "support/wav.hpp"
 #include "support/ws_client.hpp"
 
 extern char** environ;
@@ -246,6 +249,48 @@ TEST_F(MultiInstance, TwoInstancesBehindHaproxyShareEverything) {
   r = call(b.port(), "POST", "/v1/auth/login", R"({"email":"ada@example.com","password":"wrong password!"})");
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_NE(r.body.find("failed sign-ins"), std::string::npos) << r.body;
+}
+
+// An upload answered 202 by an instance that then dies for good, disk and
+// all: its bytes were kept in the database, and the other instance adopts
+// it once the dead one's lease lapses and finishes it.
+TEST_F(MultiInstance, UploadsOfAnInstanceThatDiedAreFinishedByAnother) {
+  auto unlimited = flags();
+  unlimited.insert(unlimited.end(), {"--rate-limit", "100000"});  // the test polls
+  auto a = std::make_unique<ServerProcess>(unlimited);
+  ServerProcess b(unlimited);
+  auto r = call(a->port(), "POST", "/v1/auth/register", R"({"email":"ada@example.com","password":"a long enough password"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string token(r.json().at("access_token").as_string());
+  // A long recording keeps A busy; the short one waits in A's queue behind it.
+  const auto wav_of = [&](double seconds) {
+    std::vector<float> audio(static_cast<std::size_t>(16000 * seconds));
+    for (std::size_t i = 0; i < audio.size(); ++i) audio[i] = 0.1f * static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
+    const std::string path = a->dir() + "/upload.wav";
+    write_wav(path, Wav{16000, 1, audio});
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::vector<std::string> ids;
+  for (const double seconds : {1500.0, 60.0}) {
+    ids.emplace_back(call(a->port(), "POST", "/v1/sessions", "{}", token).json().at("id").as_string());
+    r = http_request(a->port(), "POST", "/v1/sessions/" + ids.back() + "/upload", wav_of(seconds),
+                     {{"Authorization", "Bearer " + token}}, "audio/wav");
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  EXPECT_EQ(status_of(b.port(), token, ids.back()), "processing");
+  EXPECT_EQ(a->stop(SIGKILL), -SIGKILL);
+  std::filesystem::remove_all(a->dir() + "/data");  // nothing of A's disk survives
+  for (const auto& id : ids) {
+    std::string status;
+    for (int i = 0; i < 600 && (status = status_of(b.port(), token, id)) == "processing"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(status, "completed") << id << "\n" << b.log();
+  }
+  EXPECT_NE(b.log().find("adopted from instance"), std::string::npos) << b.log();
+  const auto report = call(b.port(), "GET", "/v1/sessions/" + ids.back() + "/report", "", token);
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_NEAR(number(report.json().at("duration")), 60.0, 0.1) << "the whole recording, from the database";
 }
 
 }  // namespace

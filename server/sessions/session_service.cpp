@@ -16,9 +16,11 @@
 #include "server/api/recordings.hpp"
 #include "server/auth/crypto.hpp"
 #include "server/sessions/mapped_file.hpp"
+#include "server/sessions/shared_upload.hpp"
 #include "server/server_context.hpp"
 #include "server/transcription/transcription_jobs.hpp"
 #include "storage/limit_store.hpp"
+#include "storage/upload_store.hpp"
 #include "storage/worker_pool.hpp"
 
 namespace orator::server::sessions {
@@ -165,21 +167,40 @@ void SessionService::recover_once() {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(incoming_dir(), ec))
     if (entry.path().filename().string().rfind("incoming-", 0) == 0) std::filesystem::remove(entry.path(), ec);
-  // An upload's bytes are on disk from before its 202 until its analysis ends.
+  resumable_uploads_ = uploads_to_take(now, true);
+}
+
+std::vector<storage::SessionRef> SessionService::uploads_to_take(std::int64_t now, bool own_earlier_run) {
+  // An upload's bytes are on disk (and, shared, in the database) from before
+  // its 202 until its analysis ends.
   const std::string reason = "the server stopped while this recording was being analysed and its bytes are gone; upload it again";
+  const bool shared = config_.limits_shared();
+  storage::UploadStore pieces(store_.pool());
+  std::vector<storage::SessionRef> take;
   std::size_t failed = 0;
   for (const auto& s : store_.processing_uploads()) {
-    if (std::filesystem::exists(upload_path(s.id), ec)) {
-      resumable_uploads_.push_back(s);
+    const bool own = s.instance_id.empty() || s.instance_id == config_.instance_id;
+    if (own && !own_earlier_run) continue;  // in this run's queue
+    std::error_code ec;
+    if (!own) {
+      // Another instance's: its own to resume while it beats (a copy here is
+      // stale: adopted while this instance was down); once its lease lapsed,
+      // the first instance to adopt it fetches the bytes.
+      if (store_.instance_alive(s.instance_id, now - lease_ms())) {
+        if (shared) std::filesystem::remove(upload_path(s.id), ec);
+        continue;
+      }
+      if (shared && !pieces.adopt(s.id, s.instance_id, config_.instance_id)) continue;
+    }
+    if (std::filesystem::exists(upload_path(s.id), ec) || (shared && pieces.holds(s.id))) {
+      take.push_back(s);
       continue;
     }
-    // Another instance's upload, its bytes on its disk: its own to resume, while it beats.
-    if (!s.instance_id.empty() && s.instance_id != config_.instance_id && store_.instance_alive(s.instance_id, now - lease_ms()))
-      continue;
     ++failed;
     fail(s.id, s.user_id, reason);
   }
   if (failed > 0) spdlog::warn("{} uploads were cut off by an unclean stop without their bytes; marked failed", failed);
+  return take;
 }
 
 void SessionService::keep_lease() {
@@ -195,6 +216,7 @@ void SessionService::keep_lease() {
         const std::int64_t now = api::Api::now_ms();
         store_.heartbeat_instance(config_.instance_id, now);
         announce_interrupted(store_.recover_interrupted_sessions(now, {}, now - lease_ms()), "an instance whose lease lapsed");
+        if (recovered_) adopt_uploads(uploads_to_take(now, false));
         // Shared limits: keys whose bucket is full again, failures a day old.
         storage::LimitStore limits(store_.pool());
         limits.forget_idle(now * 1000);
@@ -210,7 +232,13 @@ void SessionService::keep_lease() {
 void SessionService::resume_uploads() {
   if (!resumable_uploads_.empty())
     spdlog::info("{} uploads cut off by an unclean stop are analysed again", resumable_uploads_.size());
-  for (const auto& ref : std::exchange(resumable_uploads_, {})) {
+  adopt_uploads(std::exchange(resumable_uploads_, {}));
+}
+
+void SessionService::adopt_uploads(const std::vector<storage::SessionRef>& uploads) {
+  for (const auto& ref : uploads) {
+    if (ref.instance_id != config_.instance_id && !ref.instance_id.empty())
+      spdlog::info("upload {}: adopted from instance {}, whose lease lapsed", ref.id, ref.instance_id);
     const auto s = store_.find_session_for_job(ref.id);
     // A full queue leaves it processing with its bytes: the next start resumes it.
     if (s && !queue_upload(*s)) spdlog::warn("upload {}: the analysis queue is full; it resumes at the next start", s->id);
@@ -339,6 +367,15 @@ std::optional<SessionService::UploadRefusal> SessionService::submit_upload(const
     spdlog::error("upload {}: cannot keep the recording: {}", s.id, ec.message());
     return UploadRefusal{503, "INTERNAL_ERROR", "the recording could not be stored; retry later"};
   }
+  if (config_.limits_shared()) {
+    try {
+      storage::UploadStore pieces(store_.pool());
+      keep_upload_in_database(pieces, s.id, upload_path(s.id));
+    } catch (...) {
+      std::filesystem::remove(upload_path(s.id), ec);
+      throw;  // 503, or 507 when the database's disk is full
+    }
+  }
   store_.mark_session_processing(s.id, config_.instance_id);
   if (!queue_upload(s)) {
     store_.set_session_status(s.id, s.status, s.error);
@@ -352,7 +389,14 @@ bool SessionService::queue_upload(const storage::SessionRecord& s) {
   const bool queued = processing_->submit([this, s] {
     uploads_analysing_.fetch_add(1, std::memory_order_relaxed);
     bool completed = false;
+    const bool shared = config_.limits_shared();
     try {
+      std::error_code missing;
+      storage::UploadStore pieces(store_.pool());
+      // Adopted from an instance that died: its bytes are in the database.
+      if (shared && !std::filesystem::exists(upload_path(s.id), missing) &&
+          !fetch_upload_from_database(pieces, s.id, incoming_path(), upload_path(s.id)))
+        spdlog::warn("upload {}: its bytes could not be fetched from the database", s.id);
       completed = analyse_upload(s);
     } catch (const std::exception& e) {
       spdlog::error("upload {}: {}", s.id, e.what());
@@ -362,6 +406,11 @@ bool SessionService::queue_upload(const storage::SessionRecord& s) {
     (completed ? uploads_completed_ : uploads_failed_).fetch_add(1, std::memory_order_relaxed);
     std::error_code ignored;
     std::filesystem::remove(upload_path(s.id), ignored);
+    try {
+      if (shared) storage::UploadStore(store_.pool()).forget(s.id);
+    } catch (const std::exception& e) {
+      spdlog::warn("upload {}: its bytes stay in the database until the session is deleted: {}", s.id, e.what());
+    }
   });
   return queued;
 }

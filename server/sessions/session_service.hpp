@@ -191,6 +191,11 @@ class SessionService {
   std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
   void recover_once();  // recover()'s work; throws what the database throws
+  // Uploads still processing that this instance should analyse: at start its
+  // own earlier run's, and each beat those of instances whose lease lapsed
+  // (adopted); those whose bytes are nowhere become failed.
+  std::vector<storage::SessionRef> uploads_to_take(std::int64_t now, bool own_earlier_run);
+  void adopt_uploads(const std::vector<storage::SessionRef>& uploads);  // queued for analysis
   // A streamed attempt, into its practice session or, if that has ended, the stream's own.
   void store_attempt(storage::PronunciationAssessmentRecord& attempt, const std::vector<storage::PhoneScoreRecord>& phones,
                      const std::string& stream_session_id);
