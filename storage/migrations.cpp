@@ -277,6 +277,12 @@ CREATE TABLE upload_pieces (
   PRIMARY KEY (session_id, seq)
 );
 )SQL"},
+      // Statistics (storage/session_statistics.hpp) read only these columns:
+      // from the index alone, never walking a row past its report.
+      {14, "statistics over a user's sessions from one covering index", R"SQL(
+CREATE INDEX sessions_statistics ON sessions(user_id, status, created_at, started_at, mode, duration, speaking_time,
+  overall_score, clarity_score, pace_score, engagement_score, confidence_score, practice_session_id);
+)SQL"},
   };
   return all;
 }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "storage/limit_store.hpp"
@@ -15,6 +16,7 @@
 #include "storage/postgres_connection.hpp"
 #include "storage/pronunciation_store.hpp"
 #include "storage/sqlite_connection.hpp"
+#include "storage/session_statistics.hpp"
 #include "storage/store.hpp"
 #include "storage/worker_pool.hpp"
 #include "support/postgres_server.hpp"
@@ -510,6 +512,55 @@ TEST_P(StorageTest, ReadingsInAnEndedPracticeAreCountedThere) {
   EXPECT_FALSE(counted("practice"));
   ASSERT_TRUE(store_->delete_session("u", "practice"));
   EXPECT_FALSE(counted("reading")) << "with the practice deleted, the reading's time is its own again";
+}
+
+// Statistics are summed by the database, a row per quarter hour, mode,
+// status and window, and (SQLite) read from one covering index: never a
+// row per session, never a session row past its report.
+TEST_P(StorageTest, StatisticsAreSummedByTheDatabase) {
+  user("u", "u@example.com");
+  user("v", "v@example.com");
+  const std::int64_t q = kStatisticsBucketMs;
+  // Two in the first quarter hour (one muted: no score counts), one in the next, one of another user.
+  session("a", "u", 10 * q + 1);
+  session("b", "u", 10 * q + 2);
+  session("c", "u", 11 * q + 5, Mode::interview);
+  session("d", "v", 10 * q + 3);
+  store_->finish_session("a", {SessionStatus::completed, 60, 40.0, 80, 70, 60, 50, 40, "{\"big\":1}", 20, {}});
+  store_->finish_session("b", {SessionStatus::interrupted, 30, 0.5, 10, 10, 10, 10, 10, "{}", 20, {}});
+  store_->finish_session("c", {SessionStatus::completed, 90, 60.0, 60, 50, 40, 30, 20, "{}", 20, {}});
+  store_->finish_session("d", {SessionStatus::completed, 10, 8.0, 99, 99, 99, 99, 99, "{}", 20, {}});
+  const auto all = session_buckets(store_->pool(), "u", {});
+  ASSERT_EQ(all.size(), 3u) << "(quarter 10, completed), (quarter 10, interrupted), (quarter 11, interview)";
+  int sessions = 0, scored = 0;
+  double practice = 0, overall = 0;
+  for (const auto& b : all) {
+    sessions += b.sessions;
+    scored += b.scored;
+    practice += b.practice_s;
+    overall += b.score_sums[0];
+    EXPECT_EQ(b.start % q, 0);
+  }
+  EXPECT_EQ(sessions, 3);
+  EXPECT_EQ(scored, 2) << "b heard half a second: its scores mean nothing";
+  EXPECT_DOUBLE_EQ(practice, 180.0);
+  EXPECT_DOUBLE_EQ(overall, 140.0);
+  EXPECT_EQ(all.back().mode, Mode::interview);
+  EXPECT_EQ(all.back().best_overall, 60);
+  EXPECT_EQ(all.back().last_start, 11 * q + 5);
+  // Windows: after the newer edge, after the older one, before both.
+  const auto windows = session_buckets(store_->pool(), "u", {.newer_edge = 11 * q, .older_edge = 10 * q + 1});
+  std::map<int, int> per_window;
+  for (const auto& b : windows) per_window[b.window] += b.sessions;
+  EXPECT_EQ(per_window, (std::map<int, int>{{0, 1}, {1, 1}, {2, 1}}));
+  EXPECT_EQ(session_buckets(store_->pool(), "u", {.from = 11 * q}).size(), 1u);
+  if (GetParam() == "sqlite") {
+    std::string plan;
+    const SqlValue p[] = {std::string("u"), nullptr, nullptr, nullptr, nullptr, 1.0, q};
+    for (const auto& r : store_->pool().acquire()->query(std::string("EXPLAIN QUERY PLAN ") + session_buckets_query(), p))
+      plan += r.text(3) + "\n";
+    EXPECT_NE(plan.find("COVERING INDEX sessions_statistics"), std::string::npos) << plan;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgresql"));

@@ -11,6 +11,7 @@
 #include "server/api/api.hpp"
 #include "server/api/time_zone.hpp"
 #include "storage/pronunciation_store.hpp"
+#include "storage/session_statistics.hpp"
 
 namespace orator::server::api {
 namespace json = boost::json;
@@ -20,10 +21,12 @@ constexpr std::int64_t kDayMs = 86400000;
 
 std::int64_t start_of(const storage::SessionRecord& s) { return s.started_at.value_or(s.created_at); }
 
-// A session where no speech was heard (a muted microphone) has scores of 0
-// that mean nothing: it counts as practice time, never in a score.
-bool heard_speech(const storage::SessionRecord& s) {
-  return s.overall_score && s.speaking_time.value_or(0) >= dsp::kMinScoredSpeechSeconds;
+// The user's ended sessions summed by the database. A session where no
+// speech was heard (a muted microphone) has scores of 0 that mean nothing:
+// it counts as practice time, never in a score.
+std::vector<storage::SessionBucket> buckets(storage::Store& store, const std::string& user_id, storage::StatisticsQuery q) {
+  q.min_scored_speech_s = dsp::kMinScoredSpeechSeconds;
+  return storage::session_buckets(store.pool(), user_id, q);
 }
 
 struct Aggregate {
@@ -31,16 +34,12 @@ struct Aggregate {
   double practice_s = 0, speaking_s = 0;
   double sums[5] = {0, 0, 0, 0, 0};  // overall, clarity, pace, engagement, confidence
   int scored = 0;
-  void add(const storage::SessionRecord& s) {
-    ++sessions;
-    // A reading streamed into an ended practice session is in that session's time.
-    if (!s.counted_in_practice) practice_s += s.duration.value_or(0);
-    speaking_s += s.speaking_time.value_or(0);
-    if (heard_speech(s)) {
-      ++scored;
-      const std::optional<int> v[5] = {s.overall_score, s.clarity_score, s.pace_score, s.engagement_score, s.confidence_score};
-      for (int i = 0; i < 5; ++i) sums[i] += v[i].value_or(0);
-    }
+  void add(const storage::SessionBucket& b) {
+    sessions += b.sessions;
+    practice_s += b.practice_s;
+    speaking_s += b.speaking_s;
+    scored += b.scored;
+    for (int i = 0; i < 5; ++i) sums[i] += b.score_sums[i];
   }
   std::optional<double> mean(int i) const {
     if (scored == 0) return std::nullopt;
@@ -139,11 +138,10 @@ void Api::add_analytics_routes() {
     const std::int64_t span = days * kDayMs;
     Aggregate current, previous;
     std::set<std::int64_t> practice_days;
-    for (const auto& s : store_.ended_sessions(req.user_id, std::nullopt, now)) {
-      const std::int64_t t = start_of(s);
-      if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(t));
-      if (t > now - span) current.add(s);
-      else if (t > now - 2 * span) previous.add(s);
+    for (const auto& b : buckets(store_, req.user_id, {.to = now, .newer_edge = now - span, .older_edge = now - 2 * span})) {
+      if (b.practised > 0) practice_days.insert(tz->local_day(b.start));
+      if (b.window == 0) current.add(b);
+      else if (b.window == 1) previous.add(b);
     }
     const auto [streak, longest] = streaks(practice_days, tz->local_day(now));
     json::object categories;
@@ -171,13 +169,13 @@ void Api::add_analytics_routes() {
     std::optional<int> best;
     std::optional<std::int64_t> last;
     std::set<std::int64_t> practice_days;
-    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, {"date_from"}, *tz, false), date_param(req, {"date_to"}, *tz, true))) {
-      all.add(s);
-      ++by_mode[std::string(dsp::mode_name(s.mode))];
-      ++by_status[std::string(storage::status_name(s.status))];
-      if (heard_speech(s)) best = std::max(best.value_or(0), *s.overall_score);
-      last = start_of(s);
-      if (s.duration.value_or(0) > 0) practice_days.insert(tz->local_day(start_of(s)));
+    for (const auto& b : buckets(store_, req.user_id, {.from = date_param(req, {"date_from"}, *tz, false), .to = date_param(req, {"date_to"}, *tz, true)})) {
+      all.add(b);
+      by_mode[std::string(dsp::mode_name(b.mode))] += b.sessions;
+      by_status[std::string(storage::status_name(b.status))] += b.sessions;
+      if (b.best_overall) best = std::max(best.value_or(0), *b.best_overall);
+      last = std::max(last.value_or(b.last_start), b.last_start);
+      if (b.practised > 0) practice_days.insert(tz->local_day(b.start));
     }
     const auto [streak, longest] = streaks(practice_days, tz->local_day(now_ms()));
     json::object modes, statuses;
@@ -208,9 +206,9 @@ void Api::add_analytics_routes() {
     std::string tz_name;
     const auto tz = user_zone(req.user_id, tz_name);
     std::map<std::int64_t, Aggregate, std::greater<>> days;  // newest first
-    for (const auto& s : store_.ended_sessions(req.user_id, date_param(req, {"date_from", "startDate"}, *tz, false),
-                                                   date_param(req, {"date_to", "endDate"}, *tz, true)))
-      days[tz->local_day(start_of(s))].add(s);
+    for (const auto& b : buckets(store_, req.user_id, {.from = date_param(req, {"date_from", "startDate"}, *tz, false),
+                                                      .to = date_param(req, {"date_to", "endDate"}, *tz, true)}))
+      days[tz->local_day(b.start)].add(b);
     json::array data;
     const auto skip = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
     std::size_t i = 0;
