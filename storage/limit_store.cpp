@@ -1,5 +1,7 @@
 #include "storage/limit_store.hpp"
 
+#include "storage/sql.hpp"
+
 namespace orator::storage {
 
 std::optional<std::int64_t> LimitStore::take(const std::string& key, std::int64_t now_us, std::int64_t interval_us,
@@ -52,6 +54,35 @@ void LimitStore::sign_in_succeeded(const std::string& account) {
 void LimitStore::forget_sign_in_failures(std::int64_t before) {
   const SqlValue p[] = {before};
   pool_.acquire()->query("DELETE FROM sign_in_failures WHERE last_at < $1", p);
+}
+
+bool LimitStore::claim_stream(const std::string& claim_id, const std::string& user_id, const std::string& instance,
+                              std::int64_t lapsed_before, std::size_t cap) {
+  auto c = pool_.acquire();
+  Transaction tx(*c);
+  const SqlValue user[] = {user_id};
+  c->query(std::string("SELECT id FROM users WHERE id = $1") + (c->backend() == "postgresql" ? " FOR UPDATE" : ""), user);
+  const SqlValue count[] = {user_id, lapsed_before};
+  const auto held = c->query(
+      "SELECT COUNT(*) FROM stream_claims s JOIN instances i ON i.id = s.instance_id "
+      "WHERE s.user_id = $1 AND i.heartbeat_at >= CAST($2 AS BIGINT)", count);
+  if (!held.empty() && held.front().integer(0) >= static_cast<std::int64_t>(cap)) return false;
+  const SqlValue claim[] = {claim_id, user_id, instance};
+  c->query("INSERT INTO stream_claims (id, user_id, instance_id) VALUES ($1, $2, $3)", claim);
+  tx.commit();
+  return true;
+}
+
+void LimitStore::release_stream(const std::string& claim_id) {
+  const SqlValue p[] = {claim_id};
+  pool_.acquire()->query("DELETE FROM stream_claims WHERE id = $1", p);
+}
+
+void LimitStore::forget_stream_claims(const std::string& instance, std::int64_t lapsed_before) {
+  const SqlValue p[] = {instance, lapsed_before};
+  pool_.acquire()->query(
+      "DELETE FROM stream_claims WHERE instance_id = $1 OR instance_id NOT IN "
+      "(SELECT id FROM instances WHERE heartbeat_at >= CAST($2 AS BIGINT))", p);
 }
 
 }  // namespace orator::storage

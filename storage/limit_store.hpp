@@ -36,6 +36,19 @@ class LimitStore {
   // Failures older than `before` are forgotten.
   void forget_sign_in_failures(std::int64_t before);
 
+  // A place among the user's concurrent streams, counted over every
+  // instance whose lease holds (heartbeat at or after `lapsed_before`).
+  // Taken under the user's row lock (PostgreSQL) or the write lock
+  // (SQLite): two instances opening streams at once cannot both take the
+  // last place. False when `cap` are taken.
+  [[nodiscard]] bool claim_stream(const std::string& claim_id, const std::string& user_id, const std::string& instance,
+                                  std::int64_t lapsed_before, std::size_t cap);
+  void release_stream(const std::string& claim_id);
+  // Claims that died with their instance: those of every instance whose
+  // lease lapsed, and (at its start) those of `instance`'s earlier run
+  // (empty on a lease beat: this run's claims are its streams).
+  void forget_stream_claims(const std::string& instance, std::int64_t lapsed_before);
+
  private:
   ConnectionPool& pool_;
 };

@@ -283,6 +283,16 @@ CREATE TABLE upload_pieces (
 CREATE INDEX sessions_statistics ON sessions(user_id, status, created_at, started_at, mode, duration, speaking_time,
   overall_score, clarity_score, pace_score, engagement_score, confidence_score, practice_session_id);
 )SQL"},
+      // Places among a user's concurrent streams, over every instance on the
+      // database (storage/limit_store.hpp): taken before the upgrade.
+      {15, "concurrent streams claimed in the database", R"SQL(
+CREATE TABLE stream_claims (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  instance_id TEXT NOT NULL
+);
+CREATE INDEX stream_claims_by_user ON stream_claims(user_id);
+)SQL"},
   };
   return all;
 }

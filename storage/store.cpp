@@ -292,14 +292,6 @@ std::vector<SessionRef> Store::processing_uploads() {
   return out;
 }
 
-std::int64_t Store::count_live_streams_elsewhere(const std::string& user_id, const std::string& instance, std::int64_t lapsed_before) {
-  const SqlValue p[] = {user_id, instance, lapsed_before};
-  const auto rows = pool_->acquire()->query(
-      "SELECT COUNT(*) FROM sessions s JOIN instances i ON i.id = s.instance_id "
-      "WHERE s.user_id = $1 AND s.status = 'live' AND s.instance_id <> $2 AND i.heartbeat_at >= CAST($3 AS BIGINT)", p);
-  return rows.empty() ? 0 : rows.front().integer(0);
-}
-
 std::int64_t Store::count_sessions_created_since(const std::string& user_id, std::int64_t since) {
   const SqlValue p[] = {user_id, since};
   const auto rows = pool_->acquire()->query("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND created_at >= $2", p);

@@ -179,9 +179,6 @@ class Store {
 
   // Quotas: sessions a user created since `since` (ms), and the audio their
   // kept recordings hold (seconds, and stored bytes).
-  // The user's streams live on other instances that still beat (the shared stream cap).
-  [[nodiscard]] std::int64_t count_live_streams_elsewhere(const std::string& user_id, const std::string& instance,
-                                                          std::int64_t lapsed_before);
   std::int64_t count_sessions_created_since(const std::string& user_id, std::int64_t since);
   struct RecordingUsage { double seconds = 0; std::int64_t bytes = 0; };
   RecordingUsage recording_usage(const std::string& user_id);

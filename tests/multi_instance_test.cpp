@@ -14,6 +14,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -291,6 +293,43 @@ TEST_F(MultiInstance, UploadsOfAnInstanceThatDiedAreFinishedByAnother) {
   const auto report = call(b.port(), "GET", "/v1/sessions/" + ids.back() + "/report", "", token);
   ASSERT_EQ(report.status, 200) << report.body;
   EXPECT_NEAR(number(report.json().at("duration")), 60.0, 0.1) << "the whole recording, from the database";
+}
+
+// The stream cap over two instances when streams open on both at once:
+// each claim is taken in the database under the user's lock, so no two
+// instances both give away the last place.
+TEST_F(MultiInstance, TheStreamCapHoldsWhenBothInstancesOpenStreamsAtOnce) {
+  auto unlimited = flags();  // --max-streams-per-user 2
+  unlimited.insert(unlimited.end(), {"--rate-limit", "100000"});
+  ServerProcess a(unlimited);
+  ServerProcess b(unlimited);
+  auto r = call(a.port(), "POST", "/v1/auth/register", R"({"email":"ada@example.com","password":"a long enough password"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string token(r.json().at("access_token").as_string());
+  int most = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::unique_ptr<WsClient>> opened(8);
+    std::vector<std::thread> openers;
+    std::atomic<int> ready{0};
+    for (std::size_t i = 0; i < opened.size(); ++i)
+      openers.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < static_cast<int>(opened.size())) std::this_thread::yield();
+        try {
+          opened[i] = std::make_unique<WsClient>(i % 2 ? b.port() : a.port(), "/v1/stream?access_token=" + token);
+        } catch (const std::exception&) {  // refused: 429 TOO_MANY_STREAMS
+        }
+      });
+    for (auto& t : openers) t.join();
+    int open = 0;
+    for (const auto& ws : opened) open += ws != nullptr;
+    most = std::max(most, open);
+    EXPECT_EQ(open, 2) << "round " << round << ": the cap is 2 over both instances";
+    opened.clear();
+    // The places come back once the streams end (released by a worker).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::printf("[ multi ] 8 streams opened at once on two instances, 5 rounds: at most %d open (cap 2)\n", most);
 }
 
 }  // namespace

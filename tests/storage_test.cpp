@@ -428,6 +428,36 @@ TEST_P(StorageTest, SignInFailuresAreCountedUntilASuccess) {
   EXPECT_EQ(limits.sign_in_failures("ada@example.com").count, 0);
 }
 
+// The concurrent-stream cap over instances: claims of instances that still
+// beat count, and eight claimed at once from two instances leave two.
+TEST_P(StorageTest, StreamClaimsAreCappedOverEveryLiveInstance) {
+  user("u", "u@example.com");
+  store_->heartbeat_instance("i1", 1000);
+  store_->heartbeat_instance("i2", 1000);
+  LimitStore limits(store_->pool());
+  EXPECT_TRUE(limits.claim_stream("c1", "u", "i1", 500, 2));
+  EXPECT_TRUE(limits.claim_stream("c2", "u", "i2", 500, 2));
+  EXPECT_FALSE(limits.claim_stream("c3", "u", "i1", 500, 2)) << "both places are taken, one on each instance";
+  limits.release_stream("c1");
+  EXPECT_TRUE(limits.claim_stream("c3", "u", "i1", 500, 2));
+  EXPECT_TRUE(limits.claim_stream("c4", "u", "i1", 1500, 2)) << "once their lease lapsed, no claim counts";
+  limits.forget_stream_claims({}, 1500);
+  EXPECT_TRUE(limits.claim_stream("c5", "u", "i1", 500, 2)) << "the lapsed claims are gone: c5 is the only one";
+  EXPECT_FALSE(limits.claim_stream("c6", "u", "i1", 500, 1));
+  limits.forget_stream_claims("i1", 500);
+  EXPECT_TRUE(limits.claim_stream("c6", "u", "i1", 500, 1)) << "an instance's start drops its earlier run's claims";
+  limits.forget_stream_claims("i1", 500);
+
+  std::atomic<int> taken{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 8; ++i)
+    racers.emplace_back([&, i] {
+      if (limits.claim_stream("r" + std::to_string(i), "u", i % 2 ? "i1" : "i2", 500, 2)) ++taken;
+    });
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(taken.load(), 2);
+}
+
 // Two streams racing into one session: the second finds it taken.
 TEST_P(StorageTest, OnlyOneStreamTakesASession) {
   user("u", "u@example.com");

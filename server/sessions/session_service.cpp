@@ -163,6 +163,8 @@ void SessionService::recover_once() {
   // This instance's own earlier run (same id), and instances whose lease
   // lapsed; the live streams of instances still beating are theirs.
   announce_interrupted(store_.recover_interrupted_sessions(now, config_.instance_id, now - lease_ms()), "an unclean stop");
+  // The streams of this instance's earlier run, and of instances that died, hold no place.
+  if (config_.limits_shared()) storage::LimitStore(store_.pool()).forget_stream_claims(config_.instance_id, now - lease_ms());
   // Bodies that were still arriving when the process died are incomplete.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(incoming_dir(), ec))
@@ -219,6 +221,10 @@ void SessionService::keep_lease() {
         if (recovered_) adopt_uploads(uploads_to_take(now, false));
         // Shared limits: keys whose bucket is full again, failures a day old.
         storage::LimitStore limits(store_.pool());
+        if (config_.limits_shared()) {
+          release_unreleased_claims();
+          limits.forget_stream_claims({}, now - lease_ms());
+        }
         limits.forget_idle(now * 1000);
         limits.forget_sign_in_failures(now - 24 * 3600 * 1000);
       } catch (const std::exception& e) {
@@ -438,20 +444,22 @@ std::optional<SessionService::Refusal> SessionService::quota_refusal(const std::
 }
 
 std::shared_ptr<const void> SessionService::claim_stream(const std::string& user_id) {
-  // Shared: the user's streams on the other instances count too. A stream
-  // claimed elsewhere but not live yet is not seen (a window of milliseconds).
-  std::size_t elsewhere = 0;
+  // Shared: one count over every instance, taken atomically in the
+  // database, so a stream being opened elsewhere counts from its claim.
   if (config_.limits_shared()) {
+    const std::string claim = auth::random_token(16);
     try {
-      const auto now = api::Api::now_ms();
-      elsewhere = static_cast<std::size_t>(store_.count_live_streams_elsewhere(user_id, config_.instance_id, now - lease_ms()));
+      storage::LimitStore limits(store_.pool());
+      if (!limits.claim_stream(claim, user_id, config_.instance_id, api::Api::now_ms() - lease_ms(), config_.max_streams_per_user))
+        return nullptr;
+      return std::shared_ptr<const void>(this, [this, claim](const void*) { release_claim(claim); });
     } catch (const std::exception& e) {
       spdlog::warn("shared stream cap unavailable, counting this instance's streams only: {}", e.what());
     }
   }
   std::lock_guard lock(streams_mutex_);
   auto& n = streams_per_user_[user_id];
-  if (n + elsewhere >= config_.max_streams_per_user) {
+  if (n >= config_.max_streams_per_user) {
     if (n == 0) streams_per_user_.erase(user_id);
     return nullptr;
   }
@@ -460,6 +468,41 @@ std::shared_ptr<const void> SessionService::claim_stream(const std::string& user
     std::lock_guard release_lock(streams_mutex_);
     if (auto it = streams_per_user_.find(user_id); it != streams_per_user_.end() && --it->second == 0) streams_per_user_.erase(it);
   });
+}
+
+void SessionService::release_claim(const std::string& claim) {
+  // Not on the I/O thread that dropped the stream: a worker deletes it, or,
+  // with the queue full or the database failing, the next lease beat.
+  const auto release = [this, claim] {
+    try {
+      storage::LimitStore(store_.pool()).release_stream(claim);
+    } catch (const std::exception& e) {
+      spdlog::warn("stream claim not released yet: {}", e.what());
+      std::lock_guard lock(streams_mutex_);
+      unreleased_claims_.push_back(claim);
+    }
+  };
+  if (workers_ && workers_->submit(release)) return;
+  std::lock_guard lock(streams_mutex_);
+  unreleased_claims_.push_back(claim);
+}
+
+void SessionService::release_unreleased_claims() {
+  std::vector<std::string> claims;
+  {
+    std::lock_guard lock(streams_mutex_);
+    claims.swap(unreleased_claims_);
+  }
+  storage::LimitStore limits(store_.pool());
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    try {
+      limits.release_stream(claims[i]);
+    } catch (const std::exception&) {
+      std::lock_guard lock(streams_mutex_);
+      unreleased_claims_.insert(unreleased_claims_.end(), claims.begin() + static_cast<std::ptrdiff_t>(i), claims.end());
+      throw;
+    }
+  }
 }
 
 void SessionService::fail(const std::string& id, const std::string& user_id, const std::string& reason) {

@@ -188,7 +188,10 @@ class SessionService {
   std::condition_variable lease_wake_;
   bool lease_stopping_ = false;
   std::mutex streams_mutex_;
-  std::unordered_map<std::string, std::size_t> streams_per_user_;  // found by recover(), queued by resume_uploads()
+  std::unordered_map<std::string, std::size_t> streams_per_user_;  // not shared: this instance's streams per user
+  std::vector<std::string> unreleased_claims_;  // shared: ended streams' claims the database has yet to drop
+  void release_claim(const std::string& claim);
+  void release_unreleased_claims();  // on the lease beat; throws what the database throws
   void fail(const std::string& id, const std::string& user_id, const std::string& reason);
   void recover_once();  // recover()'s work; throws what the database throws
   // Uploads still processing that this instance should analyse: at start its
