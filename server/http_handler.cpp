@@ -129,6 +129,18 @@ std::span<const ServerRoute> server_routes() {
   return routes;
 }
 
+bool metrics_bearer(const HttpRequest& req, const ServerContext& ctx) {
+  if (ctx.config.metrics_token.empty()) return false;
+  const std::string_view given = req[http::field::authorization];
+  const std::string expected = "Bearer " + ctx.config.metrics_token;
+  // Equal-length digests: the comparison takes the same time whatever was sent.
+  const std::string a = auth::sha256_hex(given), b = auth::sha256_hex(expected);
+  const auto bytes = [](const std::string& x) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(x.data()), x.size());
+  };
+  return auth::constant_time_equal(bytes(a), bytes(b));
+}
+
 HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, const HealthChecks& checks) {
   const auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
   const auto failing = [](const std::optional<std::string>& check) { return check && *check != "ok" && *check != "off"; };
@@ -144,7 +156,8 @@ HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, c
                                     std::pair{"recogniser", &checks.recogniser}})
     if (*check) named[name] = **check;
   if (!named.empty()) body["checks"] = std::move(named);
-  if (checks.tts_pending)
+  // The backlog's size is a usage counter: for the metrics token's bearer only.
+  if (checks.tts_pending && metrics_bearer(req, ctx))
     body["queue_sizes"] = json::object{{"tts_pending", *checks.tts_pending}, {"tts_processing", checks.tts_processing.value_or(0)}};
   // Stopping is 503 too: a load balancer's check then drains the instance.
   return json_response(req, unhealthy || ctx.stopping ? http::status::service_unavailable : http::status::ok, body);
@@ -152,14 +165,7 @@ HttpResponse health_response(const HttpRequest& req, const ServerContext& ctx, c
 
 // GET /metrics for Prometheus: off without --metrics-token, and only for its bearer.
 HttpResponse metrics_response(const HttpRequest& req, const ServerContext& ctx) {
-  const std::string_view given = req[http::field::authorization];
-  const std::string expected = "Bearer " + ctx.config.metrics_token;
-  // Equal-length digests: the comparison takes the same time whatever was sent.
-  const std::string a = auth::sha256_hex(given), b = auth::sha256_hex(expected);
-  const auto bytes = [](const std::string& x) {
-    return std::span(reinterpret_cast<const std::uint8_t*>(x.data()), x.size());
-  };
-  if (!auth::constant_time_equal(bytes(a), bytes(b))) {
+  if (!metrics_bearer(req, ctx)) {
     auto res = error_response(req, http::status::unauthorized, "UNAUTHORIZED",
                               "GET /metrics needs Authorization: Bearer <the server's --metrics-token>");
     res.set(http::field::www_authenticate, "Bearer");

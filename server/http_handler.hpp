@@ -30,8 +30,12 @@ struct HealthChecks {
   // Background work waiting and in hand (speech synthesis jobs).
   std::optional<std::int64_t> tts_pending, tts_processing;
 };
-// GET /health: "healthy", "degraded", "unhealthy" (503) or "stopping".
+// GET /health: "healthy", "degraded", "unhealthy" (503) or "stopping";
+// queue sizes only for the metrics token's bearer.
 [[nodiscard]] HttpResponse health_response(const HttpRequest& request, const ServerContext& context, const HealthChecks& checks = {});
+
+// The request carries `Authorization: Bearer <--metrics-token>` (compared in constant time).
+[[nodiscard]] bool metrics_bearer(const HttpRequest& request, const ServerContext& context);
 
 // docs/openapi.json, compiled in.
 [[nodiscard]] std::string_view openapi_document();

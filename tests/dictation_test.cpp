@@ -308,7 +308,7 @@ TEST_P(Dictation, PendingSpeechSurvivesARestart) {
   for (int i = 0; i < 12; ++i)
     ids.push_back(create("en-US", "Sentence number " + std::to_string(i) + " is long enough to keep the synthesiser busy for a "
                                   "little while, which is exactly what this test needs to happen before the kill."));
-  const auto before = http_request(port(), "GET", "/health", "", {});
+  const auto before = http_request(port(), "GET", "/health", "", {{"Authorization", std::string("Bearer ") + kMetricsToken}});
   server_->stop(SIGKILL);
   auto first = std::move(server_);
   // The same data directory on both backends: it holds the token-signing secret.
@@ -340,7 +340,10 @@ TEST_P(Dictation, MetadataAndHealthDescribeTheServer) {
   const auto health = json::parse(http_request(port(), "GET", "/health", "", {}).body);
   EXPECT_EQ(health.at("status").as_string(), "healthy");
   EXPECT_EQ(health.at_pointer("/checks/tts").as_string(), "ok");
-  EXPECT_TRUE(health.at("queue_sizes").as_object().contains("tts_pending"));
+  EXPECT_FALSE(health.as_object().contains("queue_sizes")) << "no usage counters in the public form";
+  const auto detailed = json::parse(
+      http_request(port(), "GET", "/health", "", {{"Authorization", std::string("Bearer ") + kMetricsToken}}).body);
+  EXPECT_TRUE(detailed.at("queue_sizes").as_object().contains("tts_pending"));
   // The speaking-session families take the same parameter names, old ones kept.
   EXPECT_EQ(get("/v1/stats/practice-log?page=1&per_page=5&date_from=2000-01-01&date_to=2999-12-31").at_pointer("/pagination/per_page").as_int64(), 5);
   EXPECT_EQ(get("/v1/sessions?per_page=3&date_from=2000-01-01").at_pointer("/pagination/limit").as_int64(), 3);

@@ -20,6 +20,8 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class ApiTest : public ::testing::TestWithParam<std::string> {
  protected:
+  // Every fixture server has one: /metrics, and the details /health keeps from the public.
+  static constexpr const char* kMetricsToken = "the-api-fixture-metrics-token";
   void SetUp() override {
     if (GetParam() == "postgresql") {
       std::string why;
@@ -30,6 +32,7 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     start();
   }
   void start(std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), {"--metrics-token", kMetricsToken});
     if (!database_.empty()) extra.insert(extra.end(), {"--database", database_});
     server_ = std::make_unique<ServerProcess>(extra);
   }
