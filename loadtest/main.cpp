@@ -110,6 +110,17 @@ double percentile(std::vector<double>& v, double q) {
   return v[k];
 }
 
+double hundredths(double v) { return std::round(v * 100) / 100; }
+
+// p50, p99 (and p95 when asked) and max, in hundredths of a millisecond.
+boost::json::object distribution(std::vector<double>& v, bool with_p95) {
+  boost::json::object o{{"p50", hundredths(percentile(v, 0.50))}};
+  if (with_p95) o["p95"] = hundredths(percentile(v, 0.95));
+  o["p99"] = hundredths(percentile(v, 0.99));
+  o["max"] = v.empty() ? 0.0 : hundredths(*std::max_element(v.begin(), v.end()));
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,13 +225,11 @@ int main(int argc, char** argv) {
       {"interval_ms", o.interval_ms}, {"frame_ms", o.frame_ms}, {"wall_s", std::round(wall * 100) / 100},
       {"metrics", boost::json::object{{"expected", expected}, {"received", received}, {"missing", std::max(0, expected - received)},
                                       {"late", late}, {"per_second", std::round(received / wall)}}},
-      {"latency_ms", boost::json::object{{"samples", matched},
-                                         {"p50", std::round(percentile(latencies, 0.50) * 100) / 100},
-                                         {"p95", std::round(percentile(latencies, 0.95) * 100) / 100},
-                                         {"p99", std::round(percentile(latencies, 0.99) * 100) / 100},
-                                         {"max", latencies.empty() ? 0.0 : std::round(*std::max_element(latencies.begin(), latencies.end()) * 100) / 100}}},
       {"errors", errors}, {"failed_streams", failed_streams}, {"assessments", assessments}, {"refused", refused},
       {"first_error", first_error.empty() ? boost::json::value(nullptr) : boost::json::value(first_error)}};
+  auto latency = distribution(latencies, true);
+  latency.emplace("samples", matched);
+  report["latency_ms"] = std::move(latency);
   if (o.server_pid && last.ok && first.ok) {
     report["server"] = boost::json::object{{"cpu_cores_avg", std::round((last.cpu_seconds - first.cpu_seconds) / wall * 100) / 100},
                                            {"rss_mb_peak", std::round(peak_rss * 10) / 10},
@@ -228,11 +237,9 @@ int main(int argc, char** argv) {
   }
   // Connection set-up as the server answered it: TCP, TLS (when --tls) and the upgrade.
   const std::size_t opened = connects.size();
-  report["connect_ms"] = boost::json::object{
-      {"opened", opened},
-      {"p50", std::round(percentile(connects, 0.50) * 100) / 100},
-      {"p99", std::round(percentile(connects, 0.99) * 100) / 100},
-      {"max", connects.empty() ? 0.0 : std::round(*std::max_element(connects.begin(), connects.end()) * 100) / 100}};
+  auto connect = distribution(connects, false);
+  connect.emplace("opened", opened);
+  report["connect_ms"] = std::move(connect);
   if (o.tls) report["tls"] = boost::json::object{{"resumption_offered", o.tls_resume}, {"resumed", resumed}, {"full_handshakes", static_cast<int>(opened) - resumed}};
   if (!windows.empty()) report["windows"] = std::move(windows);
   const std::string json = protocol::to_json(report);
