@@ -218,7 +218,10 @@ void SessionService::keep_lease() {
         const std::int64_t now = api::Api::now_ms();
         store_.heartbeat_instance(config_.instance_id, now);
         announce_interrupted(store_.recover_interrupted_sessions(now, {}, now - lease_ms()), "an instance whose lease lapsed");
-        if (recovered_) adopt_uploads(uploads_to_take(now, false));
+        if (recovered_) {
+          adopt_uploads(std::exchange(resumable_uploads_, {}));
+          adopt_uploads(uploads_to_take(now, false));
+        }
         // Shared limits: keys whose bucket is full again, failures a day old.
         storage::LimitStore limits(store_.pool());
         if (config_.limits_shared()) {
@@ -246,8 +249,11 @@ void SessionService::adopt_uploads(const std::vector<storage::SessionRef>& uploa
     if (ref.instance_id != config_.instance_id && !ref.instance_id.empty())
       spdlog::info("upload {}: adopted from instance {}, whose lease lapsed", ref.id, ref.instance_id);
     const auto s = store_.find_session_for_job(ref.id);
-    // A full queue leaves it processing with its bytes: the next start resumes it.
-    if (s && !queue_upload(*s)) spdlog::warn("upload {}: the analysis queue is full; it resumes at the next start", s->id);
+    // A full queue leaves it processing with its bytes: a later beat tries again.
+    if (s && !queue_upload(*s)) {
+      spdlog::warn("upload {}: the analysis queue is full; queued again at a later lease beat", s->id);
+      resumable_uploads_.push_back(ref);
+    }
   }
 }
 
@@ -470,6 +476,10 @@ std::shared_ptr<const void> SessionService::claim_stream(const std::string& user
   });
 }
 
+namespace {
+constexpr std::size_t kMaxUnreleasedClaims = 100000;
+}  // namespace
+
 void SessionService::release_claim(const std::string& claim) {
   // Not on the I/O thread that dropped the stream: a worker deletes it, or,
   // with the queue full or the database failing, the next lease beat.
@@ -479,12 +489,13 @@ void SessionService::release_claim(const std::string& claim) {
     } catch (const std::exception& e) {
       spdlog::warn("stream claim not released yet: {}", e.what());
       std::lock_guard lock(streams_mutex_);
-      unreleased_claims_.push_back(claim);
+      if (unreleased_claims_.size() < kMaxUnreleasedClaims) unreleased_claims_.push_back(claim);
     }
   };
   if (workers_ && workers_->submit(release)) return;
   std::lock_guard lock(streams_mutex_);
-  unreleased_claims_.push_back(claim);
+  // Bounded: past it, a claim stays until this instance's next start drops its claims.
+  if (unreleased_claims_.size() < kMaxUnreleasedClaims) unreleased_claims_.push_back(claim);
 }
 
 void SessionService::release_unreleased_claims() {

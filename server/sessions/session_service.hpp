@@ -93,7 +93,9 @@ class SessionService {
   bool recover();
   void resume_uploads();
   // Beats this instance's lease and, each beat, recovers the live streams of
-  // instances whose lease lapsed (on a thread of its own until destruction).
+  // instances whose lease lapsed, adopts their uploads, queues the uploads a
+  // full queue turned away and drops dead stream claims (on a thread of its
+  // own until destruction).
   void keep_lease();
   ~SessionService();
 
@@ -175,7 +177,7 @@ class SessionService {
   // True when it completed (false: failed, with the reason stored).
   [[nodiscard]] bool analyse_upload(const storage::SessionRecord& session);
   [[nodiscard]] std::string upload_path(const std::string& session_id) const { return incoming_dir() + "/" + session_id + ".upload"; }
-  std::vector<storage::SessionRef> resumable_uploads_;
+  std::vector<storage::SessionRef> resumable_uploads_;  // to queue: at start, then on the lease thread only
   std::atomic<std::size_t> uploads_analysing_{0};
   std::atomic<std::uint64_t> uploads_completed_{0}, uploads_failed_{0};
   [[nodiscard]] std::int64_t lease_ms() const { return static_cast<std::int64_t>(config_.instance_lease_seconds * 1000); }
