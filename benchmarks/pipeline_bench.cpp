@@ -143,4 +143,25 @@ void BM_StreamStateBytes(benchmark::State& state) {
 }
 BENCHMARK(BM_StreamStateBytes)->Iterations(5)->Unit(benchmark::kMillisecond);
 
+// What a long stream holds as it goes (the soak's RSS growth): heap per
+// audio second over 30 minutes of speech with pauses, after the first 10 s.
+void BM_LongStreamBytesPerSecond(benchmark::State& state) {
+  static const auto ctx = dsp::AnalysisContext::create();
+  const auto audio = talk(16000);  // 10 s
+  const double seconds = static_cast<double>(audio.size()) / 16000.0;
+  JsonSink sink;
+  double per_second = 0;
+  for (auto _ : state) {
+    const std::size_t before = bench::live_heap_bytes();
+    auto analyzer = std::make_unique<dsp::StreamAnalyzer>(ctx, dsp::AnalyzerConfig{dsp::Mode::presentation, 16000, 250}, sink);
+    analyzer->push(audio);
+    const std::size_t early = bench::live_heap_bytes() - before;
+    for (int i = 1; i < 180; ++i) analyzer->push(audio);
+    const std::size_t late = bench::live_heap_bytes() - before;
+    per_second = static_cast<double>(late - early) / (179 * seconds);
+  }
+  state.counters["bytes_per_audio_second"] = per_second;
+}
+BENCHMARK(BM_LongStreamBytesPerSecond)->Iterations(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace

@@ -80,20 +80,21 @@ void ReportAccumulator::add_frame(const DecidedFrame& f) {
 }
 
 void ReportAccumulator::close_second() {
-  TimelinePoint p;
-  p.t = static_cast<double>(second_);
+  // Rounded once, as the report rounds them (so its figures are unchanged).
+  const auto in = [](double v, double lo, double hi) { return std::lround(std::clamp(v, lo, hi)); };
+  CompactSecond c;
   if (sec_frames_ > 0) {
-    p.volume_db = to_db(sec_ms_ / sec_frames_);
-    p.speech_ratio = static_cast<double>(sec_speech_) / sec_frames_;
+    c.volume_ddb = static_cast<std::int16_t>(in(10.0 * to_db(sec_ms_ / sec_frames_), -32768, 32767));
+    c.speech_percent = static_cast<std::uint8_t>(in(100.0 * sec_speech_ / sec_frames_, 0, 100));
   }
   if (sec_voiced_ > 0) {
     auto mid = sec_f0_.begin() + sec_voiced_ / 2;
     std::nth_element(sec_f0_.begin(), mid, sec_f0_.begin() + sec_voiced_);
-    p.pitch = *mid;
+    c.pitch_dhz = static_cast<std::uint16_t>(in(10.0 * *mid, 0, kNoValue - 1));
   }
-  p.wpm = pending_wpm_;
+  if (pending_wpm_) c.wpm = static_cast<std::uint16_t>(in(*pending_wpm_, 0, kNoValue - 1));
   if (sec_speech_ >= 50) second_speech_db_.push_back(to_db(sec_speech_ms_ / sec_speech_));
-  timeline_.push_back(p);
+  timeline_.push_back(c);
   ++second_;
   sec_frames_ = sec_speech_ = sec_voiced_ = 0;
   sec_ms_ = sec_speech_ms_ = 0;
@@ -163,7 +164,16 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
   if (first_speech && last_speech && *last_speech > *first_speech)
     a.pause_ratio = pause_total / (*last_speech - *first_speech);
   a.nudges = nudges_;
-  a.timeline = timeline_;
+  a.timeline.reserve(timeline_.size());
+  for (std::size_t second = 0; second < timeline_.size(); ++second) {
+    const auto& c = timeline_[second];
+    TimelinePoint& p = a.timeline.emplace_back();
+    p.t = static_cast<double>(second);
+    p.volume_db = c.volume_ddb / 10.0;
+    if (c.pitch_dhz != kNoValue) p.pitch = c.pitch_dhz / 10.0;
+    p.speech_ratio = c.speech_percent / 100.0;
+    if (c.wpm != kNoValue) p.wpm = c.wpm;
+  }
   score_assessment(a);
   return a;
 }
