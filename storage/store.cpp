@@ -29,15 +29,11 @@ constexpr const char* kSessionColumns =
     "confidence_score, error, record, practice_session_id";
 constexpr std::size_t kSessionColumnCount = 23;  // what session_from reads; later columns are the query's own
 // The same row without its large JSON (settings, report, checkpoint): for
-// statistics over every session of a user, which need only the aggregate columns.
+// the export of every ended session of a user, which needs only the aggregate columns.
 constexpr const char* kSessionSummaryColumns =
     "id, user_id, title, description, mode, status, '{}', created_at, started_at, ended_at, checkpoint_at, "
     "duration, speaking_time, overall_score, CAST(NULL AS TEXT), CAST(NULL AS TEXT), clarity_score, pace_score, "
-    "engagement_score, confidence_score, error, record, practice_session_id, "
-    // Whether its time is counted in the practice session it was read into
-    // (once that has ended: its duration sums its attempts).
-    "CASE WHEN practice_session_id IS NOT NULL AND EXISTS (SELECT 1 FROM sessions AS practice WHERE practice.id = "
-    "sessions.practice_session_id AND practice.status IN ('completed', 'interrupted')) THEN 1 ELSE 0 END";
+    "engagement_score, confidence_score, error, record, practice_session_id";
 std::optional<int> optional_int(const SqlRow& r, std::size_t i) {
   if (auto v = r.optional_integer(i)) return static_cast<int>(*v);
   return std::nullopt;
@@ -266,10 +262,8 @@ std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std
            sql({"SELECT ", kSessionSummaryColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
                 " AND (CAST($2 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) >= $2)"
                 " AND (CAST($3 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) <= $3)"
-                " ORDER BY COALESCE(started_at, created_at), id"}), p)) {
+                " ORDER BY COALESCE(started_at, created_at), id"}), p))
     out.push_back(session_from(r));
-    out.back().counted_in_practice = r.integer(kSessionColumnCount) != 0;
-  }
   return out;
 }
 

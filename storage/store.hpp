@@ -35,7 +35,6 @@ struct SessionRecord {
   std::optional<std::string> error;               // why processing failed (uploads)
   bool record = false;                            // keep the audio (recording_chunks)
   std::optional<std::string> practice_session_id;  // a stream read into that practice session
-  bool counted_in_practice = false;  // ended_sessions only: that practice session has ended and counts this time
 };
 
 // A stretch of a session's recording: 16-bit little-endian mono PCM, as

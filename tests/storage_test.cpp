@@ -529,19 +529,23 @@ TEST_P(StorageTest, ReadingsInAnEndedPracticeAreCountedThere) {
   session("reading", "u", 2, Mode::pronunciation);
   ASSERT_TRUE(store_->mark_session_live("reading", 10, "", std::string("practice")));
   store_->finish_session("reading", {SessionStatus::completed, 5, 3, 1, 1, 1, 1, 1, "{}", 20, {}});
-  auto counted = [&](const std::string& id) {
-    for (const auto& s : store_->ended_sessions("u", std::nullopt, std::nullopt))
-      if (s.id == id) return s.counted_in_practice;
-    ADD_FAILURE() << id << " not listed";
-    return false;
+  // Counted in its practice session: the statistics leave its duration out of its own practice time.
+  auto counted = [&](std::int64_t started_at) {
+    const auto buckets = session_buckets(store_->pool(), "u", {.from = started_at, .to = started_at});
+    if (buckets.size() != 1) {
+      ADD_FAILURE() << "no ended session started at " << started_at;
+      return false;
+    }
+    return buckets.front().practice_s == 0;
   };
+  const std::int64_t reading = 10, practice = 1;  // when each started
   EXPECT_EQ(store_->find_session("u", "reading")->practice_session_id, "practice");
-  EXPECT_FALSE(counted("reading")) << "the practice has not ended: the reading's time is its own";
+  EXPECT_FALSE(counted(reading)) << "the practice has not ended: the reading's time is its own";
   store_->finish_session("practice", {SessionStatus::completed, 5, std::nullopt, 1, 0, 0, 0, 0, "{}", 30, {}});
-  EXPECT_TRUE(counted("reading"));
-  EXPECT_FALSE(counted("practice"));
+  EXPECT_TRUE(counted(reading));
+  EXPECT_FALSE(counted(practice));
   ASSERT_TRUE(store_->delete_session("u", "practice"));
-  EXPECT_FALSE(counted("reading")) << "with the practice deleted, the reading's time is its own again";
+  EXPECT_FALSE(counted(reading)) << "with the practice deleted, the reading's time is its own again";
 }
 
 // Statistics are summed by the database, a row per quarter hour, mode,
