@@ -136,6 +136,13 @@ const std::vector<Option>& options() {
        [](ServerConfig& c, const std::string& v) { return parse_seconds(v, c.instance_lease_seconds, 1, 3600); }},
       {"--db-pool-size", "ORATOR_DB_POOL_SIZE", "database connections and worker threads (default 4)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.db_pool_size, 1, 256); }},
+      {"--sqlite-cache-mb", "ORATOR_SQLITE_CACHE_MB", "SQLite's page cache, all connections together, in MiB (default 8)",
+       [](ServerConfig& c, const std::string& v) {
+         std::size_t mib = 0;
+         if (!parse_number<std::size_t>(v, mib, 1, 4096)) return false;
+         c.sqlite_cache_bytes = mib << 20;
+         return true;
+       }},
       {"--db-queue", "ORATOR_DB_QUEUE", "database tasks queued before requests get 503 (default 1024)",
        [](ServerConfig& c, const std::string& v) { return parse_number<std::size_t>(v, c.db_queue, 1, 1u << 20); }},
       {"--jwt-secret-file", "ORATOR_JWT_SECRET_FILE", "file holding the token signing secret (else $ORATOR_JWT_SECRET, else generated under --data-dir)",

@@ -296,7 +296,7 @@ int run_server(const ServerConfig& config) {
     std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
     // Upload bodies arrive here (same file system as their final place, so the hand-over is a rename).
     std::filesystem::create_directories(config.data_dir + "/uploads");
-    store = storage::Store::open(config.database_url(), config.db_pool_size);
+    store = storage::Store::open(config.database_url(), config.db_pool_size, config.sqlite_cache_bytes);
     store->pool().observe({[&metrics = ctx.metrics](double waited, bool timed_out) {
                              metrics.db_pool_wait.observe(waited);
                              if (timed_out) metrics.db_pool_timeouts.fetch_add(1, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include "server/server_context.hpp"
 #include "server/sessions/session_service.hpp"
 #include "server/transcription/decoder_pool.hpp"
+#include "storage/sqlite_connection.hpp"
 #include "storage/worker_pool.hpp"
 
 namespace orator::server {
@@ -150,6 +151,8 @@ std::string metrics_exposition(const ServerContext& ctx) {
            ctx.workers->oldest_wait_seconds());
   single(out, "orator_db_pool_timeouts_total", "counter", "Waits for a database connection that gave up (10 s).",
          static_cast<double>(m.db_pool_timeouts.load()));
+  single(out, "orator_sqlite_memory_bytes", "gauge", "What SQLite holds: page caches and statements of every connection.",
+         static_cast<double>(storage::sqlite_memory_bytes()));
   m.db_pool_wait.write(out, "orator_db_pool_wait_seconds", "How long each database task waited for a pooled connection.");
   m.db_query.write(out, "orator_db_query_seconds", "How long each database lease held its connection: one query or transaction.");
   m.db_queue_wait.write(out, "orator_db_queue_wait_seconds", "How long each database task waited for a database thread.");

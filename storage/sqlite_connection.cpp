@@ -4,15 +4,17 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <string>
 
 namespace orator::storage {
 namespace {
 
 class SqliteConnection final : public SqlConnection {
  public:
-  explicit SqliteConnection(const std::string& path) {
+  SqliteConnection(const std::string& path, std::size_t cache_bytes) {
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -23,7 +25,9 @@ class SqliteConnection final : public SqlConnection {
     // same mode.
     if (path != ":memory:") ::chmod(path.c_str(), 0600);
     sqlite3_busy_timeout(db_, 10000);
-    execute_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;");
+    // A negative cache_size is in KiB.
+    const std::string cache_kib = std::to_string(std::max<std::size_t>(cache_bytes / 1024, 64));
+    execute_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-" + cache_kib + ";");
   }
   ~SqliteConnection() override { sqlite3_close(db_); }
 
@@ -100,6 +104,12 @@ class SqliteConnection final : public SqlConnection {
 
 }  // namespace
 
-std::unique_ptr<SqlConnection> open_sqlite(const std::string& path) { return std::make_unique<SqliteConnection>(path); }
+std::unique_ptr<SqlConnection> open_sqlite(const std::string& path, std::size_t cache_bytes) {
+  return std::make_unique<SqliteConnection>(path, cache_bytes);
+}
+
+void limit_sqlite_memory(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }
+
+std::int64_t sqlite_memory_bytes() { return sqlite3_memory_used(); }
 
 }  // namespace orator::storage

@@ -1,6 +1,8 @@
 #pragma once
 // SQLite backend: a file under the data directory, WAL mode, foreign keys on,
 // a busy timeout so concurrent pool connections wait rather than fail.
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -8,6 +10,14 @@
 
 namespace orator::storage {
 
-[[nodiscard]] std::unique_ptr<SqlConnection> open_sqlite(const std::string& path);
+// `cache_bytes`: this connection's page cache. SQLite fills it as the file
+// grows and never gives it back, so it is a fixed share of a budget.
+[[nodiscard]] std::unique_ptr<SqlConnection> open_sqlite(const std::string& path, std::size_t cache_bytes = 2u << 20);
+
+// Process-wide: SQLite sheds cached pages once all its connections together
+// hold more than `bytes` (a soft limit; 0 lifts it). Thread-safe.
+void limit_sqlite_memory(std::int64_t bytes);
+// What SQLite holds now, every connection of the process together.
+[[nodiscard]] std::int64_t sqlite_memory_bytes();
 
 }  // namespace orator::storage

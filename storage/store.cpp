@@ -88,11 +88,16 @@ std::string sql(std::initializer_list<std::string_view> parts) {
 
 }  // namespace
 
-std::unique_ptr<Store> Store::open(const std::string& url, std::size_t pool_size) {
+std::unique_ptr<Store> Store::open(const std::string& url, std::size_t pool_size, std::size_t sqlite_cache_bytes) {
   ConnectionPool::Factory factory;
   if (url.rfind("sqlite:", 0) == 0) {
     const std::string path = url.substr(7);
-    factory = [path] { return open_sqlite(path); };
+    const std::size_t per_connection = sqlite_cache_bytes / std::max<std::size_t>(pool_size, 1);
+    factory = [path, per_connection] { return open_sqlite(path, per_connection); };
+    // The caches' sum, plus room for prepared statements and schemas: past
+    // it SQLite sheds pages rather than grow (a pool that reopens
+    // connections could otherwise hold more than its share).
+    limit_sqlite_memory(static_cast<std::int64_t>(sqlite_cache_bytes) + (4 << 20));
   } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     factory = [url] { return open_postgres(url); };
   } else {

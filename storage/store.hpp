@@ -124,7 +124,11 @@ void write_session_outcome(SqlConnection& c, const std::string& id, const Sessio
 class Store {
  public:
   // `url`: "sqlite:/path/to/file.db" or "postgresql://…". Applies migrations.
-  [[nodiscard]] static std::unique_ptr<Store> open(const std::string& url, std::size_t pool_size = 4);
+  // `sqlite_cache_bytes`: SQLite's page cache, shared out over the pool (a
+  // PostgreSQL server keeps its own).
+  [[nodiscard]] static std::unique_ptr<Store> open(const std::string& url, std::size_t pool_size = 4,
+                                                   std::size_t sqlite_cache_bytes = kDefaultSqliteCacheBytes);
+  static constexpr std::size_t kDefaultSqliteCacheBytes = 8u << 20;
   explicit Store(std::unique_ptr<ConnectionPool> pool);
 
   std::string_view backend();
