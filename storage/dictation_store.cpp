@@ -227,13 +227,12 @@ std::int64_t DictationStore::count_items(const std::string& user_id) {
 
 std::optional<DictationItem> DictationStore::claim_tts(const std::string& worker, std::int64_t now) {
   auto lease = pool_.acquire();
-  const bool pg = lease->backend() == "postgresql";
   const SqlValue p[] = {worker, now};
   const auto rows = lease->query(
       std::string("UPDATE dictation_items SET tts_status = 'processing', tts_attempts = tts_attempts + 1, tts_claimed_by = $1, "
                   "tts_claimed_at = $2 WHERE id = (SELECT id FROM dictation_items WHERE tts_status = 'pending' "
-                  "ORDER BY created_at, id LIMIT 1") +
-          (pg ? " FOR UPDATE SKIP LOCKED" : "") + ") AND tts_status = 'pending' RETURNING " + kItemColumns, p);
+                  "ORDER BY created_at, id LIMIT 1")
+              .append(row_lock(*lease, " FOR UPDATE SKIP LOCKED")) + ") AND tts_status = 'pending' RETURNING " + kItemColumns, p);
   if (rows.empty()) return std::nullopt;
   return item_from(rows[0]);
 }

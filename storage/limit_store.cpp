@@ -61,7 +61,7 @@ bool LimitStore::claim_stream(const std::string& claim_id, const std::string& us
   auto c = pool_.acquire();
   Transaction tx(*c);
   const SqlValue user[] = {user_id};
-  c->query(std::string("SELECT id FROM users WHERE id = $1") + (c->backend() == "postgresql" ? " FOR UPDATE" : ""), user);
+  c->query(std::string("SELECT id FROM users WHERE id = $1").append(row_lock(*c, " FOR UPDATE")), user);
   const SqlValue count[] = {user_id, lapsed_before};
   const auto held = c->query(
       "SELECT COUNT(*) FROM stream_claims s JOIN instances i ON i.id = s.instance_id "

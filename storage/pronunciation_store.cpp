@@ -44,9 +44,7 @@ PronunciationTotals totals_where(SqlConnection& c, const std::string& where, con
 std::optional<SessionStatus> locked_status(SqlConnection& c, const std::string& session_id, const std::string& user_id,
                                            const char* lock) {
   const SqlValue q[] = {session_id, user_id};
-  const auto rows = c.query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2") +
-                                (c.backend() == "postgresql" ? lock : ""),
-                            q);
+  const auto rows = c.query(std::string("SELECT status FROM sessions WHERE id = $1 AND user_id = $2").append(row_lock(c, lock)), q);
   if (rows.empty()) return std::nullopt;
   const auto status = parse_status(rows[0].text(0));
   if (!status) throw StorageError("session " + session_id + " has an unknown status");

@@ -76,6 +76,12 @@ class SqlConnection {
   [[nodiscard]] virtual std::string_view backend() const = 0;  // "sqlite" or "postgresql"
 };
 
+// A row-lock clause (" FOR UPDATE", " FOR UPDATE SKIP LOCKED") on PostgreSQL;
+// nothing on SQLite, where one writer at a time already serialises them.
+[[nodiscard]] inline std::string_view row_lock(const SqlConnection& c, std::string_view clause) {
+  return c.backend() == "postgresql" ? clause : std::string_view{};
+}
+
 // Commits on commit(), rolls back if destroyed first.
 class Transaction {
  public:

@@ -470,7 +470,6 @@ Job Store::enqueue_job(const std::string& session_id, const std::string& kind, s
 
 std::optional<Job> Store::claim_job(const std::string& worker, std::int64_t now) {
   auto lease = pool_->acquire();
-  const bool pg = lease->backend() == "postgresql";
   const SqlValue p[] = {worker, now};
   // One statement: the oldest queued job becomes this worker's. SQLite
   // serialises writers, so the sub-select cannot race there.
@@ -478,7 +477,7 @@ std::optional<Job> Store::claim_job(const std::string& worker, std::int64_t now)
       sql({"UPDATE jobs SET status = 'running', attempts = attempts + 1, claimed_by = $1, claimed_at = $2, updated_at = $2 "
            "WHERE id = (SELECT j.id FROM jobs j JOIN sessions s ON s.id = j.session_id WHERE j.status = 'queued'"
            " AND s.status IN ('completed', 'interrupted', 'failed') ORDER BY j.created_at, j.id LIMIT 1",
-           pg ? " FOR UPDATE OF j SKIP LOCKED" : "", ") AND status = 'queued' RETURNING ", kJobColumns}), p);
+           row_lock(*lease, " FOR UPDATE OF j SKIP LOCKED"), ") AND status = 'queued' RETURNING ", kJobColumns}), p);
   if (rows.empty()) return std::nullopt;
   return job_from(rows[0]);
 }
