@@ -188,10 +188,7 @@ TEST(HardeningTest, UploadBodiesGoToDiskAndLeaveNothingBehind) {
   EXPECT_TRUE(incoming_files(server).empty());
 
   // 100-continue: the server says go ahead once the header is admitted.
-  const std::string wav_path = server.dir() + "/one-second.wav";
-  write_wav(wav_path, Wav{16000, 1, std::vector<float>(16000, 0.0f)});
-  std::ifstream in(wav_path, std::ios::binary);
-  const std::string wav((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string wav = wav_bytes(Wav{16000, 1, std::vector<float>(16000, 0.0f)});
   RawConnection polite(server.port());
   ASSERT_TRUE(polite.send_text(upload_header(id, token, "Content-Length: " + std::to_string(wav.size()) + "\r\nExpect: 100-continue")));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -483,12 +480,9 @@ TEST(HardeningTest, SigtermLeavesQueuedUploadsToTheNextStart) {
   const std::string data_dir = first->dir() + "/data";
   const std::string token = register_user(first->port(), "ada@example.com");
   const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
-  const std::string wav_path = first->dir() + "/five-minutes.wav";
-  std::vector<float> audio(16000 * 300);
+  std::vector<float> audio(16000 * 300);  // five minutes
   for (std::size_t i = 0; i < audio.size(); ++i) audio[i] = 0.1f * static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
-  write_wav(wav_path, Wav{16000, 1, audio});
-  std::ifstream in(wav_path, std::ios::binary);
-  const std::string wav((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string wav = wav_bytes(Wav{16000, 1, audio});
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) {
     ids.emplace_back(http_request(first->port(), "POST", "/v1/sessions", "{}", auth).json().at("id").as_string());

@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -118,11 +117,7 @@ TEST(Metrics, TheDatabaseTheJobQueuesAndUploadsAreMeasured) {
     const auto r = http_request(server.port(), "POST", "/v1/sessions/" + id + "/upload", body, auth, "audio/wav");
     EXPECT_EQ(r.status, 202) << r.body;
   };
-  const std::string path = server.dir() + "/speech.wav";
-  write_wav(path, Wav{16000, 1, syllable_train(16000, 4.0, 4.0, 140, 0.1)});
-  std::ifstream in(path, std::ios::binary);
-  const std::string wav((std::istreambuf_iterator<char>(in)), {});
-  upload(wav);
+  upload(wav_bytes(Wav{16000, 1, syllable_train(16000, 4.0, 4.0, 140, 0.1)}));
   upload(std::string(4000, 'x'));  // not audio: it fails in analysis
 
   // Analysis runs in the background, and the job queues are read once every 10 s.

@@ -268,10 +268,7 @@ TEST_F(MultiInstance, UploadsOfAnInstanceThatDiedAreFinishedByAnother) {
   const auto wav_of = [&](double seconds) {
     std::vector<float> audio(static_cast<std::size_t>(16000 * seconds));
     for (std::size_t i = 0; i < audio.size(); ++i) audio[i] = 0.1f * static_cast<float>(std::sin(0.05 * static_cast<double>(i)));
-    const std::string path = a->dir() + "/upload.wav";
-    write_wav(path, Wav{16000, 1, audio});
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return wav_bytes(Wav{16000, 1, audio});
   };
   std::vector<std::string> ids;
   for (const double seconds : {1500.0, 60.0}) {

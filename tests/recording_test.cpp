@@ -142,10 +142,7 @@ TEST_P(RecordingTest, ResampledStreamsAndCutOffStreamsKeepTheirAudio) {
 TEST_P(RecordingTest, UploadsKeepTheirAudio) {
   const std::string token = token_of(signup("ada@example.com"));
   const std::string id = create(token, R"({"record":true})");
-  const std::string path = server_->dir() + "/upload.wav";
-  write_wav(path, Wav{22050, 1, scenario(22050).audio});
-  std::ifstream in(path, std::ios::binary);
-  const std::string body((std::istreambuf_iterator<char>(in)), {});
+  const std::string body = wav_bytes(Wav{22050, 1, scenario(22050).audio});
   ASSERT_EQ(http_request(port(), "POST", "/v1/sessions/" + id + "/upload", body, {{"Authorization", "Bearer " + token}},
                          "audio/wav").status, 202);
   EXPECT_EQ(wait_until_not(id, token, "processing").at("status"), "completed");

@@ -11,8 +11,8 @@ namespace orator::test_support {
 namespace {
 std::uint32_t u32(const unsigned char* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24); }
 std::uint16_t u16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
-void put32(std::ofstream& o, std::uint32_t v) { for (int i = 0; i < 4; ++i) o.put(static_cast<char>((v >> (8 * i)) & 0xff)); }
-void put16(std::ofstream& o, std::uint16_t v) { o.put(static_cast<char>(v & 0xff)); o.put(static_cast<char>(v >> 8)); }
+void put32(std::string& o, std::uint32_t v) { for (int i = 0; i < 4; ++i) o += static_cast<char>((v >> (8 * i)) & 0xff); }
+void put16(std::string& o, std::uint16_t v) { o += static_cast<char>(v & 0xff); o += static_cast<char>(v >> 8); }
 }  // namespace
 
 std::optional<Wav> read_wav(const std::string& path) {
@@ -51,16 +51,23 @@ std::optional<Wav> read_wav(const std::string& path) {
   return std::nullopt;
 }
 
-void write_wav(const std::string& path, const Wav& w) {
-  std::ofstream o(path, std::ios::binary);
+std::string wav_bytes(const Wav& w) {
   const auto data_bytes = static_cast<std::uint32_t>(w.samples.size() * 2);
-  o.write("RIFF", 4); put32(o, 36 + data_bytes); o.write("WAVE", 4);
-  o.write("fmt ", 4); put32(o, 16); put16(o, 1); put16(o, static_cast<std::uint16_t>(w.channels));
+  std::string o;
+  o.reserve(44 + data_bytes);
+  o += "RIFF"; put32(o, 36 + data_bytes); o += "WAVE";
+  o += "fmt "; put32(o, 16); put16(o, 1); put16(o, static_cast<std::uint16_t>(w.channels));
   put32(o, static_cast<std::uint32_t>(w.sample_rate));
   put32(o, static_cast<std::uint32_t>(w.sample_rate * w.channels * 2));
   put16(o, static_cast<std::uint16_t>(w.channels * 2)); put16(o, 16);
-  o.write("data", 4); put32(o, data_bytes);
+  o += "data"; put32(o, data_bytes);
   for (float s : w.samples) put16(o, static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lrint(std::clamp(s, -1.0f, 1.0f) * 32767.0f))));
+  return o;
+}
+
+void write_wav(const std::string& path, const Wav& w) {
+  const std::string bytes = wav_bytes(w);
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<float> mono(const Wav& w) {

@@ -14,6 +14,8 @@ struct Wav {
 
 [[nodiscard]] std::optional<Wav> read_wav(const std::string& path);
 void write_wav(const std::string& path, const Wav& wav);  // PCM16
+// The bytes write_wav would write: an upload's body.
+[[nodiscard]] std::string wav_bytes(const Wav& wav);
 // Mono mix of an interleaved buffer.
 [[nodiscard]] std::vector<float> mono(const Wav& wav);
 
