@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "dsp/constants.hpp"
 
@@ -46,12 +47,17 @@ ReportAccumulator::ReportAccumulator() {
   // Small starts: these grow at most once a second, never per frame.
   pauses_.reserve(8);
   timeline_.reserve(16);
-  second_speech_db_.reserve(16);
+}
+
+void ReportAccumulator::set_spill(SecondsSpill* spill) {
+  spill_ = spill;
+  if (spill_) timeline_.reserve(kSpillBlock + 1);
 }
 
 void ReportAccumulator::add_frame(const DecidedFrame& f) {
   const std::int64_t second = f.index / 100;
   while (second_ < second) close_second();
+  if (spill_ && timeline_.size() >= kSpillBlock) spill_timeline();
 
   const double db = to_db(f.mean_square);
   const double t = static_cast<double>(f.index) * kFrameSeconds;
@@ -93,14 +99,31 @@ void ReportAccumulator::close_second() {
     c.pitch_dhz = static_cast<std::uint16_t>(in(10.0 * *mid, 0, kNoValue - 1));
   }
   if (pending_wpm_) c.wpm = static_cast<std::uint16_t>(in(*pending_wpm_, 0, kNoValue - 1));
-  if (sec_speech_ >= 50) second_speech_db_.push_back(to_db(sec_speech_ms_ / sec_speech_));
+  if (sec_speech_ >= 50) {
+    const double db = to_db(sec_speech_ms_ / sec_speech_);
+    speech_seconds_ += 1;
+    speech_second_db_sum_ += db;
+    speech_second_db_sumsq_ += db * db;
+  }
   timeline_.push_back(c);
   ++second_;
   sec_frames_ = sec_speech_ = sec_voiced_ = 0;
   sec_ms_ = sec_speech_ms_ = 0;
 }
 
-void ReportAccumulator::add_pause(const PauseRecord& pause) { pauses_.push_back(pause); }
+void ReportAccumulator::spill_timeline() {
+  static_assert(std::is_trivially_copyable_v<CompactSecond>);
+  const auto bytes = std::as_bytes(std::span(timeline_));
+  // A failed write (a full disk) keeps the seconds here; the next block tries again with them.
+  if (!spill_->write_at(static_cast<std::uint64_t>(spilled_) * sizeof(CompactSecond), bytes)) return;
+  spilled_ += static_cast<std::int64_t>(timeline_.size());
+  timeline_.clear();
+}
+
+void ReportAccumulator::add_pause(const PauseRecord& pause) {
+  const auto frame = [](double t) { return static_cast<std::uint32_t>(std::lround(std::max(0.0, t) / kFrameSeconds)); };
+  pauses_.push_back({frame(pause.start), frame(pause.end)});
+}
 
 Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration, double speaking_time,
                                      std::optional<double> first_speech, std::optional<double> last_speech,
@@ -141,11 +164,9 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
     s.slope_per_min = db_slope;
     a.volume = s;
     a.volume_mean_db = to_db(ms_sum_ / vol_n_);
-    if (second_speech_db_.size() >= 2) {
-      double sum = 0, sumsq = 0;
-      for (double v : second_speech_db_) { sum += v; sumsq += v * v; }
-      const double n = static_cast<double>(second_speech_db_.size());
-      a.volume_std_db = std::sqrt(std::max(0.0, sumsq / n - (sum / n) * (sum / n)));
+    if (speech_seconds_ >= 2) {
+      const double n = speech_seconds_, mean = speech_second_db_sum_ / n;
+      a.volume_std_db = std::sqrt(std::max(0.0, speech_second_db_sumsq_ / n - mean * mean));
     }
     std::uint64_t other = 0;
     for (auto c : other_db_hist_) other += c;
@@ -155,25 +176,40 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
     }
   }
   a.clipping_ratio = samples_ > 0 ? static_cast<double>(clipped_) / static_cast<double>(samples_) : 0.0;
-  a.pauses = pauses_;
+  a.pauses.reserve(pauses_.size());
+  for (const auto& c : pauses_) {
+    // As the analyser computed them: frame index times the frame length.
+    const double start = static_cast<double>(c.start_frame) * kFrameSeconds, end = static_cast<double>(c.end_frame) * kFrameSeconds;
+    a.pauses.push_back({start, end, end - start});
+  }
   double pause_total = 0;
-  for (const auto& p : pauses_) {
+  for (const auto& p : a.pauses) {
     pause_total += p.duration;
     a.longest_pause = std::max(a.longest_pause, p.duration);
   }
   if (first_speech && last_speech && *last_speech > *first_speech)
     a.pause_ratio = pause_total / (*last_speech - *first_speech);
   a.nudges = nudges_;
-  a.timeline.reserve(timeline_.size());
-  for (std::size_t second = 0; second < timeline_.size(); ++second) {
-    const auto& c = timeline_[second];
+  a.timeline.reserve(static_cast<std::size_t>(spilled_) + timeline_.size());
+  const auto add_point = [&a](const CompactSecond& c) {
     TimelinePoint& p = a.timeline.emplace_back();
-    p.t = static_cast<double>(second);
+    p.t = static_cast<double>(a.timeline.size() - 1);
     p.volume_db = c.volume_ddb / 10.0;
     if (c.pitch_dhz != kNoValue) p.pitch = c.pitch_dhz / 10.0;
     p.speech_ratio = c.speech_percent / 100.0;
     if (c.wpm != kNoValue) p.wpm = c.wpm;
+  };
+  std::array<CompactSecond, kSpillBlock> block;
+  for (std::int64_t first = 0; first < spilled_; first += static_cast<std::int64_t>(block.size())) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(spilled_ - first, static_cast<std::int64_t>(block.size())));
+    const std::span<CompactSecond> part(block.data(), n);
+    // A spill that cannot be read back (an I/O error) leaves those seconds
+    // empty rather than shifting the rest of the timeline.
+    if (!spill_->read_at(static_cast<std::uint64_t>(first) * sizeof(CompactSecond), std::as_writable_bytes(part)))
+      std::fill(part.begin(), part.end(), CompactSecond{});
+    for (const auto& c : part) add_point(c);
   }
+  for (const auto& c : timeline_) add_point(c);
   score_assessment(a);
   return a;
 }

@@ -1,13 +1,15 @@
 #pragma once
 // Accumulates everything the final assessment needs from decided frames, in
-// fixed memory except the pause list and per-second timeline (bounded by the
-// stream-length limit). Not thread-safe.
+// fixed memory except the pause list and the per-second timeline (8 bytes a
+// second, bounded by the stream-length limit; with a SecondsSpill only the
+// last few minutes of it stay in memory). Not thread-safe.
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "dsp/assessment.hpp"
+#include "dsp/seconds_spill.hpp"
 
 namespace orator::dsp {
 
@@ -23,10 +25,14 @@ class ReportAccumulator {
   ReportAccumulator();
   void add_frame(const DecidedFrame& frame);
   void add_syllable() { ++syllables_; }
+  // `pause` starts and ends on 10 ms frames, as the speech detector's do.
   void add_pause(const PauseRecord& pause);
   void add_clipping(std::int64_t clipped, std::int64_t samples) { clipped_ += clipped; samples_ += samples; }
   void set_pace_at_second_end(std::optional<double> wpm) { pending_wpm_ = wpm; }
   void add_nudge(int code) { ++nudges_[static_cast<std::size_t>(code)]; }
+  // Timeline blocks go to `spill` from now on; it must outlive this object
+  // and its copies (finish() reads it back). nullptr keeps them in memory.
+  void set_spill(SecondsSpill* spill);
 
   // Builds the report. `first_speech`/`last_speech` bound the speech span.
   [[nodiscard]] Assessment finish(Mode mode, bool completed, double duration, double speaking_time,
@@ -37,6 +43,8 @@ class ReportAccumulator {
   static constexpr int kPitchBins = 600;   // 0.1 semitone bins above 27.5 Hz
   static constexpr int kDbBins = 121;      // 1 dB bins, -120..0 dBFS
   void close_second();
+  void spill_timeline();
+  static constexpr std::size_t kSpillBlock = 256;  // seconds held in memory before a spill (2 KB)
 
   std::array<std::uint32_t, kPitchBins> pitch_hist_{};
   std::array<std::uint32_t, kDbBins> speech_db_hist_{}, other_db_hist_{};
@@ -46,7 +54,12 @@ class ReportAccumulator {
   double db_t_sum_ = 0, db_tt_sum_ = 0, db_y_sum_ = 0, db_ty_sum_ = 0;
   std::int64_t clipped_ = 0, samples_ = 0;
   int syllables_ = 0;
-  std::vector<PauseRecord> pauses_;
+  // A pause as its frames: 8 bytes where a PauseRecord is 24, exact since
+  // both ends are frame times.
+  struct CompactPause {
+    std::uint32_t start_frame = 0, end_frame = 0;
+  };
+  std::vector<CompactPause> pauses_;
   std::array<int, 7> nudges_{};
 
   // The second being filled.
@@ -66,8 +79,11 @@ class ReportAccumulator {
     std::uint8_t speech_percent = 0;
   };
   static_assert(sizeof(CompactSecond) == 8);
-  std::vector<CompactSecond> timeline_;
-  std::vector<double> second_speech_db_;  // per second with mostly speech, for steadiness
+  std::vector<CompactSecond> timeline_;    // from second spilled_ on
+  SecondsSpill* spill_ = nullptr;
+  std::int64_t spilled_ = 0;               // seconds written to spill_
+  // Seconds with mostly speech, their level's sums: for steadiness.
+  double speech_seconds_ = 0, speech_second_db_sum_ = 0, speech_second_db_sumsq_ = 0;
 };
 
 }  // namespace orator::dsp
