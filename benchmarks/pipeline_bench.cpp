@@ -5,12 +5,14 @@
 #include <benchmark/benchmark.h>
 #include <opus.h>
 
+#include <optional>
 #include <vector>
 
 #include "allocation_counter.hpp"
 #include "dsp/analyzer.hpp"
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
+#include "server/sessions/seconds_file.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -153,7 +155,11 @@ void BM_LongStreamBytesPerSecond(benchmark::State& state) {
   double per_second = 0;
   for (auto _ : state) {
     const std::size_t before = bench::live_heap_bytes();
+    // Arg 1: the timeline spills to a file, as a live stream's does on the server.
+    std::optional<server::sessions::SecondsFile> file;
+    if (state.range(0) == 1) file.emplace("/tmp");
     auto analyzer = std::make_unique<dsp::StreamAnalyzer>(ctx, dsp::AnalyzerConfig{dsp::Mode::presentation, 16000, 250}, sink);
+    analyzer->set_timeline_spill(file ? &*file : nullptr);
     analyzer->push(audio);
     const std::size_t early = bench::live_heap_bytes() - before;
     for (int i = 1; i < 180; ++i) analyzer->push(audio);
@@ -162,6 +168,6 @@ void BM_LongStreamBytesPerSecond(benchmark::State& state) {
   }
   state.counters["bytes_per_audio_second"] = per_second;
 }
-BENCHMARK(BM_LongStreamBytesPerSecond)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LongStreamBytesPerSecond)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
