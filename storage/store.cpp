@@ -259,16 +259,29 @@ void Store::set_session_status(const std::string& id, SessionStatus status, cons
   pool_->acquire()->query("UPDATE sessions SET status = $2, error = $3 WHERE id = $1", p);
 }
 
-std::vector<SessionRecord> Store::ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
-                                                 std::optional<std::int64_t> to) {
-  const SqlValue p[] = {user_id, opt(from), opt(to)};
-  std::vector<SessionRecord> out;
+Store::EndedSessions Store::ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
+                                           std::optional<std::int64_t> to, const std::optional<SessionKey>& after,
+                                           bool newest_first, std::size_t limit) {
+  const SqlValue p[] = {user_id,
+                        opt(from),
+                        opt(to),
+                        after ? SqlValue{after->start} : SqlValue{nullptr},
+                        after ? after->id : std::string(),
+                        static_cast<std::int64_t>(limit + 1)};  // one more: whether a page follows
+  const std::string_view beyond = newest_first ? "<" : ">", order = newest_first ? " DESC" : "";
+  EndedSessions out;
   for (const auto& r : pool_->acquire()->query(
            sql({"SELECT ", kSessionSummaryColumns, " FROM sessions WHERE user_id = $1 AND status IN ('completed', 'interrupted')"
                 " AND (CAST($2 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) >= $2)"
                 " AND (CAST($3 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) <= $3)"
-                " ORDER BY COALESCE(started_at, created_at), id"}), p))
-    out.push_back(session_from(r));
+                " AND (CAST($4 AS BIGINT) IS NULL OR COALESCE(started_at, created_at) ", beyond, " $4"
+                " OR (COALESCE(started_at, created_at) = $4 AND id ", beyond, " $5))"
+                " ORDER BY COALESCE(started_at, created_at)", order, ", id", order, " LIMIT $6"}), p))
+    out.sessions.push_back(session_from(r));
+  if (out.sessions.size() > limit) {
+    out.sessions.pop_back();
+    out.more = true;
+  }
   return out;
 }
 

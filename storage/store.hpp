@@ -161,10 +161,20 @@ class Store {
   void finish_session(const std::string& id, const SessionOutcome& outcome);
   // Uploads: processing while the pipeline runs, failed with a reason.
   void set_session_status(const std::string& id, SessionStatus status, const std::optional<std::string>& error);
-  // Ended sessions (completed or interrupted) of a user, oldest first, for
-  // statistics: aggregate columns only (settings "{}", no report or checkpoint).
-  std::vector<SessionRecord> ended_sessions(const std::string& user_id, std::optional<std::int64_t> from,
-                                            std::optional<std::int64_t> to);
+  // Ended sessions (completed or interrupted) of a user by start time, then
+  // id: aggregate columns only (settings "{}", no report or checkpoint). At
+  // most `limit`, those after `after` in that order (a page's last key).
+  struct SessionKey {
+    std::int64_t start = 0;  // started_at, else created_at
+    std::string id;
+  };
+  struct EndedSessions {
+    std::vector<SessionRecord> sessions;
+    bool more = false;  // another page follows the last of these
+  };
+  EndedSessions ended_sessions(const std::string& user_id, std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                               const std::optional<SessionKey>& after = std::nullopt, bool newest_first = false,
+                               std::size_t limit = 10000);
   // Instances: each beats its lease; what an instance left live is recovered
   // only once its lease has lapsed (or by itself, restarted under its id).
   void heartbeat_instance(const std::string& instance, std::int64_t now);

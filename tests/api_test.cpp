@@ -647,6 +647,36 @@ TEST_P(ApiTest, AnalyticsInTheUsersTimeZone) {
   EXPECT_EQ(r.json().at("count").as_int64(), 2);
   EXPECT_EQ(call("GET", "/v1/reports/sessions?format=xml", "", token).status, 400);
 
+  // A page at a time, oldest or newest first: the pages join into the whole export.
+  std::vector<std::string> all_ids;
+  const auto whole = call("GET", "/v1/reports/sessions", "", token).json();
+  for (const auto& s : whole.at("data").as_array()) all_ids.emplace_back(s.at("id").as_string());
+  ASSERT_EQ(all_ids.size(), 9u);
+  for (const std::string order : {"asc", "desc"}) {
+    std::vector<std::string> paged;
+    std::string cursor;
+    int pages = 0;
+    do {
+      r = call("GET", "/v1/reports/sessions?limit=4&order=" + order + (cursor.empty() ? "" : "&cursor=" + cursor), "", token);
+      ASSERT_EQ(r.status, 200) << r.body;
+      const auto answer = r.json();
+      for (const auto& s : answer.at("data").as_array()) paged.emplace_back(s.at("id").as_string());
+      const auto& next = answer.at("next_cursor");
+      cursor = next.is_null() ? "" : std::string(next.as_string());
+      ASSERT_LT(++pages, 10);
+    } while (!cursor.empty());
+    EXPECT_EQ(pages, 3) << order;
+    if (order == "desc") std::reverse(paged.begin(), paged.end());
+    EXPECT_EQ(paged, all_ids) << order;
+  }
+  r = call("GET", "/v1/reports/sessions?format=csv&limit=8", "", token);
+  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 9) << "a header and 8 sessions";
+  r = call("GET", "/v1/reports/sessions?format=csv&limit=8&cursor=" + r.headers["x-next-cursor"], "", token);
+  EXPECT_EQ(std::count(r.body.begin(), r.body.end(), '\n'), 2) << "the header and the ninth";
+  EXPECT_EQ(r.headers.count("x-next-cursor"), 0u);
+  for (const char* bad : {"limit=0", "limit=1001", "order=sideways", "cursor=nonsense", "cursor=12.a%27b"})
+    EXPECT_EQ(call("GET", std::string("/v1/reports/sessions?") + bad, "", token).status, 400) << bad;
+
   // Another user sees none of it.
   const std::string other = token_of(signup("other@example.com"));
   EXPECT_EQ(call("GET", "/v1/stats/summary", "", other).json().at("total_sessions").as_int64(), 0);

@@ -171,7 +171,7 @@ TEST_P(StorageTest, LiveSessionsCheckpointFinishAndRecover) {
   EXPECT_EQ(*crashed->ended_at, 25);
   EXPECT_TRUE(store_->recover_interrupted_sessions(100).empty());
   // Statistics read the aggregate columns only, never the (large) reports.
-  const auto ended = store_->ended_sessions("u", std::nullopt, std::nullopt);
+  const auto ended = store_->ended_sessions("u", std::nullopt, std::nullopt).sessions;
   ASSERT_EQ(ended.size(), 2u);
   EXPECT_EQ(ended[0].id, "done");
   EXPECT_EQ(ended[0].overall_score, 87);

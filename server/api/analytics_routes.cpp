@@ -3,9 +3,13 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "dsp/assessment.hpp"
 #include "server/api/api.hpp"
@@ -20,6 +24,22 @@ namespace {
 constexpr std::int64_t kDayMs = 86400000;
 
 std::int64_t start_of(const storage::SessionRecord& s) { return s.started_at.value_or(s.created_at); }
+
+// Sessions in one export answer; the next page starts from its cursor.
+constexpr int kExportPage = 1000;
+
+// "<start ms>.<session id>", as an export page's next_cursor gives it.
+std::optional<storage::Store::SessionKey> parse_export_cursor(std::string_view cursor) {
+  const auto dot = cursor.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= cursor.size() || cursor.size() > 100) return std::nullopt;
+  storage::Store::SessionKey key;
+  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + dot, key.start);
+  if (ec != std::errc() || end != cursor.data() + dot) return std::nullopt;
+  key.id = std::string(cursor.substr(dot + 1));
+  const auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; };
+  if (!std::all_of(key.id.begin(), key.id.end(), plain)) return std::nullopt;
+  return key;
+}
 
 // The user's ended sessions summed by the database. A session where no
 // speech was heard (a muted microphone) has scores of 0 that mean nothing:
@@ -226,13 +246,26 @@ void Api::add_analytics_routes() {
     return r;
   });
 
-  router_.add("GET", "/v1/reports/sessions?format&date_from&date_to&startDate&endDate", user, [this](ApiRequest& req) {
+  router_.add("GET", "/v1/reports/sessions?format&date_from&date_to&startDate&endDate&order&limit&cursor", user, [this](ApiRequest& req) {
     const std::string format = req.query_value("format").value_or("json");
     if (format != "json" && format != "csv") throw validation_error("format must be json or csv", {{"field", "format"}});
+    const std::string order = req.query_value("order").value_or("asc");
+    if (order != "asc" && order != "desc") throw validation_error("order must be asc or desc", {{"field", "order"}});
+    const int limit = req.int_param("limit", kExportPage, 1, kExportPage);
+    std::optional<storage::Store::SessionKey> after;
+    if (const auto cursor = req.query_value("cursor")) {
+      after = parse_export_cursor(*cursor);
+      if (!after) throw validation_error("cursor is not one this export gave", {{"field", "cursor"}});
+    }
     std::string tz_name;
     const auto tz = user_zone(req.user_id, tz_name);
-    const auto sessions = store_.ended_sessions(req.user_id, date_param(req, {"date_from", "startDate"}, *tz, false),
-                                                   date_param(req, {"date_to", "endDate"}, *tz, true));
+    const auto page = store_.ended_sessions(req.user_id, date_param(req, {"date_from", "startDate"}, *tz, false),
+                                            date_param(req, {"date_to", "endDate"}, *tz, true), after, order == "desc",
+                                            static_cast<std::size_t>(limit));
+    const auto& sessions = page.sessions;
+    // The key of the page's last session, when another page follows.
+    const std::optional<std::string> next =
+        page.more ? std::optional(std::to_string(start_of(sessions.back())) + "." + sessions.back().id) : std::nullopt;
     ApiResponse r;
     if (format == "csv") {
       std::string csv = "id,started_at,type,status,title,duration_s,speaking_time_s,overall,clarity,pace,engagement,confidence\r\n";
@@ -249,6 +282,7 @@ void Api::add_analytics_routes() {
       r.raw_body = std::move(csv);
       r.content_type = "text/csv; charset=utf-8";
       r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sessions.csv\"");
+      if (next) r.headers.emplace_back("X-Next-Cursor", *next);
       return r;
     }
     json::array data;
@@ -260,7 +294,7 @@ void Api::add_analytics_routes() {
                                                           {"pace", score(s.pace_score)}, {"engagement", score(s.engagement_score)},
                                                           {"confidence", score(s.confidence_score)}}}});
     }
-    r.body = json::object{{"data", std::move(data)}, {"count", sessions.size()}};
+    r.body = json::object{{"data", std::move(data)}, {"count", sessions.size()}, {"next_cursor", next ? json::value(*next) : nullptr}};
     return r;
   });
 }

@@ -527,7 +527,7 @@ function renderScores(a) {
 
 async function showChangeSinceLast(a, session) {
   try {
-    const all = await call('GET', '/v1/reports/sessions?format=json');
+    const all = await call('GET', '/v1/reports/sessions?format=json&order=desc&limit=200');
     if (shownReport !== session.id) return;
     const mine = all.data.find((s) => s.id === session.id);
     const before = all.data
@@ -602,7 +602,7 @@ async function loadHistory(page = 1) {
   const [list, progress, ended] = await Promise.all([
     call('GET', `/v1/sessions?limit=20&page=${page}`),
     page === 1 ? call('GET', '/v1/analytics/progress?period=month') : null,
-    page === 1 ? call('GET', '/v1/reports/sessions?format=json') : null,
+    page === 1 ? call('GET', '/v1/reports/sessions?format=json&order=desc&limit=200') : null,
   ]);
   const rows = list.data.map((s) => {
     const ended = s.status === 'completed' || s.status === 'interrupted';
