@@ -1,0 +1,28 @@
+#!/bin/bash
+# The long soak: N Opus streams that last the whole run on one server, with the
+# server's heap and SQLite's own memory read every 30 s (docs/performance.md, "Soak").
+#   loadtest/scripts/soak.sh speech.wav [seconds] [streams]
+set -eu
+WAV=${1:?usage: soak.sh speech.wav [seconds] [streams]}
+DUR=${2:-1800}; N=${3:-300}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${ORATOR_BUILD:-$ROOT/build/release}
+D=$(mktemp -d /tmp/orator-soak.XXXXXX)
+METRICS_TOKEN=soak-metrics-token-0123456789
+$BUILD/server/orator-server --port 8092 --data-dir $D/data --max-streams-per-user 1000 --max-sessions-per-hour 1000000 \
+  --rate-limit 1000000 --asr-threads 0 --admission-cpu 0 --max-connections-per-address 0 --log-level warn \
+  --metrics-token $METRICS_TOKEN > $D/server.log 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+sleep 2
+TOKEN=$(curl -s -X POST http://127.0.0.1:8092/v1/auth/register -H 'content-type: application/json' \
+  -d '{"email":"soak@example.com","password":"a long enough password"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")
+( while kill -0 $PID 2>/dev/null; do
+    anon=$(awk '/^Anonymous:/ {print $2}' /proc/$PID/smaps_rollup 2>/dev/null)
+    sqlite=$(curl -s -H "authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:8092/metrics | awk '/^orator_sqlite_memory_bytes/ {print $2}')
+    echo "$(date +%s) anon_kb=$anon sqlite_bytes=$sqlite" >> $D/memory.txt
+    sleep 30
+  done ) &
+$BUILD/loadtest/orator-loadtest --port 8092 --wav "$WAV" --codec opus --streams $N --duration $DUR --ramp 30 --token $TOKEN \
+  --server-pid $PID --report-every 60 --json $D/report.json | tee $D/out.txt
+echo "database: $(du -sm $D/data | cut -f1) MB; memory every 30 s in $D/memory.txt"
