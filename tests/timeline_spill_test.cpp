@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,8 @@ struct TempDir {
   std::filesystem::path path;
   TempDir() {
     char name[] = "/tmp/orator-spill.XXXXXX";
-    path = ::mkdtemp(name);
+    if (!::mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
+    path = name;
   }
   ~TempDir() { std::filesystem::remove_all(path); }
   [[nodiscard]] bool empty() const { return std::filesystem::is_empty(path); }

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <vector>
 
 namespace orator::server::sessions {
 namespace {
@@ -51,9 +50,7 @@ bool SecondsFile::write_at(std::uint64_t offset, std::span<const std::byte> byte
       open_files.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
-    std::string name = directory_ + "/timeline-XXXXXX";
-    std::vector<char> path(name.begin(), name.end());
-    path.push_back('\0');
+    std::string path = directory_ + "/timeline-XXXXXX";
     fd_ = ::mkostemp(path.data(), O_CLOEXEC);
     if (fd_ < 0) {  // no descriptor or no room: the seconds stay in memory
       open_files.fetch_sub(1, std::memory_order_relaxed);
