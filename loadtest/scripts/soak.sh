@@ -7,16 +7,9 @@ WAV=${1:?usage: soak.sh speech.wav [seconds] [streams]}
 DUR=${2:-1800}; N=${3:-300}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${ORATOR_BUILD:-$ROOT/build/release}
-D=$(mktemp -d /tmp/orator-soak.XXXXXX)
 METRICS_TOKEN=soak-metrics-token-0123456789
-$BUILD/server/orator-server --port 8092 --data-dir $D/data --max-streams-per-user 1000 --max-sessions-per-hour 1000000 \
-  --rate-limit 1000000 --asr-threads 0 --admission-cpu 0 --max-connections-per-address 0 --log-level warn \
-  --metrics-token $METRICS_TOKEN > $D/server.log 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-sleep 2
-TOKEN=$(curl -s -X POST http://127.0.0.1:8092/v1/auth/register -H 'content-type: application/json' \
-  -d '{"email":"soak@example.com","password":"a long enough password"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")
+. "$(dirname "$0")/soak_server.sh"
+start_soak_server 8092 --metrics-token $METRICS_TOKEN
 ( while kill -0 $PID 2>/dev/null; do
     anon=$(awk '/^Anonymous:/ {print $2}' /proc/$PID/smaps_rollup 2>/dev/null)
     sqlite=$(curl -s -H "authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:8092/metrics | awk '/^orator_sqlite_memory_bytes/ {print $2}')

@@ -7,14 +7,8 @@ WAV=${1:?usage: soak_rounds.sh speech.wav [rounds] [streams] [seconds]}
 ROUNDS=${2:-10}; N=${3:-300}; DUR=${4:-60}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${ORATOR_BUILD:-$ROOT/build/release}
-D=$(mktemp -d /tmp/orator-soak.XXXXXX)
-$BUILD/server/orator-server --port 8091 --data-dir $D/data --max-streams-per-user 1000 --max-sessions-per-hour 1000000 \
-  --rate-limit 1000000 --asr-threads 0 --admission-cpu 0 --max-connections-per-address 0 --log-level warn > $D/server.log 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-sleep 2
-TOKEN=$(curl -s -X POST http://127.0.0.1:8091/v1/auth/register -H 'content-type: application/json' \
-  -d '{"email":"soak@example.com","password":"a long enough password"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")
+. "$(dirname "$0")/soak_server.sh"
+start_soak_server 8091
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' /proc/$PID/status; }
 echo "start: RSS $(rss) MB"
 for round in $(seq 1 $ROUNDS); do
