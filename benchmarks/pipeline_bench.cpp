@@ -12,7 +12,7 @@
 #include "dsp/analyzer.hpp"
 #include "protocol/audio_decoder.hpp"
 #include "protocol/messages.hpp"
-#include "server/sessions/seconds_file.hpp"
+#include "server/sessions/report_spill_file.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -156,10 +156,10 @@ void BM_LongStreamBytesPerSecond(benchmark::State& state) {
   for (auto _ : state) {
     const std::size_t before = bench::live_heap_bytes();
     // Arg 1: the timeline spills to a file, as a live stream's does on the server.
-    std::optional<server::sessions::SecondsFile> file;
+    std::optional<server::sessions::ReportSpillFile> file;
     if (state.range(0) == 1) file.emplace("/tmp");
     auto analyzer = std::make_unique<dsp::StreamAnalyzer>(ctx, dsp::AnalyzerConfig{dsp::Mode::presentation, 16000, 250}, sink);
-    analyzer->set_timeline_spill(file ? &*file : nullptr);
+    analyzer->set_report_spill(file ? &*file : nullptr);
     analyzer->push(audio);
     const std::size_t early = bench::live_heap_bytes() - before;
     for (int i = 1; i < 180; ++i) analyzer->push(audio);

@@ -93,7 +93,7 @@ class StreamAnalyzer {
 
   // Where the report's older timeline seconds go (ReportAccumulator::set_spill):
   // a long stream then holds the same memory at any length. Outlives this.
-  void set_timeline_spill(SecondsSpill* spill) { report_.set_spill(spill); }
+  void set_report_spill(ReportSpill* spill) { report_.set_spill(spill); }
 
   // A word the recogniser finalised (stream seconds): hesitations feed the
   // filler_words nudge; the others calibrate the pace (PaceCalibration). Words arrive after their audio; any order is fine.

@@ -49,15 +49,18 @@ ReportAccumulator::ReportAccumulator() {
   timeline_.reserve(16);
 }
 
-void ReportAccumulator::set_spill(SecondsSpill* spill) {
+void ReportAccumulator::set_spill(ReportSpill* spill) {
   spill_ = spill;
-  if (spill_) timeline_.reserve(kSpillBlock + 1);
+  if (spill_) {
+    timeline_.reserve(kSpillBlock + 1);
+    pauses_.reserve(kSpillBlock + 1);
+  }
 }
 
 void ReportAccumulator::add_frame(const DecidedFrame& f) {
   const std::int64_t second = f.index / 100;
   while (second_ < second) close_second();
-  if (spill_ && timeline_.size() >= kSpillBlock) spill_timeline();
+  if (spill_ && timeline_.size() >= kSpillBlock) spill_block(timeline_, timeline_blocks_);
 
   const double db = to_db(f.mean_square);
   const double t = static_cast<double>(f.index) * kFrameSeconds;
@@ -111,18 +114,41 @@ void ReportAccumulator::close_second() {
   sec_ms_ = sec_speech_ms_ = 0;
 }
 
-void ReportAccumulator::spill_timeline() {
-  static_assert(std::is_trivially_copyable_v<CompactSecond>);
-  const auto bytes = std::as_bytes(std::span(timeline_));
-  // A failed write (a full disk) keeps the seconds here; the next block tries again with them.
-  if (!spill_->write_at(static_cast<std::uint64_t>(spilled_) * sizeof(CompactSecond), bytes)) return;
-  spilled_ += static_cast<std::int64_t>(timeline_.size());
-  timeline_.clear();
+template <class T>
+void ReportAccumulator::spill_block(std::vector<T>& held, std::vector<SpilledBlock>& blocks) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  const auto bytes = std::as_bytes(std::span(held));
+  // A failed write (a full disk) keeps them here; the next block tries again with them.
+  if (!spill_->write_at(spill_end_, bytes)) return;
+  blocks.push_back({spill_end_, static_cast<std::uint32_t>(held.size())});
+  spill_end_ += bytes.size();
+  held.clear();
+}
+
+std::size_t ReportAccumulator::held_in(const std::vector<SpilledBlock>& blocks) {
+  std::size_t n = 0;
+  for (const SpilledBlock& block : blocks) n += block.count;
+  return n;
+}
+
+template <class T, class Each>
+void ReportAccumulator::read_back(const std::vector<SpilledBlock>& blocks, Each&& each) const {
+  std::array<T, kSpillBlock> buffer;
+  for (const SpilledBlock& block : blocks) {
+    // A block outgrows kSpillBlock after failed writes: read it in pieces.
+    for (std::uint32_t first = 0; first < block.count; first += static_cast<std::uint32_t>(buffer.size())) {
+      const std::size_t n = std::min<std::size_t>(block.count - first, buffer.size());
+      const std::span<T> part(buffer.data(), n);
+      const bool read = spill_->read_at(block.offset + std::uint64_t{first} * sizeof(T), std::as_writable_bytes(part));
+      each(part, read);
+    }
+  }
 }
 
 void ReportAccumulator::add_pause(const PauseRecord& pause) {
   const auto frame = [](double t) { return static_cast<std::uint32_t>(std::lround(std::max(0.0, t) / kFrameSeconds)); };
   pauses_.push_back({frame(pause.start), frame(pause.end)});
+  if (spill_ && pauses_.size() >= kSpillBlock) spill_block(pauses_, pause_blocks_);
 }
 
 Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration, double speaking_time,
@@ -176,12 +202,20 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
     }
   }
   a.clipping_ratio = samples_ > 0 ? static_cast<double>(clipped_) / static_cast<double>(samples_) : 0.0;
-  a.pauses.reserve(pauses_.size());
-  for (const auto& c : pauses_) {
-    // As the analyser computed them: frame index times the frame length.
-    const double start = static_cast<double>(c.start_frame) * kFrameSeconds, end = static_cast<double>(c.end_frame) * kFrameSeconds;
-    a.pauses.push_back({start, end, end - start});
-  }
+  a.pauses.reserve(held_in(pause_blocks_) + pauses_.size());
+  const auto add_pauses = [&a](std::span<const CompactPause> pauses) {
+    for (const auto& c : pauses) {
+      // As the analyser computed them: frame index times the frame length.
+      const double start = static_cast<double>(c.start_frame) * kFrameSeconds, end = static_cast<double>(c.end_frame) * kFrameSeconds;
+      a.pauses.push_back({start, end, end - start});
+    }
+  };
+  // Pauses that cannot be read back (an I/O error) are left out: the rest
+  // are still true, where made-up ones would not be.
+  read_back<CompactPause>(pause_blocks_, [&](std::span<const CompactPause> part, bool read) {
+    if (read) add_pauses(part);
+  });
+  add_pauses(pauses_);
   double pause_total = 0;
   for (const auto& p : a.pauses) {
     pause_total += p.duration;
@@ -190,7 +224,7 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
   if (first_speech && last_speech && *last_speech > *first_speech)
     a.pause_ratio = pause_total / (*last_speech - *first_speech);
   a.nudges = nudges_;
-  a.timeline.reserve(static_cast<std::size_t>(spilled_) + timeline_.size());
+  a.timeline.reserve(held_in(timeline_blocks_) + timeline_.size());
   const auto add_point = [&a](const CompactSecond& c) {
     TimelinePoint& p = a.timeline.emplace_back();
     p.t = static_cast<double>(a.timeline.size() - 1);
@@ -199,16 +233,12 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
     p.speech_ratio = c.speech_percent / 100.0;
     if (c.wpm != kNoValue) p.wpm = c.wpm;
   };
-  std::array<CompactSecond, kSpillBlock> block;
-  for (std::int64_t first = 0; first < spilled_; first += static_cast<std::int64_t>(block.size())) {
-    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(spilled_ - first, static_cast<std::int64_t>(block.size())));
-    const std::span<CompactSecond> part(block.data(), n);
-    // A spill that cannot be read back (an I/O error) leaves those seconds
-    // empty rather than shifting the rest of the timeline.
-    if (!spill_->read_at(static_cast<std::uint64_t>(first) * sizeof(CompactSecond), std::as_writable_bytes(part)))
-      std::fill(part.begin(), part.end(), CompactSecond{});
+  // Seconds that cannot be read back are left empty rather than shifting the
+  // rest of the timeline.
+  read_back<CompactSecond>(timeline_blocks_, [&](std::span<CompactSecond> part, bool read) {
+    if (!read) std::fill(part.begin(), part.end(), CompactSecond{});
     for (const auto& c : part) add_point(c);
-  }
+  });
   for (const auto& c : timeline_) add_point(c);
   score_assessment(a);
   return a;

@@ -1,15 +1,15 @@
 #pragma once
 // Accumulates everything the final assessment needs from decided frames, in
 // fixed memory except the pause list and the per-second timeline (8 bytes a
-// second, bounded by the stream-length limit; with a SecondsSpill only the
-// last few minutes of it stay in memory). Not thread-safe.
+// pause or second, bounded by the stream-length limit; with a ReportSpill only
+// the last few hundred of each stay in memory). Not thread-safe.
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "dsp/assessment.hpp"
-#include "dsp/seconds_spill.hpp"
+#include "dsp/report_spill.hpp"
 
 namespace orator::dsp {
 
@@ -30,9 +30,10 @@ class ReportAccumulator {
   void add_clipping(std::int64_t clipped, std::int64_t samples) { clipped_ += clipped; samples_ += samples; }
   void set_pace_at_second_end(std::optional<double> wpm) { pending_wpm_ = wpm; }
   void add_nudge(int code) { ++nudges_[static_cast<std::size_t>(code)]; }
-  // Timeline blocks go to `spill` from now on; it must outlive this object
-  // and its copies (finish() reads it back). nullptr keeps them in memory.
-  void set_spill(SecondsSpill* spill);
+  // Timeline and pause blocks go to `spill` from now on; it must outlive this
+  // object and its copies (finish() reads it back; copies never write).
+  // nullptr keeps them in memory.
+  void set_spill(ReportSpill* spill);
 
   // Builds the report. `first_speech`/`last_speech` bound the speech span.
   [[nodiscard]] Assessment finish(Mode mode, bool completed, double duration, double speaking_time,
@@ -43,8 +44,18 @@ class ReportAccumulator {
   static constexpr int kPitchBins = 600;   // 0.1 semitone bins above 27.5 Hz
   static constexpr int kDbBins = 121;      // 1 dB bins, -120..0 dBFS
   void close_second();
-  void spill_timeline();
-  static constexpr std::size_t kSpillBlock = 256;  // seconds held in memory before a spill (2 KB)
+  // The spill holds blocks one after another, each a run of seconds or of
+  // pauses; the blocks' places are all that stays here (16 bytes per block).
+  struct SpilledBlock {
+    std::uint64_t offset = 0;
+    std::uint32_t count = 0;
+  };
+  template <class T>
+  void spill_block(std::vector<T>& held, std::vector<SpilledBlock>& blocks);
+  [[nodiscard]] static std::size_t held_in(const std::vector<SpilledBlock>& blocks);
+  template <class T, class Each>
+  void read_back(const std::vector<SpilledBlock>& blocks, Each&& each) const;
+  static constexpr std::size_t kSpillBlock = 256;  // seconds or pauses held before a spill (2 KB)
 
   std::array<std::uint32_t, kPitchBins> pitch_hist_{};
   std::array<std::uint32_t, kDbBins> speech_db_hist_{}, other_db_hist_{};
@@ -59,7 +70,7 @@ class ReportAccumulator {
   struct CompactPause {
     std::uint32_t start_frame = 0, end_frame = 0;
   };
-  std::vector<CompactPause> pauses_;
+  std::vector<CompactPause> pauses_;       // after those in pause_blocks_
   std::array<int, 7> nudges_{};
 
   // The second being filled.
@@ -79,9 +90,10 @@ class ReportAccumulator {
     std::uint8_t speech_percent = 0;
   };
   static_assert(sizeof(CompactSecond) == 8);
-  std::vector<CompactSecond> timeline_;    // from second spilled_ on
-  SecondsSpill* spill_ = nullptr;
-  std::int64_t spilled_ = 0;               // seconds written to spill_
+  std::vector<CompactSecond> timeline_;    // after those in timeline_blocks_
+  ReportSpill* spill_ = nullptr;
+  std::uint64_t spill_end_ = 0;            // bytes of spill_ in use
+  std::vector<SpilledBlock> timeline_blocks_, pause_blocks_;
   // Seconds with mostly speech, their level's sums: for steadiness.
   double speech_seconds_ = 0, speech_second_db_sum_ = 0, speech_second_db_sumsq_ = 0;
 };

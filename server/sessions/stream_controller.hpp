@@ -26,7 +26,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/recording.hpp"
 #include "server/server_context.hpp"
-#include "server/sessions/seconds_file.hpp"
+#include "server/sessions/report_spill_file.hpp"
 #include "server/stream_route.hpp"
 #include "speech/pronunciation.hpp"
 #include "speech/recognizer.hpp"
@@ -146,7 +146,7 @@ class StreamController final : private dsp::AnalysisSink {
   bool format_valid_ = true;   // false after a rejected start/query, until a valid start
   bool audio_started_ = false;
   std::unique_ptr<protocol::AudioDecoder> decoder_;
-  std::optional<SecondsFile> timeline_file_;  // before analyzer_: it reads the file to the end
+  std::optional<ReportSpillFile> report_spill_;  // before analyzer_: it reads the file to the end
   std::unique_ptr<dsp::StreamAnalyzer> analyzer_;
   std::vector<float> pcm_;
   int errors_ = 0;

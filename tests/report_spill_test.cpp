@@ -1,4 +1,4 @@
-// A long stream's timeline in a file (SecondsFile) instead of memory: the
+// A long stream's timeline and pauses in a file (ReportSpillFile) instead of memory: the
 // report read back from it is the report kept in memory, to the byte, and a
 // spill that cannot be written loses nothing.
 #include <gtest/gtest.h>
@@ -13,28 +13,19 @@
 
 #include "dsp/analyzer.hpp"
 #include "protocol/messages.hpp"
-#include "server/sessions/seconds_file.hpp"
+#include "server/sessions/report_spill_file.hpp"
 #include "support/analysis.hpp"
 #include "support/signals.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 using namespace orator;
-using server::sessions::SecondsFile;
+using server::sessions::ReportSpillFile;
+using test_support::TempDir;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char name[] = "/tmp/orator-spill.XXXXXX";
-    if (!::mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-    path = name;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  [[nodiscard]] bool empty() const { return std::filesystem::is_empty(path); }
-};
-
-TEST(SecondsFile, ReadsBackWhatWasWrittenAndLeavesNoFile) {
-  TempDir dir;
-  SecondsFile file(dir.path.string());
+TEST(ReportSpillFile, ReadsBackWhatWasWrittenAndLeavesNoFile) {
+  TempDir dir("orator-spill");
+  ReportSpillFile file(dir.path().string());
   std::array<std::byte, 8> out{};
   EXPECT_TRUE(file.read_at(0, {}));  // nothing written: nothing to read
   EXPECT_FALSE(file.read_at(0, out));
@@ -50,18 +41,19 @@ TEST(SecondsFile, ReadsBackWhatWasWrittenAndLeavesNoFile) {
   EXPECT_EQ(out[4], std::byte{1});
   EXPECT_FALSE(file.read_at(12, out)) << "past the end";
 
-  SecondsFile nowhere((dir.path / "missing").string());
+  ReportSpillFile nowhere((dir.path() / "missing").string());
   EXPECT_FALSE(nowhere.write_at(0, first));
   EXPECT_FALSE(nowhere.made());
 }
 
-// 9 minutes of intoned speech with pauses: two spill blocks and a part.
+// 9 minutes of intoned phrases, 1.1 s each with a 0.4 s pause: two timeline
+// blocks and a part, one pause block and a part.
 const std::vector<float>& long_talk() {
   static const std::vector<float> audio = [] {
     std::vector<float> out;
-    for (int minute = 0; minute < 9; ++minute) {
-      test_support::append(out, test_support::intoned_syllables(16000, 50.0, 120.0 + 4 * minute, 25, 0.05 + 0.005 * minute));
-      test_support::append(out, test_support::silence(16000, 10.0));
+    for (int phrase = 0; phrase < 9 * 40; ++phrase) {
+      test_support::append(out, test_support::intoned_syllables(16000, 1.1, 120.0 + phrase % 7, 25, 0.05 + 0.0005 * (phrase % 11)));
+      test_support::append(out, test_support::silence(16000, 0.4));
     }
     return out;
   }();
@@ -69,21 +61,24 @@ const std::vector<float>& long_talk() {
 }
 
 struct Reports {
-  std::string at_five_minutes, final;
+  std::string at_eight_minutes, final;
+  std::size_t pauses = 0;
 };
 
-Reports analyse(const std::vector<float>& audio, dsp::SecondsSpill* spill) {
+Reports analyse(const std::vector<float>& audio, dsp::ReportSpill* spill) {
   static const auto context = dsp::AnalysisContext::create();
   test_support::RecordedAnalysis sink;
   dsp::StreamAnalyzer analyzer(context, {dsp::Mode::presentation, 16000, 250}, sink);
-  analyzer.set_timeline_spill(spill);
+  analyzer.set_report_spill(spill);
   Reports out;
   constexpr std::size_t kBlock = 320;
   for (std::size_t i = 0; i < audio.size(); i += kBlock) {
     analyzer.push(std::span<const float>(audio.data() + i, std::min(kBlock, audio.size() - i)));
-    if (i == 16000 * 300) out.at_five_minutes = protocol::assessment_json("s", analyzer.snapshot());
+    if (i == 16000 * 480) out.at_eight_minutes = protocol::assessment_json("s", analyzer.snapshot());
   }
-  out.final = protocol::assessment_json("s", analyzer.finish(true));
+  const dsp::Assessment report = analyzer.finish(true);
+  out.pauses = report.pauses.size();
+  out.final = protocol::assessment_json("s", report);
   return out;
 }
 
@@ -92,22 +87,24 @@ const Reports& in_memory() {
   return reports;
 }
 
-TEST(TimelineSpill, TheReportFromAFileIsTheReportFromMemory) {
-  TempDir dir;
-  SecondsFile file(dir.path.string());
+TEST(ReportSpill, TheReportFromAFileIsTheReportFromMemory) {
+  TempDir dir("orator-spill");
+  ReportSpillFile file(dir.path().string());
   const Reports spilled = analyse(long_talk(), &file);
   EXPECT_TRUE(file.made());
   EXPECT_TRUE(dir.empty());
   ASSERT_GT(in_memory().final.size(), 30000u) << "the timeline is in the report";
-  EXPECT_EQ(spilled.at_five_minutes, in_memory().at_five_minutes) << "a checkpoint reads the file back too";
+  ASSERT_GT(in_memory().pauses, 300u) << "more pauses than one block holds";
+  EXPECT_EQ(spilled.pauses, in_memory().pauses);
+  EXPECT_EQ(spilled.at_eight_minutes, in_memory().at_eight_minutes) << "a checkpoint reads the file back too";
   EXPECT_EQ(spilled.final, in_memory().final);
-  std::printf("9-minute report: %zu bytes, %s from the file and from memory\n", spilled.final.size(),
+  std::printf("9-minute report: %zu bytes, %zu pauses, %s from the file and from memory\n", spilled.final.size(), spilled.pauses,
               spilled.final == in_memory().final ? "identical" : "DIFFERENT");
 }
 
-TEST(TimelineSpill, ASpillThatCannotBeWrittenKeepsTheSecondsInMemory) {
-  TempDir dir;
-  SecondsFile nowhere((dir.path / "missing").string());  // every write fails, as on a full disk
+TEST(ReportSpill, ASpillThatCannotBeWrittenKeepsEverythingInMemory) {
+  TempDir dir("orator-spill");
+  ReportSpillFile nowhere((dir.path() / "missing").string());  // every write fails, as on a full disk
   const Reports kept = analyse(long_talk(), &nowhere);
   EXPECT_FALSE(nowhere.made());
   EXPECT_EQ(kept.final, in_memory().final);

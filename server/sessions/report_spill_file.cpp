@@ -1,4 +1,4 @@
-#include "server/sessions/seconds_file.hpp"
+#include "server/sessions/report_spill_file.hpp"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -12,7 +12,7 @@ namespace {
 
 // Spill files open in the process. They may take a quarter of the descriptor
 // limit: sockets, recordings and the database need the rest, and a stream
-// refused a file keeps its seconds in memory as before.
+// refused a file keeps its seconds and pauses in memory as before.
 std::atomic<std::size_t> open_files{0};
 
 std::size_t file_budget() {
@@ -38,21 +38,21 @@ bool whole(Io io, int fd, Byte* data, std::size_t size, std::uint64_t offset) {
 
 }  // namespace
 
-SecondsFile::~SecondsFile() {
+ReportSpillFile::~ReportSpillFile() {
   if (fd_ < 0) return;
   ::close(fd_);
   open_files.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool SecondsFile::write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
+bool ReportSpillFile::write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
   if (fd_ < 0) {
     if (open_files.fetch_add(1, std::memory_order_relaxed) >= file_budget()) {
       open_files.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
-    std::string path = directory_ + "/timeline-XXXXXX";
+    std::string path = directory_ + "/report-XXXXXX";
     fd_ = ::mkostemp(path.data(), O_CLOEXEC);
-    if (fd_ < 0) {  // no descriptor or no room: the seconds stay in memory
+    if (fd_ < 0) {  // no descriptor or no room: they stay in memory
       open_files.fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
@@ -61,7 +61,7 @@ bool SecondsFile::write_at(std::uint64_t offset, std::span<const std::byte> byte
   return whole(::pwrite, fd_, bytes.data(), bytes.size(), offset);
 }
 
-bool SecondsFile::read_at(std::uint64_t offset, std::span<std::byte> out) const {
+bool ReportSpillFile::read_at(std::uint64_t offset, std::span<std::byte> out) const {
   if (fd_ < 0) return out.empty();
   return whole(::pread, fd_, out.data(), out.size(), offset);
 }
