@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+
+#include <malloc.h>
+#include <unistd.h>
 
 #include "dsp/nudge_engine.hpp"
 #include "protocol/audio_decoder.hpp"
@@ -72,6 +76,23 @@ void write_uploads(std::string& out, const ServerContext& ctx) {
   header(out, "orator_uploads_analysed_total", "counter", "Uploads this instance finished analysing, by outcome.");
   sample(out, "orator_uploads_analysed_total", "outcome=\"completed\"", static_cast<double>(u.completed));
   sample(out, "orator_uploads_analysed_total", "outcome=\"failed\"", static_cast<double>(u.failed));
+}
+
+// Resident memory beside what the allocator holds, so that growth can be told
+// apart: live allocations, memory freed but kept by glibc, SQLite's share.
+void write_process_memory(std::string& out) {
+  long resident_pages = 0;
+  if (std::ifstream statm("/proc/self/statm"); statm) {
+    long size_pages = 0;
+    statm >> size_pages >> resident_pages;
+  }
+  single(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process.",
+         static_cast<double>(resident_pages) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+  const struct mallinfo2 heap = mallinfo2();  // walks the arenas: fine at scrape rate
+  single(out, "orator_heap_in_use_bytes", "gauge", "Heap allocations live now (glibc, mmap'd blocks included).",
+         static_cast<double>(heap.uordblks + heap.hblkhd));
+  single(out, "orator_heap_free_bytes", "gauge", "Heap memory freed but kept by the allocator's arenas.",
+         static_cast<double>(heap.fordblks));
 }
 
 }  // namespace
@@ -151,8 +172,13 @@ std::string metrics_exposition(const ServerContext& ctx) {
            ctx.workers->oldest_wait_seconds());
   single(out, "orator_db_pool_timeouts_total", "counter", "Waits for a database connection that gave up (10 s).",
          static_cast<double>(m.db_pool_timeouts.load()));
-  single(out, "orator_sqlite_memory_bytes", "gauge", "What SQLite holds: page caches and statements of every connection.",
+  single(out, "orator_sqlite_memory_bytes", "gauge",
+         "What SQLite holds on the heap: statements, schemas and any cache page beyond its reserved region.",
          static_cast<double>(storage::sqlite_memory_bytes()));
+  single(out, "orator_sqlite_page_cache_bytes", "gauge",
+         "Page-cache bytes in use in SQLite's reserved region (--sqlite-cache-mb, resident from start).",
+         static_cast<double>(storage::sqlite_reserved_cache_bytes()));
+  write_process_memory(out);
   m.db_pool_wait.write(out, "orator_db_pool_wait_seconds", "How long each database task waited for a pooled connection.");
   m.db_query.write(out, "orator_db_query_seconds", "How long each database lease held its connection: one query or transaction.");
   m.db_queue_wait.write(out, "orator_db_queue_wait_seconds", "How long each database task waited for a database thread.");

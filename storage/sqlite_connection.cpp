@@ -1,5 +1,6 @@
 #include "storage/sqlite_connection.hpp"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -106,6 +107,35 @@ class SqliteConnection final : public SqlConnection {
 
 std::unique_ptr<SqlConnection> open_sqlite(const std::string& path, std::size_t cache_bytes) {
   return std::make_unique<SqliteConnection>(path, cache_bytes);
+}
+
+namespace {
+int reserved_slot_bytes = 0;
+}  // namespace
+
+bool reserve_sqlite_page_cache(std::size_t bytes) {
+  if (reserved_slot_bytes != 0) return false;  // one region per process
+  int header = 0;  // what SQLite keeps beside each page
+  if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK) return false;
+  // SQLite's default page size, which our databases keep; a larger page
+  // would not fit a slot and takes heap memory instead.
+  const std::size_t slot = (4096 + static_cast<std::size_t>(header) + 7) & ~std::size_t{7};
+  const std::size_t slots = bytes / slot;
+  if (slots == 0) return false;
+  void* region = mmap(nullptr, slots * slot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (region == MAP_FAILED) return false;
+  if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, region, static_cast<int>(slot), static_cast<int>(slots)) != SQLITE_OK) {
+    munmap(region, slots * slot);
+    return false;
+  }
+  reserved_slot_bytes = static_cast<int>(slot);
+  return true;
+}
+
+std::int64_t sqlite_reserved_cache_bytes() {
+  sqlite3_int64 used = 0, highest = 0;
+  if (reserved_slot_bytes == 0 || sqlite3_status64(SQLITE_STATUS_PAGECACHE_USED, &used, &highest, 0) != SQLITE_OK) return 0;
+  return used * reserved_slot_bytes;
 }
 
 void limit_sqlite_memory(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }

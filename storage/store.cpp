@@ -94,6 +94,8 @@ std::unique_ptr<Store> Store::open(const std::string& url, std::size_t pool_size
     const std::string path = url.substr(7);
     const std::size_t per_connection = sqlite_cache_bytes / std::max<std::size_t>(pool_size, 1);
     factory = [path, per_connection] { return open_sqlite(path, per_connection); };
+    // The process's first store sets the region up; later ones share it.
+    [[maybe_unused]] const bool reserved = reserve_sqlite_page_cache(sqlite_cache_bytes);
     // The caches' sum, plus room for prepared statements and schemas: past
     // it SQLite sheds pages rather than grow (a pool that reopens
     // connections could otherwise hold more than its share).

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The long soak: N Opus streams that last the whole run on one server, with the
-# server's heap and SQLite's own memory read every 30 s (docs/performance.md, "Soak").
+# server's anonymous memory, heap (live and kept free) and SQLite's own memory read every 30 s (docs/performance.md, "Soak").
 #   loadtest/scripts/soak.sh speech.wav [seconds] [streams]
 set -eu
 WAV=${1:?usage: soak.sh speech.wav [seconds] [streams]}
@@ -12,8 +12,9 @@ METRICS_TOKEN=soak-metrics-token-0123456789
 start_soak_server 8092 --metrics-token $METRICS_TOKEN
 ( while kill -0 $PID 2>/dev/null; do
     anon=$(awk '/^Anonymous:/ {print $2}' /proc/$PID/smaps_rollup 2>/dev/null)
-    sqlite=$(curl -s -H "authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:8092/metrics | awk '/^orator_sqlite_memory_bytes/ {print $2}')
-    echo "$(date +%s) anon_kb=$anon sqlite_bytes=$sqlite" >> $D/memory.txt
+    memory=$(curl -s -H "authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:8092/metrics |
+      awk '/^(orator_sqlite_memory|orator_heap_in_use|orator_heap_free)_bytes/ {printf "%s=%.0f ", $1, $2}')
+    echo "$(date +%s) anon_kb=$anon $memory" >> $D/memory.txt
     sleep 30
   done ) &
 $BUILD/loadtest/orator-loadtest --port 8092 --wav "$WAV" --codec opus --streams $N --duration $DUR --ramp 30 --token $TOKEN \
