@@ -170,4 +170,28 @@ void BM_LongStreamBytesPerSecond(benchmark::State& state) {
 }
 BENCHMARK(BM_LongStreamBytesPerSecond)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// One checkpoint of a 30-minute stream as the server makes it: the report
+// as it stands (timeline read back from the spill file) and its JSON text.
+// A live stream makes one every 5 s of audio at first, 1/60 of its length later.
+void BM_CheckpointAt30Minutes(benchmark::State& state) {
+  static const auto ctx = dsp::AnalysisContext::create();
+  static JsonSink sink;
+  static server::sessions::ReportSpillFile file("/tmp");
+  static const auto analyzer = [] {
+    auto a = std::make_unique<dsp::StreamAnalyzer>(ctx, dsp::AnalyzerConfig{dsp::Mode::presentation, 16000, 250}, sink);
+    a->set_report_spill(&file);
+    const auto audio = talk(16000);  // 10 s
+    for (int i = 0; i < 180; ++i) a->push(audio);
+    return a;
+  }();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string text = protocol::assessment_json("s", analyzer->snapshot());
+    bytes = text.size();
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.counters["report_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_CheckpointAt30Minutes)->Unit(benchmark::kMicrosecond);
+
 }  // namespace

@@ -16,15 +16,7 @@ void write(const boost::json::value& v, std::string& out) {
     case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
     case boost::json::kind::int64: out += std::to_string(v.get_int64()); return;
     case boost::json::kind::uint64: out += std::to_string(v.get_uint64()); return;
-    case boost::json::kind::double_: {
-      const double d = v.get_double();
-      if (!std::isfinite(d)) { out += "null"; return; }  // JSON has no NaN/inf
-      char buf[400];  // fixed notation of any double fits
-      // Fixed notation, shortest digits that round-trip (never "6e-04").
-      const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-      out.append(buf, res.ptr);
-      return;
-    }
+    case boost::json::kind::double_: append_json_number(out, v.get_double()); return;
     case boost::json::kind::string: out += boost::json::serialize(v.get_string()); return;
     case boost::json::kind::array: {
       out += '[';
@@ -54,6 +46,16 @@ void write(const boost::json::value& v, std::string& out) {
 }
 
 }  // namespace
+
+void append_json_number(std::string& out, double d) {
+  if (!std::isfinite(d)) { out += "null"; return; }  // JSON has no NaN/inf
+  char buf[400];  // fixed notation of any double fits
+  // Fixed notation, shortest digits that round-trip (never "6e-04").
+  const auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+  out.append(buf, res.ptr);
+}
+
+void append_json(std::string& out, const boost::json::value& value) { write(value, out); }
 
 std::string to_json(const boost::json::value& value) {
   std::string out;

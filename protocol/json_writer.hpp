@@ -9,6 +9,11 @@
 namespace orator::protocol {
 
 [[nodiscard]] std::string to_json(const boost::json::value& value);
+// Appends `value`'s JSON text to `out` (what to_json returns).
+void append_json(std::string& out, const boost::json::value& value);
+// Appends a number as to_json writes a double: fixed notation, shortest
+// digits that round-trip, null when not finite.
+void append_json_number(std::string& out, double value);
 
 // Whether `text` is well-formed UTF-8 (no overlongs, surrogates or code
 // points past U+10FFFF): text frames must be, so user-supplied strings are

@@ -312,11 +312,6 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
 
   json::array pauses;
   for (const auto& p : a.pauses) pauses.push_back(pause_json(p));
-  json::array timeline;
-  for (const auto& p : a.timeline)
-    timeline.push_back(json::object{{"t", p.t}, {"volume_db", r(p.volume_db, 1)}, {"pitch", opt(p.pitch, 1)},
-                                    {"speech_ratio", r(p.speech_ratio, 2)},
-                                    {"wpm", p.wpm ? json::value(std::lround(*p.wpm)) : json::value(nullptr)}});
   json::array feedback;
   for (const auto& f : a.feedback)
     feedback.push_back(json::object{{"code", f.code}, {"category", f.category}, {"severity", f.severity},
@@ -348,12 +343,38 @@ std::string assessment_json(const std::string& session_id, const dsp::Assessment
                               {"engagement", a.scores.engagement}, {"confidence", a.scores.confidence}}},
       {"fluency", fluency ? json::value(fluency_json(*fluency))
                           : json::value(json::object{{"recognizer", false}, {"filler_words", json::array{}}, {"filler_count", nullptr}})},
-      {"nudges", std::move(nudges)},
-      {"timeline", std::move(timeline)},
-      {"feedback", std::move(feedback)},
-      {"targets", targets_json(a.mode)}};
-  if (pronunciation) report["pronunciation"] = *pronunciation;
-  return to_json(report);
+      {"nudges", std::move(nudges)}};
+  // The timeline (a point a second, the bulk of a long report, and written
+  // again by every checkpoint) goes straight to text: no JSON object per point.
+  std::string out;
+  out.reserve(2048 + 96 * a.timeline.size() + 64 * a.pauses.size());
+  append_json(out, report);
+  out.pop_back();  // the closing brace: the members below follow in the same object
+  out += R"(,"timeline":[)";
+  for (std::size_t i = 0; i < a.timeline.size(); ++i) {
+    const dsp::TimelinePoint& p = a.timeline[i];
+    out += i == 0 ? R"({"t":)" : R"(,{"t":)";
+    append_json_number(out, p.t);
+    out += R"(,"volume_db":)";
+    append_json_number(out, r(p.volume_db, 1));
+    out += R"(,"pitch":)";
+    if (p.pitch) append_json_number(out, r(*p.pitch, 1)); else out += "null";
+    out += R"(,"speech_ratio":)";
+    append_json_number(out, r(p.speech_ratio, 2));
+    out += R"(,"wpm":)";
+    out += p.wpm ? std::to_string(std::lround(*p.wpm)) : std::string("null");
+    out += '}';
+  }
+  out += R"(],"feedback":)";
+  append_json(out, feedback);
+  out += R"(,"targets":)";
+  append_json(out, targets_json(a.mode));
+  if (pronunciation) {
+    out += R"(,"pronunciation":)";
+    append_json(out, *pronunciation);
+  }
+  out += '}';
+  return out;
 }
 
 std::string pronunciation_json(const speech::WordAssessment& w) {

@@ -232,6 +232,31 @@ TEST(StoredReport, ReadsBackWhatTheAssessmentWrites) {
   EXPECT_DOUBLE_EQ(*r->timeline[1].wpm, 142.0);
 }
 
+// The timeline is written straight to text (it is most of a long report and
+// every checkpoint writes it again); the text must be what the generic JSON
+// writer makes of the same document, members in the same order.
+TEST(StoredReport, TheTimelineIsWrittenAsTheGenericWriterWouldWriteIt) {
+  orator::dsp::Assessment a;
+  a.duration = 3.0;
+  a.pauses = {{1.5, 2.25, 0.75}};
+  a.timeline = {{0, -30.54, 151.26, 0.756, std::nullopt}, {1, -120.0, std::nullopt, 0.0, 142.4}, {2, -28.0, 99.95, 1.0, 97.6}};
+  a.feedback.push_back({"pace_fast", "pace", "suggestion", "Slow \"down\".", "wpm", 201.5, "150-200 wpm"});
+  const boost::json::object pronunciation{{"score", 71}, {"words", boost::json::array{}}};
+  for (const bool with_pronunciation : {false, true}) {
+    const std::string text = orator::protocol::assessment_json("s", a, nullptr, with_pronunciation ? &pronunciation : nullptr);
+    const boost::json::value doc = boost::json::parse(text);
+    EXPECT_EQ(orator::protocol::to_json(doc), text);
+    const auto& timeline = doc.at("timeline").as_array();
+    ASSERT_EQ(timeline.size(), 3u);
+    EXPECT_EQ(orator::protocol::to_json(timeline[0]), R"({"t":0,"volume_db":-30.5,"pitch":151.3,"speech_ratio":0.76,"wpm":null})");
+    EXPECT_EQ(orator::protocol::to_json(timeline[1]), R"({"t":1,"volume_db":-120,"pitch":null,"speech_ratio":0,"wpm":142})");
+    EXPECT_EQ(doc.as_object().contains("pronunciation"), with_pronunciation);
+  }
+  a.timeline.clear();
+  const auto empty = boost::json::parse(orator::protocol::assessment_json("s", a));
+  EXPECT_TRUE(empty.at("timeline").as_array().empty());
+}
+
 TEST(StoredReport, ADamagedReportSaysWhatIsWrong) {
   std::string error;
   EXPECT_FALSE(orator::protocol::read_stored_report("[1, 2]", error));
