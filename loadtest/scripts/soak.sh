@@ -13,7 +13,7 @@ start_soak_server 8092 --metrics-token $METRICS_TOKEN
 ( while kill -0 $PID 2>/dev/null; do
     anon=$(awk '/^Anonymous:/ {print $2}' /proc/$PID/smaps_rollup 2>/dev/null)
     memory=$(curl -s -H "authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:8092/metrics |
-      awk '/^(orator_sqlite_memory|orator_heap_in_use|orator_heap_free)_bytes/ {printf "%s=%.0f ", $1, $2}')
+      awk '/^(orator_sqlite_memory|orator_sqlite_page_cache|orator_heap_in_use|orator_heap_free)_bytes/ {printf "%s=%.0f ", $1, $2}')
     echo "$(date +%s) anon_kb=$anon $memory" >> $D/memory.txt
     sleep 30
   done ) &
