@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/sqlite_connection.hpp"
+
 namespace orator::server {
 
 struct ServerConfig {
@@ -47,7 +49,7 @@ struct ServerConfig {
   double instance_lease_seconds = 30;
   std::size_t db_pool_size = 4;                 // connections, and database worker threads
   std::size_t db_queue = 1024;                  // queued database tasks before 503
-  std::size_t sqlite_cache_bytes = 8u << 20;    // SQLite's page cache over the whole pool
+  std::size_t sqlite_cache_bytes = storage::kDefaultSqliteCacheBytes;  // SQLite's page cache over the whole pool
   std::string jwt_secret_file;                  // else $ORATOR_JWT_SECRET, else generated
   double access_token_seconds = 15 * 60;
   double refresh_token_seconds = 30 * 24 * 3600;

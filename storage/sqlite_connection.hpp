@@ -10,6 +10,9 @@
 
 namespace orator::storage {
 
+// SQLite's page cache over a whole pool unless configured (--sqlite-cache-mb).
+inline constexpr std::size_t kDefaultSqliteCacheBytes = 8u << 20;
+
 // `cache_bytes`: this connection's page cache. SQLite fills it as the file
 // grows and never gives it back, so it is a fixed share of a budget.
 [[nodiscard]] std::unique_ptr<SqlConnection> open_sqlite(const std::string& path, std::size_t cache_bytes = 2u << 20);

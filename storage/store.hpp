@@ -11,6 +11,7 @@
 
 #include "storage/connection_pool.hpp"
 #include "storage/session_types.hpp"
+#include "storage/sqlite_connection.hpp"
 
 namespace orator::storage {
 
@@ -128,7 +129,6 @@ class Store {
   // PostgreSQL server keeps its own).
   [[nodiscard]] static std::unique_ptr<Store> open(const std::string& url, std::size_t pool_size = 4,
                                                    std::size_t sqlite_cache_bytes = kDefaultSqliteCacheBytes);
-  static constexpr std::size_t kDefaultSqliteCacheBytes = 8u << 20;
   explicit Store(std::unique_ptr<ConnectionPool> pool);
 
   std::string_view backend();
