@@ -1,4 +1,5 @@
 // orator-server: the real-time speech-analysis server (docs/configuration.md).
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -11,6 +12,12 @@
 #include "server/server.hpp"
 
 int main(int argc, char** argv) {
+  // A long stream's checkpoint reports are big, short-lived buffers that grow
+  // with the stream. glibc's sliding mmap threshold rises to the size of the
+  // first one freed, so later ones come from the heap, each leaving a hole a
+  // little too small for the next. Fixed, every block of 64 KiB or more has
+  // its own mapping and goes back on free (docs/performance.md, "Soak").
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   const std::vector<std::string> args(argv + 1, argv + argc);
   const auto parsed = orator::server::parse_config(args, [](const char* name) -> const char* { return std::getenv(name); });
   if (parsed.help) {
