@@ -59,8 +59,11 @@ void ReportAccumulator::set_spill(ReportSpill* spill) {
 
 void ReportAccumulator::add_frame(const DecidedFrame& f) {
   const std::int64_t second = f.index / 100;
-  while (second_ < second) close_second();
-  if (spill_ && timeline_.size() >= kSpillBlock) spill_block(timeline_, timeline_blocks_);
+  while (second_ < second) {
+    close_second();
+    // Here, not in close_second: finish() closes a second too, on copies that must not write.
+    if (spill_ && timeline_.size() % kSpillBlock == 0) spill_block(timeline_, timeline_blocks_);
+  }
 
   const double db = to_db(f.mean_square);
   const double t = static_cast<double>(f.index) * kFrameSeconds;
@@ -118,7 +121,8 @@ template <class T>
 void ReportAccumulator::spill_block(std::vector<T>& held, std::vector<SpilledBlock>& blocks) {
   static_assert(std::is_trivially_copyable_v<T>);
   const auto bytes = std::as_bytes(std::span(held));
-  // A failed write (a full disk) keeps them here; the next block tries again with them.
+  // A failed write (a full disk) keeps them here; the next full block (the
+  // callers try at every multiple of kSpillBlock, not on every frame) tries again with them.
   if (!spill_->write_at(spill_end_, bytes)) return;
   blocks.push_back({spill_end_, static_cast<std::uint32_t>(held.size())});
   spill_end_ += bytes.size();
@@ -148,7 +152,7 @@ void ReportAccumulator::read_back(const std::vector<SpilledBlock>& blocks, Each&
 void ReportAccumulator::add_pause(const PauseRecord& pause) {
   const auto frame = [](double t) { return static_cast<std::uint32_t>(std::lround(std::max(0.0, t) / kFrameSeconds)); };
   pauses_.push_back({frame(pause.start), frame(pause.end)});
-  if (spill_ && pauses_.size() >= kSpillBlock) spill_block(pauses_, pause_blocks_);
+  if (spill_ && pauses_.size() % kSpillBlock == 0) spill_block(pauses_, pause_blocks_);
 }
 
 Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration, double speaking_time,

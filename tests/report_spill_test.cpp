@@ -110,4 +110,21 @@ TEST(ReportSpill, ASpillThatCannotBeWrittenKeepsEverythingInMemory) {
   EXPECT_EQ(kept.final, in_memory().final);
 }
 
+// A spill that refuses every write, counting how often it is asked.
+struct RefusingSpill final : dsp::ReportSpill {
+  int writes = 0;
+  bool write_at(std::uint64_t, std::span<const std::byte>) override {
+    ++writes;
+    return false;
+  }
+  bool read_at(std::uint64_t, std::span<std::byte>) const override { return false; }
+};
+
+TEST(ReportSpill, AFullDiskIsAskedOncePerBlockNotOnEveryFrame) {
+  RefusingSpill full;
+  const Reports kept = analyse(long_talk(), &full);
+  EXPECT_EQ(kept.final, in_memory().final);
+  EXPECT_EQ(full.writes, 3) << "540 seconds and 359 pauses: two blocks of seconds, one of pauses";
+}
+
 }  // namespace
