@@ -91,7 +91,7 @@ class StreamAnalyzer {
   // what a checkpoint stores. Copies the report state; not for every frame.
   [[nodiscard]] Assessment snapshot() const;
 
-  // Where the report's older timeline seconds go (ReportAccumulator::set_spill):
+  // Where the report's older timeline seconds and pauses go (ReportAccumulator::set_spill):
   // a long stream then holds the same memory at any length. Outlives this.
   void set_report_spill(ReportSpill* spill) { report_.set_spill(spill); }
 

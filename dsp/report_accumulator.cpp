@@ -52,8 +52,9 @@ ReportAccumulator::ReportAccumulator() {
 void ReportAccumulator::set_spill(ReportSpill* spill) {
   spill_ = spill;
   if (spill_) {
-    timeline_.reserve(kSpillBlock + 1);
-    pauses_.reserve(kSpillBlock + 1);
+    // A block is spilled as it fills, so this is all either holds while writes succeed.
+    timeline_.reserve(kSpillBlock);
+    pauses_.reserve(kSpillBlock);
   }
 }
 

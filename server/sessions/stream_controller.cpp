@@ -227,7 +227,7 @@ bool StreamController::ensure_analyzer() {
   }
   dsp::AnalyzerConfig cfg{params_.mode, decoder_->output_rate(), params_.interval_ms};
   analyzer_ = std::make_unique<dsp::StreamAnalyzer>(ctx_.analysis, cfg, sink());
-  // Past a few minutes the report's timeline goes to a file: a stream's memory stays flat at any length.
+  // Past a few minutes the report's timeline and pauses go to a file: a stream's memory stays flat at any length.
   analyzer_->set_report_spill(&report_spill_.emplace(ctx_.config.data_dir));
   audio_started_ = true;
   counted_codec_ = static_cast<std::size_t>(params_.format.codec);
