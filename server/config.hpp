@@ -49,6 +49,8 @@ struct ServerConfig {
   double instance_lease_seconds = 30;
   std::size_t db_pool_size = 4;                 // connections, and database worker threads
   std::size_t db_queue = 1024;                  // queued database tasks before 503
+  std::size_t long_request_threads = 2;         // threads for RouteOptions::long_running requests
+  std::size_t long_request_queue = 16;          // queued long requests before 503
   std::size_t sqlite_cache_bytes = storage::kDefaultSqliteCacheBytes;  // SQLite's page cache over the whole pool
   std::string jwt_secret_file;                  // else $ORATOR_JWT_SECRET, else generated
   double access_token_seconds = 15 * 60;

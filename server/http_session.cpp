@@ -252,7 +252,9 @@ void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req, std::st
   auto api_req = std::make_shared<api::ApiRequest>(to_api_request(*req, client_address(*req), std::is_same_v<Stream, TlsStream>));
   api_req->body_file = std::move(body_file);  // handle() removes it unless a session keeps it
   auto self = this->shared_from_this();
-  const bool queued = ctx_.workers->submit([self, req, api_req] {
+  // A request of seconds (a pronunciation upload) must not hold a database worker.
+  auto& pool = ctx_.long_requests && ctx_.api->is_long_running(*api_req) ? *ctx_.long_requests : *ctx_.workers;
+  const bool queued = pool.submit([self, req, api_req] {
     auto api_res = std::make_shared<api::ApiResponse>(self->ctx_.api->handle(*api_req));
     if (api_res->next_piece) {
       net::post(self->stream_.get_executor(), [self, req, api_res] { self->send_streamed(*req, std::move(api_res)); });
@@ -266,7 +268,9 @@ void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req, std::st
       std::error_code ignored;
       std::filesystem::remove(api_req->body_file, ignored);
     }
-    send(error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later"));
+    auto res = error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
+    res.set(http::field::retry_after, "2");
+    send(std::move(res));
   }
 }
 

@@ -369,6 +369,7 @@ int run_server(const ServerConfig& config) {
   storage::WorkerPool workers(config.db_pool_size, config.db_queue);
   workers.observe([&metrics = ctx.metrics](double waited) { metrics.db_queue_wait.observe(waited); });
   storage::WorkerPool processing(1, config.max_queued_uploads);  // recordings, one at a time
+  storage::WorkerPool long_requests(config.long_request_threads, config.long_request_queue);
   session_service->attach(workers, processing, ctx.analysis, jobs.get());
   session_service->resume_uploads();
   session_service->keep_lease();
@@ -376,6 +377,7 @@ int run_server(const ServerConfig& config) {
   ctx.sessions = session_service.get();
   ctx.store = store.get();
   ctx.workers = &workers;
+  ctx.long_requests = &long_requests;
   ctx.api = rest.get();
 
   LoadMonitor load_monitor(ioc, ctx);

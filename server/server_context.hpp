@@ -91,6 +91,8 @@ struct ServerContext {
   // Null when the server runs without storage (unit tests of handle_request).
   storage::Store* store = nullptr;
   storage::WorkerPool* workers = nullptr;
+  // Requests of RouteOptions::long_running routes; null: they run on `workers`.
+  storage::WorkerPool* long_requests = nullptr;
   api::Api* api = nullptr;
   // Null when recognition is off (--asr-threads 0, or no models).
   transcription::DecoderPool* decoders = nullptr;

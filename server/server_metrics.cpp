@@ -162,6 +162,10 @@ std::string metrics_exposition(const ServerContext& ctx) {
   if (ctx.workers)
     single(out, "orator_database_queue_depth", "gauge", "Database tasks waiting for a worker.",
            static_cast<double>(ctx.workers->queued()));
+  if (ctx.long_requests)
+    single(out, "orator_long_request_queue_depth", "gauge",
+           "Requests that take seconds (pronunciation uploads, translations) waiting for a thread.",
+           static_cast<double>(ctx.long_requests->queued()));
   if (ctx.decoders) {
     single(out, "orator_decoders", "gauge", "Speech recognisers in the pool.", static_cast<double>(ctx.decoders->size()));
     single(out, "orator_decoders_leased", "gauge", "Speech recognisers leased to streams or jobs.",

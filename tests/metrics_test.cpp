@@ -145,6 +145,8 @@ TEST(Metrics, TheDatabaseTheJobQueuesAndUploadsAreMeasured) {
   EXPECT_GE(m["orator_db_pool_wait_seconds_count"], m["orator_db_query_seconds_count"]) << "every lease was waited for first";
   EXPECT_GE(m["orator_db_queue_wait_seconds_count"], 5) << "REST runs its database work on the worker threads";
   EXPECT_EQ(m["orator_db_pool_timeouts_total"], 0);
+  ASSERT_TRUE(m.count("orator_long_request_queue_depth")) << "pronunciation uploads and translations have their own threads";
+  EXPECT_EQ(m["orator_long_request_queue_depth"], 0);
   ASSERT_TRUE(m.count("orator_jobs{queue=\"transcription\",state=\"waiting\"}")) << "the job queues were read";
   EXPECT_EQ(m["orator_jobs{queue=\"transcription\",state=\"waiting\"}"], 0) << "recognition is off: nothing queued";
   EXPECT_EQ(m["orator_job_oldest_waiting_seconds{queue=\"transcription\"}"], 0);

@@ -248,6 +248,38 @@ TEST_P(PronunciationLibraryApi, BadAssessmentRequestsSayWhat) {
   EXPECT_EQ(call("GET", "/v1/pronunciation/assessments?colour=red", "", token_).status, 400);
 }
 
+// An upload is decoded and scored for a second or more. That must not hold
+// the database worker everyone else's requests need (one worker here).
+TEST_P(PronunciationLibraryApi, AnUploadBeingScoredLeavesTheDatabaseWorkersFree) {
+  server_.reset();
+  start({"--db-pool-size", "1"});
+  token_ = token_of(signup("pekka@example.com"));
+  const auto advanced = get("/v1/sentences?difficulty=advanced&per_page=1");
+  const std::string id(advanced.at("data").at(0).at("id").as_string());
+  const auto audio = call("GET", "/v1/sentences/" + id + "/audio", "", token_);
+  ASSERT_EQ(audio.status, 200);
+
+  using Clock = std::chrono::steady_clock;
+  const auto began = Clock::now();
+  HttpResult scored;
+  Clock::time_point scored_at;
+  std::thread upload([&] {
+    scored = call("POST", "/v1/pronunciation/assessments?sentence_id=" + id, audio.body, token_);
+    scored_at = Clock::now();
+  });
+  // The body (a few hundred kB over loopback) is in long before this.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto listed = call("GET", "/v1/pronunciation/assessments", "", token_);
+  const auto listed_at = Clock::now();
+  upload.join();
+  ASSERT_EQ(scored.status, 201) << scored.body;
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  const auto ms = [&](Clock::time_point t) { return std::chrono::duration<double, std::milli>(t - began).count(); };
+  std::printf("[ pronunciation ] one database worker: a listing sent at 300 ms answered at %.0f ms; the upload scored at %.0f ms\n",
+              ms(listed_at), ms(scored_at));
+  EXPECT_LT(listed_at, scored_at) << "the listing waited for the upload's scoring";
+}
+
 // The 16-bit PCM of a canonical 44-byte-header WAV, as floats.
 std::vector<float> samples_of_wav(const std::string& wav) {
   std::vector<float> out;

@@ -232,6 +232,11 @@ ApiResponse Api::handle(ApiRequest& req) {
   return response;
 }
 
+bool Api::is_long_running(ApiRequest& req) const {
+  const auto match = router_.match(req);
+  return match.route && match.route->options.long_running;
+}
+
 std::optional<ApiResponse> Api::admit_upload(ApiRequest& req) {
   bool admitted = false;
   auto response = guarded(req, [&] {

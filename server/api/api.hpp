@@ -41,6 +41,9 @@ class Api {
       auth::ScryptParams password_params = {}, dictation::DictationServices* dictation = nullptr);
 
   [[nodiscard]] ApiResponse handle(ApiRequest& request);
+  // Whether the request's route takes seconds (RouteOptions::long_running),
+  // so the server runs it apart from the database workers. Thread-safe.
+  [[nodiscard]] bool is_long_running(ApiRequest& request) const;
   // A recording upload judged on its header alone, before any of its body
   // is read (authenticated, within the rate limit, the caller's session,
   // which can take a recording): nullopt to go on, else the answer.

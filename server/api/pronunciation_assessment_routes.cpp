@@ -101,8 +101,10 @@ class Hearing {
 
 void Api::add_pronunciation_assessment_routes() {
   const RouteOptions user{};
+  RouteOptions scoring{};
+  scoring.long_running = true;  // decoding and scoring take seconds of CPU
 
-  router_.add("POST", "/v1/pronunciation/assessments?sentence_id&target_text&session_id", user, [this](ApiRequest& req) {
+  router_.add("POST", "/v1/pronunciation/assessments?sentence_id&target_text&session_id", scoring, [this](ApiRequest& req) {
     const auto sentence_id = req.query_value("sentence_id");
     const auto given_text = req.query_value("target_text");
     if (sentence_id.has_value() == given_text.has_value())

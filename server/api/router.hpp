@@ -16,6 +16,10 @@ struct RouteOptions {
   // The API key scope needed; empty: "read" for GET, "write" otherwise.
   // Signed-in users (Bearer tokens) hold every scope.
   const char* scope = "";
+  // Seconds of CPU or a child process (a pronunciation upload, a
+  // translation): run on the long-request workers, so that the database
+  // workers stay free for everyone else's requests.
+  bool long_running = false;
 };
 
 class Router {

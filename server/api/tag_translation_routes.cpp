@@ -64,6 +64,8 @@ storage::Translation translate_item(dictation::DictationServices& d, const stora
 
 void Api::add_tag_and_translation_routes() {
   const RouteOptions user{};
+  RouteOptions translating{};
+  translating.long_running = true;  // the provider (a child process or an HTTP call) may take seconds
 
   router_.add("POST", "/v1/tags", user, [this](ApiRequest& req) {
     JsonBody body(req.body, {"name"});
@@ -104,7 +106,7 @@ void Api::add_tag_and_translation_routes() {
     return r;
   });
 
-  router_.add("POST", "/v1/items/{id}/translations?target_language", user, [this](ApiRequest& req) {
+  router_.add("POST", "/v1/items/{id}/translations?target_language", translating, [this](ApiRequest& req) {
     auto& d = dictation();
     const std::string target = target_language(req);
     const auto item = d.store.find_item(req.user_id, req.params.at("id"));
@@ -132,7 +134,7 @@ void Api::add_tag_and_translation_routes() {
     return r;
   });
 
-  router_.add("POST", "/v1/translations/{id}/refresh", user, [this](ApiRequest& req) {
+  router_.add("POST", "/v1/translations/{id}/refresh", translating, [this](ApiRequest& req) {
     auto& d = dictation();
     const auto existing = d.store.find_translation_by_id(req.user_id, req.params.at("id"));
     if (!existing) throw not_found("translation");
