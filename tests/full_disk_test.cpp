@@ -2,6 +2,7 @@
 // on a small tmpfs, filled to the last byte while the server is down. The
 // server must still start, serve reads, refuse writes with 507, say
 // `unhealthy`, and once space is freed recover what the killed run left.
+// Then PostgreSQL's disk: a database in a tablespace on a small tmpfs.
 // Mounting needs CAP_SYS_ADMIN (root on CI); elsewhere the test skips.
 #include <gtest/gtest.h>
 
@@ -21,6 +22,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 #include "support/signals.hpp"
 #include "support/stream_checks.hpp"
@@ -138,6 +140,60 @@ TEST(FullDiskTest, TheServerStartsOnAFullDiskServesReadsAndRecoversOnceSpaceIsFr
   EXPECT_EQ(healthy_status, 200) << healthy;
   for (int i = 0; i < 50 && !std::filesystem::exists(reserve); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(std::filesystem::exists(reserve)) << "held back again once there is room";
+}
+
+// PostgreSQL's own disk full (SQLSTATE 53100, "could not extend file"): the
+// database's tables in a tablespace on a small tmpfs, filled while the
+// server runs (its WAL and --data-dir have room). Writes get 507 and change
+// nothing, reads are served, and writes work again once space is freed.
+TEST(FullDiskTest, APostgresDatabaseOnAFullDiskRefusesWritesWith507AndRecovers) {
+  SmallDisk disk("16m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (" << disk.why_not() << "): needs CAP_SYS_ADMIN";
+  std::string why;
+  auto* pg = PostgresServer::instance(&why);
+  if (!pg) {
+    if (std::getenv("CI")) FAIL() << why;
+    GTEST_SKIP() << why;
+  }
+  const std::string database = pg->create_database_on(disk.path());  // the tmpfs's root: empty, as a tablespace must be
+  {
+    ServerProcess server({"--asr-threads", "0", "--database", database});
+    const auto registered = http_request(server.port(), "POST", "/v1/auth/register",
+                                         R"({"email":"grace@example.com","password":"a long enough password"})");
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    const std::string token(registered.json().at("access_token").as_string());
+    const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+    const std::string kept(http_request(server.port(), "POST", "/v1/sessions", R"({"title":"kept"})", auth).json().at("id").as_string());
+    const std::size_t filler = disk.fill("filler");
+    ASSERT_GT(filler, 0u);
+
+    // Rows still fit in pages the tables have; the first write that needs a new page is refused.
+    int created = 1;
+    HttpResult refused;
+    for (int i = 0; i < 5000; ++i) {
+      const auto r = http_request(server.port(), "POST", "/v1/sessions", R"({"title":"one more"})", auth);
+      if (r.status != 201) {
+        refused = r;
+        break;
+      }
+      ++created;
+    }
+    std::printf("PostgreSQL's tablespace filled (%.1f MiB of filler): %d sessions stored, then HTTP %d\n",
+                static_cast<double>(filler) / 1048576.0, created, refused.status);
+    ASSERT_EQ(refused.status, 507) << refused.body;
+    EXPECT_NE(refused.body.find("INSUFFICIENT_STORAGE"), std::string::npos) << refused.body;
+    EXPECT_EQ(http_request(server.port(), "POST", "/v1/sessions", "{}", auth).status, 507) << "still full";
+
+    const auto list = http_request(server.port(), "GET", "/v1/sessions?per_page=1", "", auth);
+    ASSERT_EQ(list.status, 200) << list.body;
+    EXPECT_EQ(list.json().at_pointer("/pagination/total").as_int64(), created) << "a refused write changed nothing";
+    EXPECT_EQ(status_of(server.port(), kept, token), "created") << "reads are served";
+
+    std::filesystem::remove(disk.path() + "/filler");
+    const auto again = http_request(server.port(), "POST", "/v1/sessions", "{}", auth);
+    EXPECT_EQ(again.status, 201) << "space freed: " << again.body;
+  }
+  pg->drop_database(database);
 }
 
 }  // namespace

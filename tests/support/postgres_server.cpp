@@ -91,10 +91,24 @@ std::string PostgresServer::create_database() {
   return std::string("postgresql://postgres@127.0.0.1:") + std::to_string(port_) + "/" + name;
 }
 
+std::string PostgresServer::create_database_on(const std::string& directory) {
+  const std::string name = std::string("orator_test_") + std::to_string(getpid()) + std::string("_") + std::to_string(++databases_);
+  if (geteuid() == 0 && std::system(("chown postgres " + directory).c_str()) != 0) throw std::runtime_error("chown failed");
+  const std::string connect = std::string(" -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres ";
+  const std::string create_space = bin_ + "/psql -q" + connect + "-d postgres -c \"CREATE TABLESPACE " + name + " LOCATION '" + directory + "'\"";
+  if (std::system(create_space.c_str()) != 0) throw std::runtime_error("CREATE TABLESPACE failed");
+  if (std::system((bin_ + "/createdb" + connect + "--tablespace=" + name + " " + name).c_str()) != 0) throw std::runtime_error("createdb failed");
+  return std::string("postgresql://postgres@127.0.0.1:") + std::to_string(port_) + "/" + name;
+}
+
 void PostgresServer::drop_database(const std::string& url) {
   const std::string name = url.substr(url.rfind('/') + 1);
   const std::string cmd = bin_ + std::string("/dropdb --force -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres " + name;
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("dropdb failed");
+  // Its tablespace, when create_database_on made one.
+  const std::string drop_space = bin_ + "/psql -q -h 127.0.0.1 -p " + std::to_string(port_) +
+                                 " -U postgres -d postgres -c \"DROP TABLESPACE IF EXISTS " + name + "\"";
+  if (std::system(drop_space.c_str()) != 0) throw std::runtime_error("DROP TABLESPACE failed");
 }
 
 }  // namespace orator::test_support

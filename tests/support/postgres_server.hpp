@@ -13,6 +13,9 @@ class PostgresServer {
   static PostgresServer* instance(std::string* why = nullptr);
   // A new, empty database; returns its connection URL.
   std::string create_database();
+  // A new, empty database whose tables live in `directory` (an empty
+  // directory, given to the server's user): a tablespace of its own.
+  std::string create_database_on(const std::string& directory);
   // Drops a database made by create_database, its open connections cut.
   void drop_database(const std::string& url);
   ~PostgresServer();
