@@ -19,7 +19,8 @@ std::uint64_t u64le(const std::uint8_t* p) { return u32le(p) | (static_cast<std:
 constexpr std::size_t kBlock = 16000;  // samples per sink call, at most
 
 // Frames of interleaved samples -> mono blocks for the sink.
-std::string decode_wav(std::span<const std::uint8_t> b, double max_seconds, const FormatSink& on_format, const SampleSink& sink) {
+std::string decode_wav(std::span<const std::uint8_t> b, double max_seconds, const FormatSink& on_format, const SampleSink& sink,
+                       const ProgressSink& on_progress) {
   int format = 0, channels = 0, rate = 0, bits = 0;
   std::size_t pos = 12;
   while (pos + 8 <= b.size()) {
@@ -72,9 +73,11 @@ std::string decode_wav(std::span<const std::uint8_t> b, double max_seconds, cons
         if (block.size() == kBlock) {
           sink(block);
           block.clear();
+          if (on_progress) on_progress(static_cast<std::size_t>(p - b.data()));
         }
       }
       if (!block.empty()) sink(block);
+      if (on_progress) on_progress(static_cast<std::size_t>(p - b.data()));
       return {};
     }
     pos += 8 + static_cast<std::size_t>(size) + (size & 1);
@@ -88,7 +91,8 @@ std::string decode_wav(std::span<const std::uint8_t> b, double max_seconds, cons
 // position (-1 if none) through `final_granule`. Nothing is kept per packet,
 // so a file of empty packets costs nothing.
 std::string walk_ogg(std::span<const std::uint8_t> b, std::int64_t& final_granule,
-                     const std::function<std::string(std::span<const std::uint8_t>)>* packet) {
+                     const std::function<std::string(std::span<const std::uint8_t>)>* packet, const ProgressSink& on_progress) {
+  constexpr std::size_t kProgressEvery = 64 * 1024;  // bytes: not a call per Ogg page
   constexpr std::size_t kMaxPacket = 64 * 1024;  // Opus packets are far smaller
   std::vector<std::uint8_t> partial;
   std::uint32_t serial = 0;
@@ -125,15 +129,19 @@ std::string walk_ogg(std::span<const std::uint8_t> b, std::int64_t& final_granul
       }
       if (granule >= 0) final_granule = granule;
     }
-    pos = pos + 27 + segments + total;
+    const std::size_t next = pos + 27 + segments + total;
+    if (on_progress && next / kProgressEvery != pos / kProgressEvery) on_progress(next);
+    pos = next;
   }
+  if (on_progress) on_progress(pos);
   return {};
 }
 
-std::string decode_ogg_opus(std::span<const std::uint8_t> b, double max_seconds, const FormatSink& on_format, const SampleSink& sink) {
+std::string decode_ogg_opus(std::span<const std::uint8_t> b, double max_seconds, const FormatSink& on_format, const SampleSink& sink,
+                            const ProgressSink& on_progress) {
   // First the last granule (page headers only): where the audio ends.
   std::int64_t final_granule = -1;
-  if (auto error = walk_ogg(b, final_granule, nullptr); !error.empty()) return error;
+  if (auto error = walk_ogg(b, final_granule, nullptr, on_progress); !error.empty()) return error;
   constexpr int kRate = 16000;  // decode straight at the analysis rate
   std::unique_ptr<OpusDecoder, void (*)(OpusDecoder*)> dec(nullptr, opus_decoder_destroy);
   std::size_t index = 0, skip = 0, decoded = 0, emitted = 0;
@@ -168,7 +176,7 @@ std::string decode_ogg_opus(std::span<const std::uint8_t> b, double max_seconds,
     }
     return {};
   };
-  if (auto error = walk_ogg(b, final_granule, &on_packet); !error.empty()) return error;
+  if (auto error = walk_ogg(b, final_granule, &on_packet, on_progress); !error.empty()) return error;
   if (index < 2) return "not an Ogg Opus stream (no OpusHead)";
   if (emitted == 0) return "Ogg Opus recording has no audio";
   return {};
@@ -177,10 +185,10 @@ std::string decode_ogg_opus(std::span<const std::uint8_t> b, double max_seconds,
 }  // namespace
 
 std::string stream_audio_file(std::span<const std::uint8_t> b, double max_seconds, const FormatSink& on_format,
-                              const SampleSink& sink) {
+                              const SampleSink& sink, const ProgressSink& on_progress) {
   if (b.size() >= 12 && std::memcmp(b.data(), "RIFF", 4) == 0 && std::memcmp(b.data() + 8, "WAVE", 4) == 0)
-    return decode_wav(b, max_seconds, on_format, sink);
-  if (b.size() >= 4 && std::memcmp(b.data(), "OggS", 4) == 0) return decode_ogg_opus(b, max_seconds, on_format, sink);
+    return decode_wav(b, max_seconds, on_format, sink, on_progress);
+  if (b.size() >= 4 && std::memcmp(b.data(), "OggS", 4) == 0) return decode_ogg_opus(b, max_seconds, on_format, sink, on_progress);
   return "unsupported recording: send WAV or Ogg Opus";
 }
 

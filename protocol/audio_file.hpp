@@ -26,9 +26,14 @@ struct DecodedAudio {
 // bounded whatever the file holds (an Ogg of millions of empty packets, a
 // long recording). Returns the error, empty on success; on an error, blocks
 // already delivered are to be discarded.
+// `on_progress`, when set, is told how many of the first bytes the decoder
+// has moved past (growing; an Ogg is walked twice, so it starts over once):
+// a mapped file may drop those pages from memory, as reading them again
+// still works.
 using FormatSink = std::function<void(int sample_rate)>;
 using SampleSink = std::function<void(std::span<const float> mono)>;
+using ProgressSink = std::function<void(std::size_t bytes_behind)>;
 [[nodiscard]] std::string stream_audio_file(std::span<const std::uint8_t> bytes, double max_seconds, const FormatSink& on_format,
-                                            const SampleSink& sink);
+                                            const SampleSink& sink, const ProgressSink& on_progress = {});
 
 }  // namespace orator::protocol

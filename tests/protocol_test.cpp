@@ -10,11 +10,14 @@
 #include <random>
 
 #include "protocol/audio_decoder.hpp"
+#include "protocol/audio_file.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/ogg_opus_writer.hpp"
 #include "protocol/recording.hpp"
 #include "protocol/stored_report.hpp"
 #include "support/signals.hpp"
+#include "support/wav.hpp"
 
 namespace {
 using namespace orator;
@@ -290,4 +293,52 @@ TEST(Messages, UserStringsAreValidUtf8BeforeTheyAreEchoed) {
   EXPECT_EQ(text->code, "INVALID_PARAMETER");
   EXPECT_TRUE(p.target_text.empty());
   EXPECT_FALSE(orator::protocol::apply_param(p, "target_text", "caf\xc3\xa9"));
+}
+
+namespace {
+
+// What the decoder reports of its way through `bytes`, and what it decodes.
+struct Walk {
+  std::vector<std::size_t> progress;
+  std::vector<float> samples;
+  std::string error;
+};
+Walk walk(const std::string& bytes) {
+  Walk w;
+  const auto span = std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  w.error = orator::protocol::stream_audio_file(
+      span, 600, [](int) {}, [&](std::span<const float> b) { w.samples.insert(w.samples.end(), b.begin(), b.end()); },
+      [&](std::size_t behind) { w.progress.push_back(behind); });
+  return w;
+}
+
+}  // namespace
+
+// An upload's mapped pages are dropped as the decoder passes them, so it
+// says how far it is: growing through each pass (an Ogg is walked twice),
+// up to the end, and the audio is the same as without asking.
+TEST(AudioFile, SaysHowFarTheDecoderIsThroughTheFile) {
+  const auto speech = orator::test_support::syllable_train(16000, 60.0, 4.0, 140, 0.2);
+  const std::string wav = orator::test_support::wav_bytes({16000, 1, speech});
+  std::vector<std::int16_t> pcm(speech.size());
+  for (std::size_t i = 0; i < pcm.size(); ++i) pcm[i] = static_cast<std::int16_t>(std::lrint(speech[i] * 32767.0f));
+  const std::string ogg = orator::protocol::encode_ogg_opus(pcm, 16000);
+  ASSERT_FALSE(ogg.empty());
+  for (const auto* file : {&wav, &ogg}) {
+    const auto w = walk(*file);
+    ASSERT_EQ(w.error, "");
+    const auto plain = orator::protocol::decode_audio_file(std::span(reinterpret_cast<const std::uint8_t*>(file->data()), file->size()), 600);
+    EXPECT_EQ(w.samples, plain.samples);
+    ASSERT_FALSE(w.progress.empty());
+    int passes = 1;
+    for (std::size_t i = 1; i < w.progress.size(); ++i) {
+      if (w.progress[i] < w.progress[i - 1]) ++passes;  // a new walk from the start
+    }
+    const bool is_ogg = file == &ogg;
+    std::printf("  %s of %zu bytes: %zu progress reports in %d passes, the last at %zu\n", is_ogg ? "Ogg Opus" : "WAV", file->size(),
+                w.progress.size(), passes, w.progress.back());
+    EXPECT_EQ(passes, is_ogg ? 2 : 1);
+    EXPECT_LE(w.progress.back(), file->size());
+    EXPECT_GE(w.progress.back() + 32 * 1024, file->size()) << "it reports up to the end";
+  }
 }

@@ -404,3 +404,58 @@ TEST(AdmissionControl, BusyCpuStopsStreamsAndLagShedsRestUntilCalm) {
   admission.update({0.5, 0.2, 2, 0.002, 0});
   EXPECT_TRUE(admission.shedding()) << "a stalled loop sheds at once";
 }
+
+#include <fstream>
+
+#include "server/sessions/mapped_file.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+long resident_kb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+}  // namespace
+
+// The pages an upload's decoder has passed leave the process's memory (a long
+// upload is not all resident at once), and reading them again still works.
+TEST(MappedFile, PagesDroppedBehindTheReaderLeaveMemoryAndReadBackTheSame) {
+  const orator::test_support::TempDir dir("orator-mapped");
+  const std::string path = (dir.path() / "upload").string();
+  constexpr std::size_t kSize = 32u << 20;
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::vector<char> chunk(1 << 20);
+    for (std::size_t i = 0; i < kSize; i += chunk.size()) {
+      for (std::size_t j = 0; j < chunk.size(); ++j) chunk[j] = static_cast<char>((i + j) * 7 / 4096);
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    }
+  }
+  orator::server::sessions::MappedFile file(path);
+  ASSERT_TRUE(file.ok());
+  const auto sum = [&] {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < kSize; i += 512) total += file.bytes()[i];
+    return total;
+  };
+  const long before = resident_kb();
+  const std::uint64_t first = sum();  // every page faulted in
+  const long read = resident_kb();
+  file.drop_before(kSize / 2);
+  const long half = resident_kb();
+  file.drop_before(kSize);
+  const long none = resident_kb();
+  std::printf("  32 MiB mapped: RSS +%ld MB read, +%ld MB with half dropped, +%ld MB with all dropped\n", (read - before) / 1024,
+              (half - before) / 1024, (none - before) / 1024);
+  EXPECT_GE(read - before, 30 * 1024) << "reading faulted the pages in";
+  EXPECT_LE(half - before, 18 * 1024);
+  EXPECT_LE(none - before, 2 * 1024);
+  EXPECT_EQ(sum(), first) << "the dropped pages read back from the file";
+  file.drop_before(kSize / 4);  // a second pass from the start drops again
+  EXPECT_LE(resident_kb() - before, 26 * 1024);
+}
+

@@ -523,8 +523,9 @@ void SessionService::fail(const std::string& id, const std::string& user_id, con
 
 bool SessionService::analyse_upload(const storage::SessionRecord& s) {
   // Mapped, not read: the pages are the file's, and the decoder streams
-  // through them into the analyser a second at a time.
-  const MappedFile file(upload_path(s.id));
+  // through them into the analyser a second at a time, dropping the pages
+  // it has passed.
+  MappedFile file(upload_path(s.id));
   if (!file.ok()) {
     fail(s.id, s.user_id, "the recording's bytes were lost; upload it again");
     return false;
@@ -539,7 +540,8 @@ bool SessionService::analyse_upload(const storage::SessionRecord& s) {
   const std::string error = protocol::stream_audio_file(
       file.bytes(), config_.max_stream_seconds,
       [&](int rate) { analyzer.emplace(analysis_, dsp::AnalyzerConfig{s.mode, rate, 1000}, sink); },
-      [&](std::span<const float> block) { analyzer->push(block); });
+      [&](std::span<const float> block) { analyzer->push(block); },
+      [&](std::size_t behind) { file.drop_before(behind); });  // an hour's upload is not all resident at once
   if (!error.empty() || !analyzer) {
     if (sink.recording) store_.delete_recording(s.id);  // what was kept of a recording that turned out broken
     fail(s.id, s.user_id, error.empty() ? "the recording has no audio" : error);
