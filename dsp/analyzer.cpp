@@ -74,8 +74,19 @@ void StreamAnalyzer::process_block(std::span<const float> samples16k) {
     if (frame_fill_ == kHop) close_raw_frame();
   }
   pitch_out_.clear();
-  pitch_.push(samples16k, pitch_out_);
+  pitch_.push(samples16k, pitch_out_, this);
   for (const auto& p : pitch_out_) on_pitch_frame(p);
+}
+
+bool StreamAnalyzer::known_silent(std::int64_t frame) const {
+  // The pitch window of frame k spans the VAD's frames k-2 to k+1; k+1 is not
+  // in yet when k is analysed. Two more before keep the voicing of a
+  // segment's edges (the speech detector looks for voicing near speech).
+  constexpr std::int64_t kBefore = 4;
+  if (frame >= raw_frames_ || frame - kBefore + static_cast<std::int64_t>(kRing) <= raw_frames_) return false;
+  for (std::int64_t f = std::max<std::int64_t>(0, frame - kBefore); f <= frame; ++f)
+    if (raw(f).vad) return false;
+  return true;
 }
 
 void StreamAnalyzer::close_raw_frame() {

@@ -77,7 +77,7 @@ class AnalysisSink {
   virtual void on_syllable(double /*t*/) {}
 };
 
-class StreamAnalyzer {
+class StreamAnalyzer : private SilenceHint {
  public:
   StreamAnalyzer(std::shared_ptr<const AnalysisContext> context, const AnalyzerConfig& config, AnalysisSink& sink);
 
@@ -100,6 +100,8 @@ class StreamAnalyzer {
   void note_word(double start, double end, bool hesitation);
 
   double received_seconds() const { return static_cast<double>(received_) / config_.input_rate; }
+  // 10 ms frames whose pitch analysis the VAD's silence spared.
+  std::int64_t pitch_frames_skipped() const { return pitch_.frames_skipped(); }
   const AnalyzerConfig& config() const { return config_; }
 
  private:
@@ -117,6 +119,9 @@ class StreamAnalyzer {
   static constexpr std::size_t kMaxIntervalF0 = 256;
   static constexpr std::size_t kMaxIntervalPauses = 16;
 
+  // The pitch tracker skips a frame the VAD called silence, with its
+  // neighbours (PitchTracker::SilenceHint).
+  [[nodiscard]] bool known_silent(std::int64_t frame) const override;
   void process_block(std::span<const float> samples16k);
   void close_raw_frame();
   void on_pitch_frame(const PitchFrame& p);
@@ -129,6 +134,7 @@ class StreamAnalyzer {
   std::optional<double> trailing_fillers_per_min(double t) const;
   void emit_metrics();
   RawFrame& raw(std::int64_t frame) { return raw_[static_cast<std::size_t>(frame) % kRing]; }
+  const RawFrame& raw(std::int64_t frame) const { return raw_[static_cast<std::size_t>(frame) % kRing]; }
 
   std::shared_ptr<const AnalysisContext> ctx_;
   AnalyzerConfig config_;

@@ -177,7 +177,21 @@ void PitchTracker::analyse_frame(const float* segment, Step& step) const {
   step.cost[kCandidates] = silent ? 0.0f : cfg.unvoiced_cost;
 }
 
-void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>& out) {
+// Only the unvoiced state is open: every path passes through it here, so its
+// cost does not matter. The energy is still measured (the voicing weight's
+// reference level follows every frame).
+void PitchTracker::decide_unvoiced(const float* segment, Step& step) const {
+  const int W = ctx_->config().window;
+  double energy = 0.0;
+  for (int j = 0; j < W; ++j) energy += static_cast<double>(segment[j]) * segment[j];
+  step.rms_db = energy > 0 ? static_cast<float>(10.0 * std::log10(energy / W)) : kSilenceDb;
+  step.aperiodicity = 1.0f;
+  step.f0.fill(0.0f);
+  step.cost.fill(std::numeric_limits<float>::infinity());
+  step.cost[kCandidates] = 0.0f;
+}
+
+void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>& out, const SilenceHint* hint) {
   const int seg_len = ctx_->segment();
   const int half = ctx_->window_lead();
   std::size_t offset = 0;
@@ -193,7 +207,13 @@ void PitchTracker::push(std::span<const float> samples, std::vector<PitchFrame>&
       const std::int64_t start = next_frame_ * static_cast<std::int64_t>(kHop) - half;
       if (start + seg_len > received_) break;
       Step& step = step_at(next_frame_);
-      analyse_frame(buffer_.data() + (start - buffer_start_), step);
+      const float* segment = buffer_.data() + (start - buffer_start_);
+      if (hint && hint->known_silent(next_frame_)) {
+        decide_unvoiced(segment, step);
+        ++skipped_;
+      } else {
+        analyse_frame(segment, step);
+      }
       weigh_voicing_by_energy(step);
       advance(out);
     }

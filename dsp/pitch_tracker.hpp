@@ -72,17 +72,31 @@ struct PitchFrame {
   float rms_db = -120.0f;   // energy of the integration window
 };
 
+// What the caller already knows of a frame before it is analysed: a frame
+// it calls silence (the VAD and its neighbours say no speech) is decided
+// unvoiced without its FFTs. Frames are numbered as PitchFrame::index.
+class SilenceHint {
+ public:
+  [[nodiscard]] virtual bool known_silent(std::int64_t frame) const = 0;
+
+ protected:
+  ~SilenceHint() = default;
+};
+
 class PitchTracker {
  public:
   explicit PitchTracker(std::shared_ptr<const PitchContext> context);
 
   // Feed samples at the analysis rate (any block size). Final decisions are
   // appended to `out` (capacity is the caller's; see max_output()).
-  void push(std::span<const float> samples, std::vector<PitchFrame>& out);
+  // `hint`, when given, is asked about each frame just before its analysis.
+  void push(std::span<const float> samples, std::vector<PitchFrame>& out, const SilenceHint* hint = nullptr);
   // End of stream: analyse the remaining frames (zero-padded) and emit all.
   void flush(std::vector<PitchFrame>& out);
   // Frames whose decision is still pending (look-ahead), for latency bookkeeping.
   [[nodiscard]] std::int64_t frames_decided() const { return decided_; }
+  // Frames a SilenceHint spared the analysis of.
+  [[nodiscard]] std::int64_t frames_skipped() const { return skipped_; }
 
  private:
   static constexpr int kCandidates = 4;
@@ -98,6 +112,7 @@ class PitchTracker {
   };
 
   void analyse_frame(const float* segment, Step& step) const;
+  void decide_unvoiced(const float* segment, Step& step) const;
   void weigh_voicing_by_energy(Step& step);
   void advance(std::vector<PitchFrame>& out);
   void emit_path(std::int64_t from, std::int64_t to, int state_at_to, std::vector<PitchFrame>& out);
@@ -109,6 +124,7 @@ class PitchTracker {
   std::int64_t received_ = 0;        // absolute samples received
   std::int64_t next_frame_ = 0;      // next frame to analyse
   std::int64_t decided_ = 0;         // frames emitted
+  std::int64_t skipped_ = 0;         // frames decided unvoiced on a SilenceHint
   std::array<Step, kMaxLag> steps_{};
   std::array<float, kStates> acc_{};  // accumulated path cost at next_frame_ - 1
   float loudest_db_ = -120.0f;        // decaying maximum of frame energy

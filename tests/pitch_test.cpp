@@ -81,4 +81,44 @@ TEST(Pitch, ResultsDoNotDependOnBlockSize) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_FLOAT_EQ(a[i].f0, b[i].f0) << i;
 }
 
+// Frames the caller calls silence are decided unvoiced without their FFTs,
+// and nothing else moves: every frame's F0 is what the full analysis gives.
+class GapHint : public dsp::SilenceHint {
+ public:
+  GapHint(std::int64_t from, std::int64_t to) : from_(from), to_(to) {}
+  bool known_silent(std::int64_t frame) const override { return frame >= from_ && frame < to_; }
+
+ private:
+  std::int64_t from_, to_;
+};
+
+TEST(Pitch, FramesHintedSilentAreSkippedAndChangeNoDecision) {
+  // Voice, 1.5 s of faint noise (-50 dBFS), voice.
+  auto x = test_support::voice(16000, 1.0, [](double t) { return 110 + 30 * t; }, 0.1);
+  const auto gap = test_support::white_noise(16000, 1.5, 0.003);
+  const auto tail = test_support::voice(16000, 1.0, [](double t) { return 200 - 40 * t; }, 0.1);
+  x.insert(x.end(), gap.begin(), gap.end());
+  x.insert(x.end(), tail.begin(), tail.end());
+  static const auto ctx = dsp::PitchContext::create();
+  const auto run = [&](const dsp::SilenceHint* hint, std::int64_t* skipped) {
+    dsp::PitchTracker t(ctx);
+    std::vector<dsp::PitchFrame> out;
+    for (std::size_t i = 0; i < x.size(); i += 320) t.push(std::span<const float>(x.data() + i, std::min<std::size_t>(320, x.size() - i)), out, hint);
+    t.flush(out);
+    if (skipped) *skipped = t.frames_skipped();
+    return out;
+  };
+  const GapHint hint(110, 240);  // inside the noise (frames 100-250), clear of the voices' edges
+  std::int64_t skipped = 0;
+  const auto full = run(nullptr, nullptr), hinted = run(&hint, &skipped);
+  EXPECT_EQ(skipped, 130);
+  ASSERT_EQ(full.size(), hinted.size());
+  int voiced = 0;
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    EXPECT_FLOAT_EQ(full[i].f0, hinted[i].f0) << "frame " << i;
+    voiced += full[i].f0 > 0 ? 1 : 0;
+  }
+  EXPECT_GT(voiced, 150) << "the voices around the gap are tracked";
+}
+
 }  // namespace

@@ -79,6 +79,21 @@ TEST(Vad, PausesOfAQuarterSecondOrMoreAreFoundWithTheirBoundaries) {
   EXPECT_EQ(r.metrics.back().pause_count, static_cast<int>(expected.size()));
 }
 
+// Where the VAD already says silence, the pitch tracker is not run: most
+// of the scenario's three seconds of silence, none of its speech.
+TEST(Vad, SilenceSparesThePitchAnalysis) {
+  const auto sc = test_support::scenario(16000);
+  test_support::RecordedAnalysis sink;
+  dsp::StreamAnalyzer analyzer(dsp::AnalysisContext::create(), {dsp::Mode::presentation, 16000, 250}, sink);
+  analyzer.push(sc.audio);
+  sink.assessment = analyzer.finish(true);
+  const auto skipped = analyzer.pitch_frames_skipped();
+  std::printf("  pitch analysis skipped on %lld of 900 frames (300 are silence)\n", static_cast<long long>(skipped));
+  EXPECT_GE(skipped, 200);
+  EXPECT_LE(skipped, 300);
+  EXPECT_NEAR(sink.assessment.speaking_time, 6.0, 0.3) << "the speech is still found";
+}
+
 TEST(Vad, SilenceAndDigitalZeroAreNotSpeech) {
   const auto r = analyse(test_support::silence(16000, 5.0), 16000);
   EXPECT_TRUE(r.vad.empty());
