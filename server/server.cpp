@@ -428,6 +428,8 @@ int run_server(const ServerConfig& config) {
   // next start resumes them, so stopping waits for the one in hand only.
   if (const auto left = processing.discard_queued(); left > 0)
     spdlog::info("{} queued uploads left for the next start", left);
+  // Nobody waits for their answers any more: seconds each, not worth the stop's time.
+  if (const auto left = long_requests.discard_queued(); left > 0) spdlog::info("{} queued long requests dropped", left);
   spdlog::info("orator stopped");
   return 0;
 }
