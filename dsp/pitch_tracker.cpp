@@ -54,6 +54,17 @@ Scratch& scratch() {
   return s;
 }
 
+// Energy of the integration window (the first `window` samples of a segment).
+double window_energy(const float* segment, int window) {
+  double energy = 0.0;
+  for (int j = 0; j < window; ++j) energy += static_cast<double>(segment[j]) * segment[j];
+  return energy;
+}
+
+float energy_db(double energy, int window) {
+  return energy > 0 ? static_cast<float>(10.0 * std::log10(energy / window)) : kSilenceDb;
+}
+
 }  // namespace
 
 struct PitchContext::Plans {
@@ -110,9 +121,8 @@ void PitchTracker::analyse_frame(const float* segment, Step& step) const {
   std::copy(segment, segment + W, s.win);
   std::fill(s.win + W, s.win + n, 0.0f);
 
-  double energy = 0.0;
-  for (int j = 0; j < W; ++j) energy += static_cast<double>(segment[j]) * segment[j];
-  step.rms_db = energy > 0 ? static_cast<float>(10.0 * std::log10(energy / W)) : kSilenceDb;
+  const double energy = window_energy(segment, W);
+  step.rms_db = energy_db(energy, W);
 
   // Cross-correlation r(tau) = sum_{j<W} x_j x_{j+tau} by FFT.
   fftwf_execute_dft_r2c(ctx_->plans().forward, s.seg, s.seg_spec);
@@ -182,9 +192,7 @@ void PitchTracker::analyse_frame(const float* segment, Step& step) const {
 // reference level follows every frame).
 void PitchTracker::decide_unvoiced(const float* segment, Step& step) const {
   const int W = ctx_->config().window;
-  double energy = 0.0;
-  for (int j = 0; j < W; ++j) energy += static_cast<double>(segment[j]) * segment[j];
-  step.rms_db = energy > 0 ? static_cast<float>(10.0 * std::log10(energy / W)) : kSilenceDb;
+  step.rms_db = energy_db(window_energy(segment, W), W);
   step.aperiodicity = 1.0f;
   step.f0.fill(0.0f);
   step.cost.fill(std::numeric_limits<float>::infinity());

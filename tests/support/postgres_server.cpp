@@ -84,21 +84,29 @@ std::string PostgresServer::run_as_owner(const std::string& command) const {
   return command;
 }
 
-std::string PostgresServer::create_database() {
-  const std::string name = std::string("orator_test_") + std::to_string(getpid()) + std::string("_") + std::to_string(++databases_);
-  const std::string cmd = bin_ + std::string("/createdb -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres " + name;
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("createdb failed");
+std::string PostgresServer::next_name() {
+  return std::string("orator_test_") + std::to_string(getpid()) + std::string("_") + std::to_string(++databases_);
+}
+
+std::string PostgresServer::url_of(const std::string& name) const {
   return std::string("postgresql://postgres@127.0.0.1:") + std::to_string(port_) + "/" + name;
 }
 
+std::string PostgresServer::create_database() {
+  const std::string name = next_name();
+  const std::string cmd = bin_ + std::string("/createdb -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres " + name;
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("createdb failed");
+  return url_of(name);
+}
+
 std::string PostgresServer::create_database_on(const std::string& directory) {
-  const std::string name = std::string("orator_test_") + std::to_string(getpid()) + std::string("_") + std::to_string(++databases_);
+  const std::string name = next_name();
   if (geteuid() == 0 && std::system(("chown postgres " + directory).c_str()) != 0) throw std::runtime_error("chown failed");
   const std::string connect = std::string(" -h 127.0.0.1 -p ") + std::to_string(port_) + " -U postgres ";
   const std::string create_space = bin_ + "/psql -q" + connect + "-d postgres -c \"CREATE TABLESPACE " + name + " LOCATION '" + directory + "'\"";
   if (std::system(create_space.c_str()) != 0) throw std::runtime_error("CREATE TABLESPACE failed");
   if (std::system((bin_ + "/createdb" + connect + "--tablespace=" + name + " " + name).c_str()) != 0) throw std::runtime_error("createdb failed");
-  return std::string("postgresql://postgres@127.0.0.1:") + std::to_string(port_) + "/" + name;
+  return url_of(name);
 }
 
 void PostgresServer::drop_database(const std::string& url) {

@@ -23,6 +23,8 @@ class PostgresServer {
  private:
   PostgresServer(std::string bin, std::string dir, int port);
   std::string run_as_owner(const std::string& command) const;
+  std::string next_name();                            // a database (and tablespace) name not used yet
+  std::string url_of(const std::string& name) const;  // its connection URL
 
   std::string bin_, dir_;
   int port_;
