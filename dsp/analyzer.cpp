@@ -186,6 +186,12 @@ std::optional<double> StreamAnalyzer::trailing_wpm() const {
   return *sps * 60.0 * pace_.words_per_syllable();
 }
 
+std::optional<double> StreamAnalyzer::session_wpm() const {
+  const double speaking = speech_.speaking_time();
+  if (speaking < static_cast<double>(kMinPaceFrames) * kFrameSeconds) return std::nullopt;
+  return report_.syllables() / speaking * 60.0 * pace_.words_per_syllable();
+}
+
 void StreamAnalyzer::note_word(double start, double end, bool hesitation) {
   words_[words_next_] = {start, end, hesitation};
   words_next_ = (words_next_ + 1) % kWordRing;
@@ -249,6 +255,7 @@ void StreamAnalyzer::emit_metrics() {
   }
   m.syllables_per_sec = trailing_syllables_per_sec();
   if (m.syllables_per_sec) m.wpm = *m.syllables_per_sec * 60.0 * pace_.words_per_syllable();
+  m.session_wpm = session_wpm();
   m.speaking_time = speech_.speaking_time();
   m.pause_count = speech_.pause_count();
   m.pauses = std::span<const PauseRecord>(iv_pauses_.data(), iv_pause_count_);

@@ -56,8 +56,11 @@ struct IntervalMetrics {
   bool is_speaking = false;
   std::optional<double> pitch;            // Hz, median of voiced speech frames
   std::optional<double> pitch_semitones;  // above 27.5 Hz
-  std::optional<double> wpm;
+  std::optional<double> wpm;                // trailing ~10 s of speech: responsive, what the nudges use
   std::optional<double> syllables_per_sec;
+  // The whole stream's pace so far, as the assessment will compute it: it
+  // settles where the final figure will be.
+  std::optional<double> session_wpm;
   double speaking_time = 0;
   int pause_count = 0;
   std::span<const PauseRecord> pauses;    // closed since the previous metrics
@@ -131,6 +134,7 @@ class StreamAnalyzer : private SilenceHint {
   void count_nucleus(std::int64_t frame, std::int64_t window_frame);
   std::optional<double> trailing_syllables_per_sec() const;
   std::optional<double> trailing_wpm() const;
+  std::optional<double> session_wpm() const;
   std::optional<double> trailing_fillers_per_min(double t) const;
   void emit_metrics();
   RawFrame& raw(std::int64_t frame) { return raw_[static_cast<std::size_t>(frame) % kRing]; }

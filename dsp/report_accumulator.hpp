@@ -25,6 +25,7 @@ class ReportAccumulator {
   ReportAccumulator();
   void add_frame(const DecidedFrame& frame);
   void add_syllable() { ++syllables_; }
+  [[nodiscard]] int syllables() const { return syllables_; }
   // `pause` starts and ends on 10 ms frames, as the speech detector's do.
   void add_pause(const PauseRecord& pause);
   void add_clipping(std::int64_t clipped, std::int64_t samples) { clipped_ += clipped; samples_ += samples; }

@@ -216,6 +216,7 @@ std::string metrics_json(const dsp::IntervalMetrics& m) {
                     {"pitch_semitones", opt(m.pitch_semitones, 2)},
                     {"wpm", m.wpm ? json::value(std::lround(*m.wpm)) : json::value(nullptr)},
                     {"syllables_per_sec", opt(m.syllables_per_sec, 2)},
+                    {"session_wpm", m.session_wpm ? json::value(std::lround(*m.session_wpm)) : json::value(nullptr)},
                     {"speaking_time", r(m.speaking_time, 2)},
                     {"pause_count", m.pause_count},
                     {"pauses", std::move(pauses)},

@@ -31,6 +31,12 @@ TEST(Pace, SyllableTrainsFrom2To8PerSecond) {
     // The live trailing pace agrees once warmed up.
     ASSERT_TRUE(r.metrics.back().syllables_per_sec);
     EXPECT_NEAR(*r.metrics.back().syllables_per_sec, rate, 0.12 * rate);
+    // The session pace is null until 3 s of speech, then ends on the
+    // assessment's figure (up to the syllable the look-ahead still held).
+    EXPECT_FALSE(r.metrics.front().session_wpm);
+    ASSERT_TRUE(r.metrics.back().session_wpm && r.assessment.wpm);
+    const double one_syllable = *r.assessment.wpm / r.assessment.syllable_count;
+    EXPECT_NEAR(*r.metrics.back().session_wpm, *r.assessment.wpm, 1.5 * one_syllable);
   }
 }
 

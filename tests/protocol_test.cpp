@@ -134,6 +134,7 @@ TEST(Messages, MetricsCarryTheContractFields) {
   m.pitch_semitones = 32.8;
   m.wpm = 142.2;
   m.syllables_per_sec = 3.9;
+  m.session_wpm = 150.6;
   m.speaking_time = 9.8;
   m.pause_count = 3;
   const dsp::PauseRecord pauses[] = {{10.1, 10.9, 0.8}};
@@ -144,9 +145,10 @@ TEST(Messages, MetricsCarryTheContractFields) {
   EXPECT_EQ(v.at("type").as_string(), "metrics");
   const auto& d = v.at("data").as_object();
   for (const char* key : {"t", "volume", "volume_db", "is_speaking", "pitch", "pitch_semitones", "wpm", "syllables_per_sec",
-                          "speaking_time", "pause_count", "pauses", "nudge"})
+                          "session_wpm", "speaking_time", "pause_count", "pauses", "nudge"})
     EXPECT_TRUE(d.contains(key)) << key;
   EXPECT_EQ(d.at("wpm").as_int64(), 142);
+  EXPECT_EQ(d.at("session_wpm").as_int64(), 151);
   EXPECT_DOUBLE_EQ(d.at("t").as_double(), 12.25);
   EXPECT_TRUE(d.at("nudge").is_null());
   EXPECT_DOUBLE_EQ(d.at("pauses").as_array()[0].at("duration").as_double(), 0.8);

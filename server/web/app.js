@@ -180,6 +180,7 @@ function resetLive() {
   $('nudge').dataset.shown = 'false';
   $('nudge-announcer').textContent = '';
   for (const id of ['pitch', 'wpm', 'volume-db']) $(id).textContent = '–';
+  $('session-wpm').textContent = '';
   $('transcript-final').replaceChildren();
   $('transcript-partial').replaceChildren();
   showTranscriptState('off');
@@ -293,6 +294,8 @@ function onStreamMessage(msg) {
         $('pace-needle').dataset.zone = paceZone(m.wpm);
         $('pace-meter').setAttribute('aria-valuenow', String(Math.round(m.wpm)));
       }
+      // The last 10 s move with the speaker; the whole practice settles on the report's figure.
+      if (m.session_wpm != null) $('session-wpm').textContent = `${Math.round(m.session_wpm)} wpm so far`;
       $('elapsed').textContent = fmtDuration(m.t);
       drawPitchTrace(m.t);
       break;

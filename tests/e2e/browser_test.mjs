@@ -596,6 +596,9 @@ async function practise(page, expectedCodec, metrics) {
   // The live transcript (asked for by default) shows words while speaking.
   await page.waitForFunction(() => document.getElementById('transcript-final').textContent.trim() ||
                                    document.getElementById('transcript-partial').textContent.trim(), null, { timeout: 30000 });
+  // Beside the last 10 s, the whole practice's pace once 3 s of speech are in.
+  await page.waitForFunction(() => /^\d+ wpm so far$/.test(document.getElementById('session-wpm').textContent), null,
+                             { timeout: 30000 });
   await page.screenshot({ path: join(outDir, `live-${expectedCodec}.png`), fullPage: true });
   if (expectedCodec === 'f32') {
     await accessible(page, 'practice view while live');
