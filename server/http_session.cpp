@@ -67,6 +67,9 @@ void HttpSession<Stream>::on_handshake(beast::error_code ec, std::size_t bytes_u
 }
 
 namespace {
+// A full worker queue drains in moments: a client told so comes back soon.
+constexpr int kBusyRetryAfterSeconds = 2;
+
 bool is_upload(const http::request_header<>& req) {
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
@@ -120,6 +123,14 @@ void HttpSession<Stream>::refuse_overloaded(HttpRequest req, bool keep_alive) {
   auto res = error_response(req, http::status::service_unavailable, "SERVER_OVERLOADED", ctx_.admission.reason() + "; retry later");
   res.set(http::field::retry_after, std::to_string(ctx_.admission.limits().retry_after_seconds));
   res.keep_alive(keep_alive);  // an upload's body is never read
+  send(std::move(res));
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse_busy(const HttpRequest& req, bool keep_alive) {
+  auto res = error_response(req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
+  res.set(http::field::retry_after, std::to_string(kBusyRetryAfterSeconds));
+  res.keep_alive(keep_alive);
   send(std::move(res));
 }
 
@@ -183,11 +194,7 @@ void HttpSession<Stream>::admit_upload() {
       self->send(std::move(res));
     });
   });
-  if (!queued) {
-    auto res = error_response(*head, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
-    res.keep_alive(false);
-    send(std::move(res));
-  }
+  if (!queued) refuse_busy(*head, false);  // the body is never read
 }
 
 template <class Stream>
@@ -268,9 +275,7 @@ void HttpSession<Stream>::dispatch_api(std::shared_ptr<HttpRequest> req, std::st
       std::error_code ignored;
       std::filesystem::remove(api_req->body_file, ignored);
     }
-    auto res = error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
-    res.set(http::field::retry_after, "2");
-    send(std::move(res));
+    refuse_busy(*req, req->keep_alive());
   }
 }
 
@@ -344,7 +349,7 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
       *result = api::authorize_stream(*self->ctx_.api, *api_req, requested, self->ctx_.config.allow_anonymous_streams);
     } catch (const std::exception& e) {
       spdlog::error("stream authorisation failed: {}", e.what());
-      *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", 0, {}};
+      *result = {503, "INTERNAL_ERROR", "the database is unavailable; retry later", kBusyRetryAfterSeconds, {}};
     }
     result->identity.admission = ticket;
     net::post(self->stream_.get_executor(), [self, req, shared_route, result] {
@@ -360,11 +365,7 @@ void HttpSession<Stream>::authorize_stream(std::shared_ptr<HttpRequest> req, Str
           ->run(std::move(*req), std::move(*shared_route));
     });
   });
-  if (!queued) {
-    auto res = error_response(*req, http::status::service_unavailable, "INTERNAL_ERROR", "the server is busy; retry later");
-    res.keep_alive(false);
-    send(std::move(res));
-  }
+  if (!queued) refuse_busy(*req, false);
 }
 
 template <class Stream>

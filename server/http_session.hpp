@@ -54,6 +54,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void authorize_stream(std::shared_ptr<HttpRequest> request, StreamRoute route, AdmissionControl::Ticket ticket);
   // 503 SERVER_OVERLOADED with Retry-After: admission control sheds REST.
   void refuse_overloaded(HttpRequest request, bool keep_alive);
+  // 503 with Retry-After: the worker pool's queue is full (REST, uploads and
+  // stream authorisation alike).
+  void refuse_busy(const HttpRequest& request, bool keep_alive);
   [[nodiscard]] std::string client_address(const boost::beast::http::request_header<>& request) const;
   [[nodiscard]] static std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));

@@ -3,10 +3,13 @@
 // 1013, while the streams already admitted finish whole; once one ends its
 // place is free again. Overloaded (here: any event-loop lag counts), REST
 // answers 503 with Retry-After, streams are refused, /health still answers,
-// and /metrics counts it all.
+// and /metrics counts it all. A full worker queue answers 503 with
+// Retry-After on every path that needs a worker.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -113,6 +116,55 @@ TEST(Admission, AnOverloadedServerRefusesRestAndStreamsButStillAnswersHealth) {
   EXPECT_EQ(metric(server.port(), "orator_admission_overloaded"), 1);
   EXPECT_GE(metric(server.port(), "orator_requests_refused_overload_total"), 1);
   EXPECT_TRUE(server.wait_for_log("refusing new streams and REST")) << server.log();
+}
+
+// One database worker with a queue of one, kept full by sign-ins (each a
+// slow KDF): whatever needs a worker is refused 503 with Retry-After, REST
+// and stream upgrades alike, and the server serves again once they stop.
+TEST(Admission, AFullWorkerQueueAnswers503WithRetryAfterOnEveryPath) {
+  ServerProcess server({"--asr-threads", "0", "--db-pool-size", "1", "--db-queue", "1", "--auth-rate-limit", "1000000",
+                        "--rate-limit", "1000000", "--admission-cpu", "0", "--admission-loop-lag-ms", "0"});
+  const std::string login = R"({"email":"busy@example.com","password":"a long enough password"})";
+  const auto registered = http_request(server.port(), "POST", "/v1/auth/register", login);
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const std::string bearer = "Bearer " + std::string(registered.json().at("access_token").as_string());
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> signins_refused{0}, signins_without_retry_after{0};
+  std::vector<std::thread> crowd;
+  for (int i = 0; i < 4; ++i)
+    crowd.emplace_back([&] {
+      while (!stop) {
+        const auto r = http_request(server.port(), "POST", "/v1/auth/login", login);
+        if (r.status != 503) continue;
+        ++signins_refused;
+        if (!r.headers.count("retry-after") || r.headers.at("retry-after") != "2") ++signins_without_retry_after;
+      }
+    });
+  HttpResult listing, upgrade;
+  for (int i = 0; i < 400 && (listing.status != 503 || upgrade.status != 503); ++i) {
+    if (listing.status != 503) listing = http_request(server.port(), "GET", "/v1/sessions", "", {{"Authorization", bearer}});
+    if (upgrade.status != 503)
+      upgrade = http_request(server.port(), "GET", kStream, "",
+                             {{"Authorization", bearer}, {"Connection", "Upgrade"}, {"Upgrade", "websocket"},
+                              {"Sec-WebSocket-Version", "13"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+  }
+  stop = true;
+  for (auto& t : crowd) t.join();
+  std::printf("  a full queue of one: %d sign-ins refused while a listing and a stream upgrade were tried\n",
+              signins_refused.load());
+  EXPECT_GT(signins_refused.load(), 0);
+  EXPECT_EQ(signins_without_retry_after.load(), 0);
+  for (const auto* res : {&listing, &upgrade}) {
+    ASSERT_EQ(res->status, 503) << res->body;
+    EXPECT_EQ(res->json().at("error").at("code").as_string(), "INTERNAL_ERROR");
+    ASSERT_TRUE(res->headers.count("retry-after")) << res->body;
+    EXPECT_EQ(res->headers.at("retry-after"), "2");
+  }
+  // The queue drained: the same requests are served.
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/sessions", "", {{"Authorization", bearer}}).status, 200);
+  WsClient stream(server.port(), kStream, 0, {{"Authorization", bearer}});
+  EXPECT_EQ(stream.read()->type(), "ready");
 }
 
 }  // namespace
