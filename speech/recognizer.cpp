@@ -205,6 +205,7 @@ struct StreamRecognizer::Impl {
         w.confidence = static_cast<float>(std::clamp(logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback)), 0.0, 1.0));
       }
       w.filler = is_hesitation(text);
+      if (w.filler && w.end - w.start < models->options().min_hesitation_seconds) continue;
       if (char* phones = ps_lookup_word(ps, text.c_str())) {
         w.syllables = vowel_phones(phones);
         ckd_free(phones);

@@ -32,6 +32,10 @@ struct RecognizerOptions {
   // interpolated with the language model, so they may stand anywhere rather
   // than only where the model expects them (measured in docs/performance.md).
   double hesitation_probability = 0.0005;
+  // A hesitation shorter than this is dropped as noise: filled pauses last
+  // 100 ms and more; the shorter ones the search claims were never one
+  // (docs/performance.md, "Recognition").
+  double min_hesitation_seconds = 0.09;
   double silence_probability = 0.005;
   // Probability of the model's noise words ([NOISE], [SPEECH]) between
   // words. 1e-2 absorbed junk in PocketSphinx's batch decoder (WER -2.1
