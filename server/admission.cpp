@@ -82,12 +82,22 @@ void AdmissionControl::update(LoadSample s) {
   // when the clients run on it too (their cost comes with each stream). Not
   // learned from a second in which streams left: a finishing stream's
   // assessment costs a burst that the ones staying will not.
+  // Nor a higher cost from a second in which clients were refused and none
+  // let in: their connections, handshakes and refusals cost CPU that no
+  // admitted stream does, and learning it would shrink the capacity with
+  // every second of a storm of them. (A second that let streams in still
+  // teaches the cautious cost their partial second gives.)
   const bool leaving = streams < last_streams_;
+  const bool arriving = streams > last_streams_;
   const std::size_t present = std::min(streams, last_streams_);
   last_streams_ = streams;
+  const std::uint64_t refused = refused_streams_.load(std::memory_order_relaxed) + refused_requests_.load(std::memory_order_relaxed);
+  const bool refusing = refused != last_refused_;
+  last_refused_ = refused;
   if (!leaving && present >= kMinStreamsToLearn && s.process_busy > kMinBusyToLearn) {
     const double measured = s.machine_busy / static_cast<double>(present);
-    cost_per_stream_ = cost_per_stream_ == 0 ? measured : 0.7 * cost_per_stream_ + 0.3 * measured;
+    if (cost_per_stream_ == 0) cost_per_stream_ = measured;
+    else if (!refusing || arriving || measured < cost_per_stream_) cost_per_stream_ = 0.7 * cost_per_stream_ + 0.3 * measured;
   }
   const double cpu_limit = limits_.max_cpu * s.cores;
   // The whole budget at that cost, not the headroom left now: streams let in

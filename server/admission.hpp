@@ -80,6 +80,7 @@ class AdmissionControl {
   mutable std::mutex mutex_;       // below: update() and reason()
   double cost_per_stream_ = 0;     // cores, smoothed; 0 until measured
   std::size_t last_streams_ = 0;   // admitted at the previous update
+  std::uint64_t last_refused_ = 0;  // streams and requests refused by the previous update
   int calm_seconds_ = 0;           // consecutive seconds with every signal low
   int late_seconds_ = 0;           // consecutive seconds with a late loop
   std::string reason_;

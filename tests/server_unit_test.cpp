@@ -305,6 +305,12 @@ TEST(HandleRequest, HealthIsUnhealthyWhenBackgroundWorkStalls) {
   EXPECT_EQ(boost::json::parse(res.body()).at("status").as_string(), "degraded");
 }
 
+std::vector<AdmissionControl::Ticket> admit(AdmissionControl& admission, int n) {
+  std::vector<AdmissionControl::Ticket> tickets;
+  for (int i = 0; i < n; ++i) tickets.push_back(admission.admit_stream());
+  return tickets;
+}
+
 TEST(AdmissionControl, AFixedCapCountsTicketsFromTheMomentTheyAreGiven) {
   AdmissionControl admission;
   admission.configure({2, 0, 0, 0.5, 5});
@@ -322,8 +328,7 @@ TEST(AdmissionControl, AFixedCapCountsTicketsFromTheMomentTheyAreGiven) {
 TEST(AdmissionControl, CapacityIsLearnedFromTheMeasuredCostPerStream) {
   AdmissionControl admission;
   admission.configure({0, 0.75, 0.025, 0.5, 5});
-  std::vector<AdmissionControl::Ticket> streams;
-  for (int i = 0; i < 128; ++i) streams.push_back(admission.admit_stream());
+  auto streams = admit(admission, 128);
   EXPECT_EQ(admission.capacity(), 0u) << "nothing measured yet: only the CPU and lag limit";
   admission.update({0.25, 0.25, 2, 0.001, 0});
   EXPECT_EQ(admission.capacity(), 0u) << "the 128 arrived during this second: they have not cost their share yet";
@@ -352,11 +357,34 @@ TEST(AdmissionControl, CapacityIsLearnedFromTheMeasuredCostPerStream) {
   EXPECT_EQ(admission.capacity(), settled);
 }
 
+// At capacity, a crowd of clients is refused: their connections cost the
+// machine 0.4 of a core more, which is not what the admitted streams cost.
+TEST(AdmissionControl, RefusalsDoNotTeachAHigherCostPerStream) {
+  AdmissionControl admission;
+  admission.configure({0, 0.75, 0.025, 0.5, 5});
+  auto streams = admit(admission, 384);
+  admission.update({0.25, 0.25, 2, 0.001, 0});
+  admission.update({1.5, 1.5, 2, 0.001, 0});  // 1/256 of a core each
+  ASSERT_EQ(admission.capacity(), 384u);
+  for (int second = 0; second < 5; ++second) {
+    for (int i = 0; i < 1000; ++i) EXPECT_FALSE(admission.admit_stream());
+    admission.update({1.9, 1.9, 2, 0.001, 0});
+    EXPECT_EQ(admission.capacity(), 384u) << "second " << second << " of the storm";
+  }
+  // The storm over, its places are given again as the streams end.
+  streams.resize(380);
+  admission.update({1.5, 1.5, 2, 0.001, 0});
+  admission.update({1.48, 1.48, 2, 0.001, 0});
+  EXPECT_TRUE(admission.admit_stream());
+  // The same CPU without refusals is the streams' own: it teaches.
+  admission.update({1.9, 1.9, 2, 0.001, 0});
+  EXPECT_LT(admission.capacity(), 384u);
+}
+
 TEST(AdmissionControl, WhatTheMachineSpendsPerStreamIsItsCost) {
   AdmissionControl admission;
   admission.configure({0, 0.9, 0.025, 0.5, 5});
-  std::vector<AdmissionControl::Ticket> streams;
-  for (int i = 0; i < 100; ++i) streams.push_back(admission.admit_stream());
+  auto streams = admit(admission, 100);
   admission.update({0.3, 0.15, 2, 0.001, 0});
   // The process spends 0.3 cores, its clients on the same machine as much
   // again: 0.006 cores per stream, and 0.9 * 2 cores hold 300.
