@@ -18,6 +18,7 @@
 #include "server/sessions/session_service.hpp"
 #include "storage/store.hpp"
 #include "support/postgres_server.hpp"
+#include "support/temp_dir.hpp"
 #include "support/signals.hpp"
 
 namespace {
@@ -25,10 +26,9 @@ using namespace orator;
 
 std::string database_url(const std::string& backend, benchmark::State& state) {
   if (backend == "sqlite") {
-    const auto dir = std::filesystem::temp_directory_path() / (std::string("orator-bench-") + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return "sqlite:" + (dir / "bench.db").string();
+    static const test_support::TempDir dir("orator-bench");  // removed at exit
+    static int databases = 0;
+    return "sqlite:" + (dir.path() / ("bench-" + std::to_string(++databases) + ".db")).string();
   }
   std::string why;
   auto* pg = test_support::PostgresServer::instance(&why);

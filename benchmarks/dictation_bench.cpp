@@ -19,6 +19,7 @@
 #include "server/sessions/session_service.hpp"
 #include "speech/dictation_scoring.hpp"
 #include "storage/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 using namespace orator;
@@ -70,12 +71,11 @@ using bench::ms_since;
 // lookup, count and page queries, JSON), over 10,000 items of one user
 // (and 2,000 of another, so the user filter does work too).
 void BM_ListItems(benchmark::State& state, const std::string& query) {
-  static const auto dir = std::filesystem::temp_directory_path() / ("orator-dictation-bench-" + std::to_string(::getpid()));
+  static const test_support::TempDir temp("orator-dictation-bench");  // outlives the store below
+  static const auto& dir = temp.path();
   static std::unique_ptr<storage::Store> store;
   static std::unique_ptr<server::dictation::DictationServices> services;
   if (!store) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
     store = storage::Store::open("sqlite:" + (dir / "bench.db").string(), 4);
     for (const char* user : {"u", "other"}) store->create_user({user, std::string(user) + "@example.com", "U", "x", "UTC", 1, 1});
     services = std::make_unique<server::dictation::DictationServices>(store->pool());

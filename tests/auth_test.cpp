@@ -11,6 +11,7 @@
 #include "server/auth/credentials_policy.hpp"
 #include "server/auth/crypto.hpp"
 #include "server/auth/jwt.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 using namespace orator::server::auth;
@@ -77,8 +78,8 @@ TEST_F(Jwt, ExpiredTamperedWrongKeyAndAlgNoneAreRefused) {
 }
 
 TEST(SigningSecret, EnvironmentFileOrGeneratedOnce) {
-  const auto dir = std::filesystem::temp_directory_path() / ("orator-secret-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  const orator::test_support::TempDir temp("orator-secret");
+  const auto dir = temp.path() / "data";  // made by the first load
   const auto generated = load_signing_secret(nullptr, "", dir.string());
   EXPECT_GE(generated.size(), 32u);
   EXPECT_EQ(load_signing_secret(nullptr, "", dir.string()), generated) << "kept across restarts";
@@ -90,7 +91,6 @@ TEST(SigningSecret, EnvironmentFileOrGeneratedOnce) {
   EXPECT_THROW(load_signing_secret("short", "", dir.string()), std::invalid_argument);
   std::ofstream(dir / "file-secret") << std::string(33, 'f') << "\n";
   EXPECT_EQ(load_signing_secret(nullptr, (dir / "file-secret").string(), dir.string()).size(), 33u);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "dsp/pace_calibration.hpp"
 #include "support/analysis.hpp"
 #include "support/signals.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wav.hpp"
 
 namespace {
@@ -52,8 +53,8 @@ TEST(Pace, EspeakSpeechWithKnownSyllableCounts) {
       {"Remember to breathe, relax your shoulders, and smile at the audience.", 17},
       {"My name is Alex and I have worked as a nurse for seven years.", 16},
   };
-  const auto dir = std::filesystem::temp_directory_path() / ("orator-espeak-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const test_support::TempDir temp("orator-espeak");
+  const auto& dir = temp.path();
   int truth = 0, counted = 0;
   for (int speed : {140, 175}) {
     for (const auto& s : sentences) {
@@ -68,7 +69,6 @@ TEST(Pace, EspeakSpeechWithKnownSyllableCounts) {
       counted += r.assessment.syllable_count;
     }
   }
-  std::filesystem::remove_all(dir);
   const double error = std::abs(counted - truth) / static_cast<double>(truth);
   std::printf("  espeak-ng total: counted %d of %d syllables (%.1f%% off, target 10%%)\n", counted, truth, 100 * error);
   EXPECT_LE(error, 0.10);

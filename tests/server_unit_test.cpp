@@ -130,6 +130,7 @@ TEST(HandleRequest, HealthNotFoundAndUpgradeRequired) {
 #include "server/api/api.hpp"
 #include "server/sessions/session_service.hpp"
 #include "storage/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -153,8 +154,8 @@ TEST(OpenApi, DocumentAndRoutesAgree) {
           if (p.at("in").as_string() == "query") names.emplace(p.at("name").as_string());
     }
 
-  const auto dir = std::filesystem::temp_directory_path() / ("orator-openapi-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const orator::test_support::TempDir temp("orator-openapi");
+  const auto& dir = temp.path();
   {
     auto store = orator::storage::Store::open("sqlite:" + (dir / "db").string(), 1);
     orator::server::auth::JwtSigner signer(std::vector<std::uint8_t>(32, 1));
@@ -170,7 +171,6 @@ TEST(OpenApi, DocumentAndRoutesAgree) {
       }
     }
   }
-  std::filesystem::remove_all(dir);
   for (const auto& r : server_routes()) routed.emplace(r.method, r.path);
 
   for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << "routed but not in docs/openapi.json: " << r.first << " " << r.second;
@@ -436,7 +436,6 @@ TEST(AdmissionControl, BusyCpuStopsStreamsAndLagShedsRestUntilCalm) {
 #include <fstream>
 
 #include "server/sessions/mapped_file.hpp"
-#include "support/temp_dir.hpp"
 
 namespace {
 

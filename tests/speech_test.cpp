@@ -11,6 +11,7 @@
 #include "speech/pronouncing_dictionary.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/wer.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace orator::speech;
 
@@ -142,11 +143,11 @@ TEST(PronouncingDictionary, OneSyllablePerVowelPhoneOfTheFirstPronunciation) {
   EXPECT_EQ(vowel_phones("HH AH0 L OW1"), 2);
   EXPECT_EQ(vowel_phones("S T R EH NG K TH S"), 1);
   EXPECT_EQ(vowel_phones(""), 0);
-  const auto path = std::filesystem::temp_directory_path() / ("orator-dict-" + std::to_string(::getpid()));
+  const orator::test_support::TempDir temp("orator-dict");
+  const auto path = temp.path() / "dict";
   std::ofstream(path) << "hello HH AH L OW\nread R IY D\nread(2) R EH D\nbeautiful B Y UW T AH F AH L\n";
   std::string error;
   const auto dict = PronouncingDictionary::load(path.string(), error);
-  std::filesystem::remove(path);
   ASSERT_TRUE(dict) << error;
   EXPECT_EQ(dict->syllables("beautiful"), 3);
   EXPECT_EQ(dict->syllables("read"), 1);
