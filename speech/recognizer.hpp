@@ -34,7 +34,7 @@ struct RecognizerOptions {
   double hesitation_probability = 0.0005;
   // A hesitation shorter than this is dropped as noise: filled pauses last
   // 100 ms and more; the shorter ones the search claims were never one
-  // (docs/performance.md, "Recognition").
+  // (docs/performance.md, "Speech recognition").
   double min_hesitation_seconds = 0.09;
   double silence_probability = 0.005;
   // Probability of the model's noise words ([NOISE], [SPEECH]) between
