@@ -183,13 +183,13 @@ std::optional<double> StreamAnalyzer::trailing_syllables_per_sec() const {
 std::optional<double> StreamAnalyzer::trailing_wpm() const {
   const auto sps = trailing_syllables_per_sec();
   if (!sps) return std::nullopt;
-  return *sps * 60.0 * pace_.words_per_syllable();
+  return words_per_minute(*sps, pace_.words_per_syllable());
 }
 
 std::optional<double> StreamAnalyzer::session_wpm() const {
   const double speaking = speech_.speaking_time();
   if (speaking < static_cast<double>(kMinPaceFrames) * kFrameSeconds) return std::nullopt;
-  return report_.syllables() / speaking * 60.0 * pace_.words_per_syllable();
+  return words_per_minute(report_.syllables() / speaking, pace_.words_per_syllable());
 }
 
 void StreamAnalyzer::note_word(double start, double end, bool hesitation) {
@@ -254,7 +254,7 @@ void StreamAnalyzer::emit_metrics() {
     m.pitch_semitones = semitones(*mid);
   }
   m.syllables_per_sec = trailing_syllables_per_sec();
-  if (m.syllables_per_sec) m.wpm = *m.syllables_per_sec * 60.0 * pace_.words_per_syllable();
+  if (m.syllables_per_sec) m.wpm = words_per_minute(*m.syllables_per_sec, pace_.words_per_syllable());
   m.session_wpm = session_wpm();
   m.speaking_time = speech_.speaking_time();
   m.pause_count = speech_.pause_count();

@@ -22,6 +22,12 @@ namespace orator::dsp {
 // hesitations (docs/performance.md, "Pace on real speech").
 inline constexpr double kDefaultWordsPerSyllable = 1.0 / 1.36;
 
+// Words per minute of speaking time from syllable nuclei: one formula for the
+// live figures and the assessment, so that they agree.
+[[nodiscard]] constexpr double words_per_minute(double syllables_per_sec, double words_per_syllable) {
+  return syllables_per_sec * 60.0 * words_per_syllable;
+}
+
 class PaceCalibration {
  public:
   static constexpr double kPriorSyllables = 400.0;  // about two minutes of speech

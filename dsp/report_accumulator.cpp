@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "dsp/constants.hpp"
+#include "dsp/pace_calibration.hpp"
 
 namespace orator::dsp {
 namespace {
@@ -168,7 +169,7 @@ Assessment ReportAccumulator::finish(Mode mode, bool completed, double duration,
   a.syllable_count = syllables_;
   if (speaking_time >= 1.0) {
     a.syllables_per_sec = syllables_ / speaking_time;
-    a.wpm = *a.syllables_per_sec * 60.0 * words_per_syllable;
+    a.wpm = words_per_minute(*a.syllables_per_sec, words_per_syllable);
   }
   if (pitch_n_ >= 10) {
     SummaryStat s;
