@@ -65,23 +65,13 @@ std::string grammar_of(const Target& target) {
   return g;
 }
 
-// Each word said, its phones (the variant the alignment chose) free: every
-// slot may be any phone. Where the best free phone differs from the
-// expected one, the difference of their scores per frame is the GOP.
-std::string free_grammar_of(const std::vector<std::pair<std::size_t, std::size_t>>& slots_per_word) {
-  std::string g = "#JSGF V1.0;\ngrammar free;\npublic <utterance> =";
-  g += " [sil]";
-  for (const auto& [k, n] : slots_per_word) g += " <w" + std::to_string(k) + "> [sil]";
-  g += ";\n";
-  for (const auto& [k, n] : slots_per_word) {
-    std::string slot = "(";
-    for (const auto& p : phonemes()) slot += (slot.size() > 1 ? " | " : " ") + pseudo_word(k, p.arpabet);
-    slot += " )";
-    g += "<w" + std::to_string(k) + "> =";
-    for (std::size_t j = 0; j < n; ++j) g += " " + slot;
-    g += ";\n";
-  }
-  return g;
+// What was actually said: any phone, any number of times, silences
+// between. Its best path over a phone's frames is the competitor of the
+// phone the alignment expected there (the GOP's denominator).
+std::string phone_loop_grammar() {
+  std::string g = "#JSGF V1.0;\ngrammar loop;\npublic <utterance> = ( sil";
+  for (const auto& p : phonemes()) g += " | " + pseudo_word(0, p.arpabet);
+  return g + " )+;\n";
 }
 
 struct Segment {
@@ -280,28 +270,34 @@ PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const floa
   if (!target.words.empty() && target.words.size() <= static_cast<std::size_t>(m.models->options().max_words) && !m.pcm.empty() &&
       ps_set_jsgf_string(m.ps, "target", grammar_of(target).c_str()) >= 0) {
     const auto forced = phones_by_word(m.decode("target"), words.size());
-    std::vector<std::pair<std::size_t, std::size_t>> slots;
-    for (std::size_t k = 0; k < words.size(); ++k)
-      if (!forced[k].empty()) slots.emplace_back(k, forced[k].size());
-    std::vector<std::vector<Segment>> free(words.size());
-    if (!slots.empty() && ps_set_jsgf_string(m.ps, "free", free_grammar_of(slots).c_str()) >= 0)
-      free = phones_by_word(m.decode("free"), words.size());
+    std::vector<Segment> heard;
+    if (std::any_of(forced.begin(), forced.end(), [](const auto& w) { return !w.empty(); }) &&
+        ps_set_jsgf_string(m.ps, "loop", phone_loop_grammar().c_str()) >= 0) {
+      heard = m.decode("loop");
+      for (auto& h : heard)  // "w0_AH" -> "AH"; silences keep their names and compete too
+        if (auto parsed = parse_pseudo_word(h.name)) h.name = std::move(parsed->second);
+    }
     for (std::size_t k = 0; k < words.size(); ++k) {
-      const bool paired = free[k].size() == forced[k].size();
-      for (std::size_t j = 0; j < forced[k].size(); ++j) {
-        const Segment& s = forced[k][j];
+      for (const Segment& s : forced[k]) {
         PhoneAssessment p;
         p.phone = s.name;
         p.start = seconds(s.start_frame);
         p.end = seconds(s.end_frame + 1);
-        const double per_frame = s.ascr_ln / (s.end_frame - s.start_frame + 1);
-        if (paired && free[k][j].name != p.phone) {
-          const Segment& f = free[k][j];
-          p.gop = std::min(0.0, per_frame - f.ascr_ln / (f.end_frame - f.start_frame + 1));
-          p.said_as = f.name;
+        // The loop's score over the same frames, each of its phones counted
+        // by the share of its frames that overlap; the phone it heard there
+        // is the one with the most frames.
+        double loop_score = 0;
+        int most = 0;
+        for (const Segment& h : heard) {
+          const int overlap = std::min(h.end_frame, s.end_frame) - std::max(h.start_frame, s.start_frame) + 1;
+          if (overlap <= 0) continue;
+          loop_score += h.ascr_ln * overlap / (h.end_frame - h.start_frame + 1);
+          if (overlap > most) most = overlap, p.said_as = h.name;
         }
+        const int frames = s.end_frame - s.start_frame + 1;
+        if (most > 0) p.gop = std::min(0.0, (s.ascr_ln - loop_score) / frames);
         p.score = phone_score(p.gop);
-        if (p.score >= kLowPhoneScore) p.said_as.clear();
+        if (p.score >= kLowPhoneScore || p.said_as == p.phone || !find_phoneme(p.said_as)) p.said_as.clear();
         words[k].phones.push_back(std::move(p));
       }
     }

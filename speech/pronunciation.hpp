@@ -6,12 +6,11 @@
 // phones, each word skippable and with its dictionary variants, with
 // explicit optional silences, is aligned to the audio (5prealpha has no
 // phone alignment: each phone is a one-phone pseudo-word named by its
-// word's position, so that a skipped word is known). A second grammar frees
-// every phone slot of the words said (any of the 39 phones, as many slots
-// as the aligned variant has). Where the best free phone differs from the
-// expected one, the difference of their acoustic scores per frame (with
-// -compallsen) is the phone's goodness of pronunciation (GOP, <= 0), and
-// the free phone is what was said instead.
+// word's position, so that a skipped word is known). A second grammar, a
+// free loop of the 39 phones and silence, finds what was said. A phone's
+// goodness of pronunciation (GOP, <= 0) is its aligned acoustic score per
+// frame (with -compallsen) less the loop's score over the same frames; the
+// loop's phone with the most of those frames is what was said instead.
 //
 // Accuracy with the en-us PTM model is far from the targets of
 // docs/pronunciation.md (measured there); treat scores as indicative.
