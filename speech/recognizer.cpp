@@ -13,6 +13,8 @@
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_set>
 #include <unistd.h>
 
 #include "speech/fluency.hpp"
@@ -39,6 +41,37 @@ constexpr std::array<const char*, 8> kHesitationWords = {"um", "umm", "uh", "er"
 void silence_library_logs() {
   static std::once_flag once;
   std::call_once(once, [] { err_set_logfp(nullptr); });
+}
+
+// The dictionary cut down to the words the language model knows, and the
+// hesitations: the search can only ever propose those, and every decoder
+// builds its own copy of the dictionary (docs/performance.md: 134,000
+// entries cost 38 MB a decoder). An entry's variants "word(2)" go with it.
+bool write_searchable_dictionary(const fs::path& dict, const fs::path& lm, const fs::path& out, std::string& error) {
+  logmath_t* lmath = logmath_init(1.0001, 0, 0);
+  ngram_model_t* model = lmath ? ngram_model_read(nullptr, lm.c_str(), NGRAM_AUTO, lmath) : nullptr;
+  if (!model) {
+    if (lmath) logmath_free(lmath);
+    error = "language model unreadable: " + lm.string();
+    return false;
+  }
+  std::unordered_set<std::string> known(kHesitationWords.begin(), kHesitationWords.end());
+  const auto unigrams = static_cast<int32>(ngram_model_get_counts(model)[0]);
+  for (int32 wid = 0; wid < unigrams; ++wid)
+    if (const char* w = ngram_word(model, wid)) known.emplace(w);
+  ngram_model_free(model);
+  logmath_free(lmath);
+  std::ifstream in(dict);
+  std::ofstream f(out, std::ios::trunc);
+  for (std::string line; std::getline(in, line);) {
+    const auto word = std::string_view(line).substr(0, line.find_first_of(" \t"));
+    if (known.count(std::string(word.substr(0, word.find('('))))) f << line << '\n';
+  }
+  if (!in.eof() || !f) {
+    error = "cannot write the recogniser's dictionary to " + out.string();
+    return false;
+  }
+  return true;
 }
 
 std::string fmt_double(double v) {
@@ -91,8 +124,10 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
       return nullptr;
     }
   }
+  const fs::path searchable = out_dir / "searchable.dict";
+  if (!write_searchable_dictionary(dict, lm, searchable, error)) return nullptr;
   std::vector<std::string> args = {
-      "-hmm", hmm.string(), "-lm", lm.string(), "-dict", dict.string(),
+      "-hmm", hmm.string(), "-lm", lm.string(), "-dict", searchable.string(),
       "-mmap", "yes", "-logfn", "/dev/null",
       "-vad_postspeech", std::to_string(std::lround(o.endpoint_silence_seconds * kFramesPerSecond)),
       "-silprob", fmt_double(o.silence_probability), "-fillprob", fmt_double(o.noise_probability),
