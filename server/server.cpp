@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "server/api/api.hpp"
+#include "server/pronunciation/library.hpp"
 #include "server/sessions/session_events.hpp"
 #include "server/dictation/dictation_services.hpp"
 #include "server/sessions/session_service.hpp"
@@ -318,6 +319,8 @@ int run_server(const ServerConfig& config) {
     return 1;
   }
   spdlog::info("storage: {}", store->backend());
+
+  pronunciation::set_models_work_dir(config.data_dir + "/pronunciation");
 
   // One event loop per thread: connections are spread across them, so the
   // loops do not contend on one scheduler (docs/performance.md).

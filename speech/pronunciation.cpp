@@ -10,13 +10,13 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "speech/phonemes.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/spoken_text.hpp"
 #include "speech/wer.hpp"
 #include "speech/words.hpp"
+#include "speech/work_dir.hpp"
 
 namespace orator::speech {
 namespace fs = std::filesystem;
@@ -114,8 +114,8 @@ int overall_score(int accuracy, int fluency, int completeness, std::optional<int
 }
 
 PronunciationModels::PronunciationModels(PronunciationOptions options, std::vector<std::string> args,
-                                         std::shared_ptr<const Lexicon> lexicon)
-    : options_(std::move(options)), args_(std::move(args)), lexicon_(std::move(lexicon)) {}
+                                         std::shared_ptr<const Lexicon> lexicon, std::shared_ptr<const WorkDir> files)
+    : options_(std::move(options)), args_(std::move(args)), lexicon_(std::move(lexicon)), files_(std::move(files)) {}
 
 std::shared_ptr<const PronunciationModels> PronunciationModels::load(const PronunciationOptions& options, std::string& error,
                                                                      const std::string& work_dir) {
@@ -134,9 +134,9 @@ std::shared_ptr<const PronunciationModels> PronunciationModels::load(const Pronu
   }
   auto lexicon = Lexicon::load(dict.string(), error);
   if (!lexicon) return nullptr;
-  std::error_code ec;
-  const fs::path out_dir = work_dir.empty() ? fs::temp_directory_path(ec) / ("orator-pron-" + std::to_string(::getpid())) : fs::path(work_dir);
-  fs::create_directories(out_dir, ec);
+  auto files = WorkDir::use(work_dir, "orator-pron", error);
+  if (!files) return nullptr;
+  const fs::path& out_dir = files->path();
   const fs::path pseudo = out_dir / "phones-by-position.dict";
   {
     std::ofstream f(pseudo, std::ios::trunc);
@@ -151,7 +151,7 @@ std::shared_ptr<const PronunciationModels> PronunciationModels::load(const Pronu
   std::vector<std::string> args = {"-hmm", hmm.string(), "-dict", pseudo.string(), "-mmap", "yes", "-logfn", "/dev/null",
                                    // Scores against every senone: what makes an aligned score a GOP.
                                    "-compallsen", "yes", "-bestpath", "no", "-fsgusefiller", "no"};
-  return std::make_shared<const PronunciationModels>(std::move(o), std::move(args), std::move(lexicon));
+  return std::make_shared<const PronunciationModels>(std::move(o), std::move(args), std::move(lexicon), std::move(files));
 }
 
 std::optional<Target> PronunciationModels::prepare(std::string_view text, std::string& error) const {

@@ -29,6 +29,8 @@
 
 namespace orator::speech {
 
+class WorkDir;  // speech/work_dir.hpp
+
 struct PronunciationOptions {
   std::string model_dir;  // holds en-us/ and cmudict-en-us.dict; empty: the Debian path
   int max_words = 50;     // longest target accepted
@@ -48,6 +50,9 @@ struct Target {
 
 class PronunciationModels {
  public:
+  // Checks the model files and writes the pseudo-word dictionary to
+  // `work_dir` (a temporary directory, removed with these models, when
+  // empty). nullptr with `error` set on failure.
   [[nodiscard]] static std::shared_ptr<const PronunciationModels> load(const PronunciationOptions& options, std::string& error,
                                                                        const std::string& work_dir = {});
   [[nodiscard]] const PronunciationOptions& options() const { return options_; }
@@ -58,12 +63,14 @@ class PronunciationModels {
   // user) when it is empty, too long or holds nothing pronounceable.
   [[nodiscard]] std::optional<Target> prepare(std::string_view text, std::string& error) const;
 
-  PronunciationModels(PronunciationOptions options, std::vector<std::string> args, std::shared_ptr<const Lexicon> lexicon);
+  PronunciationModels(PronunciationOptions options, std::vector<std::string> args, std::shared_ptr<const Lexicon> lexicon,
+                      std::shared_ptr<const WorkDir> files);
 
  private:
   PronunciationOptions options_;
   std::vector<std::string> args_;
   std::shared_ptr<const Lexicon> lexicon_;
+  std::shared_ptr<const WorkDir> files_;  // the pseudo-word dictionary, while decoders may still be made
 };
 
 struct PhoneAssessment {

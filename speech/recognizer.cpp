@@ -15,10 +15,10 @@
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
-#include <unistd.h>
 
 #include "speech/fluency.hpp"
 #include "speech/pronouncing_dictionary.hpp"
+#include "speech/work_dir.hpp"
 
 
 namespace orator::speech {
@@ -91,8 +91,9 @@ bool RecognizerModels::supports_language(std::string_view lang) {
   return lang == "en" || (lang.size() > 3 && lang.substr(0, 3) == "en-");
 }
 
-RecognizerModels::RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm)
-    : options_(std::move(options)), args_(std::move(args)), hesitation_lm_(std::move(hesitation_lm)) {}
+RecognizerModels::RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm,
+                                   std::shared_ptr<const WorkDir> files)
+    : options_(std::move(options)), args_(std::move(args)), hesitation_lm_(std::move(hesitation_lm)), files_(std::move(files)) {}
 
 std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerOptions& options, std::string& error,
                                                                const std::string& work_dir) {
@@ -107,10 +108,10 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
       return nullptr;
     }
   }
+  auto files = WorkDir::use(work_dir, "orator-asr", error);
+  if (!files) return nullptr;
+  const fs::path& out_dir = files->path();
   // The hesitation model: a uniform unigram model in ARPA text.
-  std::error_code ec;
-  fs::path out_dir = work_dir.empty() ? fs::temp_directory_path(ec) / ("orator-asr-" + std::to_string(::getpid())) : fs::path(work_dir);
-  fs::create_directories(out_dir, ec);
   const fs::path hesitation_lm = out_dir / "hesitations.arpa";
   {
     std::ofstream f(hesitation_lm, std::ios::trunc);
@@ -134,7 +135,7 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
       "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),
       "-maxhmmpf", std::to_string(o.max_hmms_per_frame), "-maxwpf", std::to_string(o.max_words_per_frame),
   };
-  return std::make_shared<const RecognizerModels>(std::move(o), std::move(args), hesitation_lm.string());
+  return std::make_shared<const RecognizerModels>(std::move(o), std::move(args), hesitation_lm.string(), std::move(files));
 }
 
 struct StreamRecognizer::Impl {

@@ -26,6 +26,8 @@
 
 namespace orator::speech {
 
+class WorkDir;  // speech/work_dir.hpp
+
 struct RecognizerOptions {
   std::string model_dir;         // holds en-us/, en-us.lm.bin, cmudict-en-us.dict; empty: the Debian path
   // Weight of a uniform model of hesitations (um, uh, er, ah, hmm, mm)
@@ -56,8 +58,10 @@ struct RecognizerOptions {
 
 class RecognizerModels {
  public:
-  // Checks the model files and writes the filler dictionary to `work_dir`
-  // (a temporary directory when empty). nullptr with `error` set on failure.
+  // Checks the model files and writes the decoders' dictionary (cut to the
+  // language model's words) and the hesitation model to `work_dir` (a
+  // temporary directory, removed with these models, when empty). nullptr
+  // with `error` set on failure.
   [[nodiscard]] static std::shared_ptr<const RecognizerModels> load(const RecognizerOptions& options, std::string& error,
                                                                     const std::string& work_dir = {});
   [[nodiscard]] static std::string default_model_dir();
@@ -69,12 +73,14 @@ class RecognizerModels {
 
   [[nodiscard]] const std::string& hesitation_lm() const { return hesitation_lm_; }
 
-  RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm);
+  RecognizerModels(RecognizerOptions options, std::vector<std::string> args, std::string hesitation_lm,
+                   std::shared_ptr<const WorkDir> files);
 
  private:
   RecognizerOptions options_;
   std::vector<std::string> args_;  // "-hmm", path, ... for cmd_ln_parse_r
   std::string hesitation_lm_;      // ARPA unigram model of hesitations
+  std::shared_ptr<const WorkDir> files_;  // holds the two files above while decoders may still be made
 };
 
 struct RecognizerUpdate {

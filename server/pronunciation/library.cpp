@@ -179,9 +179,18 @@ std::vector<const Sentence*> Library::recommend(const std::vector<std::string>& 
   return out;
 }
 
+namespace {
+std::string& models_work_dir() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void set_models_work_dir(std::string dir) { models_work_dir() = std::move(dir); }
+
 std::shared_ptr<const speech::PronunciationModels> models(std::string* error) {
   static std::string why;
-  static const auto loaded = speech::PronunciationModels::load({}, why);
+  static const auto loaded = speech::PronunciationModels::load({}, why, models_work_dir());
   if (!loaded && error) *error = why;
   return loaded;
 }

@@ -64,6 +64,11 @@ class Library {
 // first use and shared by the library and every assessment; nullptr with
 // `error` when the model files cannot be read.
 [[nodiscard]] std::shared_ptr<const speech::PronunciationModels> models(std::string* error = nullptr);
+// Where the models write their decoders' dictionary (the server's data
+// directory, so a killed server leaves nothing in /tmp); a temporary
+// directory removed at exit when never called. Call before the first
+// models(), from one thread.
+void set_models_work_dir(std::string dir);
 
 // The library, built on first use from the models' lexicon; nullptr with
 // `error` when it cannot be.
