@@ -4,13 +4,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "speech/fluency.hpp"
 #include "speech/pronouncing_dictionary.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/wer.hpp"
+#include "speech/work_dir.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace orator::speech;
@@ -137,6 +142,58 @@ TEST(Recognizer, MissingModelsAreAClearError) {
   o.model_dir = "/nonexistent/models";
   EXPECT_FALSE(RecognizerModels::load(o, error));
   EXPECT_NE(error.find("pocketsphinx-en-us"), std::string::npos) << error;
+}
+
+TEST(WorkDir, APrivateDirectoryGoesWithItsLastReferenceAGivenOneStays) {
+  std::string error;
+  std::filesystem::path made;
+  {
+    const auto dir = WorkDir::use({}, "orator-workdir", error);
+    ASSERT_TRUE(dir) << error;
+    made = dir->path();
+    EXPECT_EQ(made.filename().string().rfind("orator-workdir-", 0), 0u) << made;
+    std::ofstream(made / "file") << "x";
+    const auto again = WorkDir::use({}, "orator-workdir", error);
+    ASSERT_TRUE(again);
+    EXPECT_NE(again->path(), made) << "each set of models has its own";
+  }
+  EXPECT_FALSE(std::filesystem::exists(made));
+  const orator::test_support::TempDir temp("orator-given");
+  const auto given = temp.path() / "asr";
+  { EXPECT_TRUE(WorkDir::use(given.string(), "unused", error)); }
+  EXPECT_TRUE(std::filesystem::is_directory(given)) << "a directory the caller named is created and kept";
+  EXPECT_FALSE(WorkDir::use("/proc/orator-cannot-be-here", "unused", error));
+  EXPECT_NE(error.find("/proc/orator-cannot-be-here"), std::string::npos) << error;
+}
+
+// The decoders' dictionary holds what the language model can say, the
+// hesitations among it, and nothing the search could never propose.
+TEST(Recognizer, DecodersLoadTheDictionaryCutToTheLanguageModel) {
+  const std::filesystem::path full = RecognizerModels::default_model_dir() + "/cmudict-en-us.dict";
+  if (!std::filesystem::exists(full)) {
+    if (std::getenv("CI")) FAIL() << full << " missing (scripts/setup.sh installs pocketsphinx-en-us)";
+    GTEST_SKIP() << full << " missing: pocketsphinx-en-us not installed";
+  }
+  const orator::test_support::TempDir temp("orator-asr-dict");
+  std::string error;
+  const auto models = RecognizerModels::load({}, error, temp.path().string());
+  ASSERT_TRUE(models) << error;
+  const auto& args = models->decoder_args();
+  const auto at = std::find(args.begin(), args.end(), "-dict");
+  ASSERT_NE(at, args.end());
+  ASSERT_EQ(*(at + 1), (temp.path() / "searchable.dict").string());
+  const auto words_of = [](const std::filesystem::path& path) {
+    std::set<std::string> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.insert(line.substr(0, line.find(' ')));
+    return out;
+  };
+  const auto cut = words_of(*(at + 1)), all = words_of(full);
+  std::printf("decoder dictionary: %zu of %zu entries\n", cut.size(), all.size());
+  EXPECT_LT(cut.size(), all.size() * 3 / 4);
+  EXPECT_GT(cut.size(), all.size() / 3);
+  for (const char* w : {"um", "uh", "hmm", "the", "read", "read(2)", "president"}) EXPECT_TRUE(cut.count(w)) << w;
+  for (const auto& w : cut) EXPECT_TRUE(all.count(w)) << w << " is not in the pronouncing dictionary";
 }
 
 TEST(PronouncingDictionary, OneSyllablePerVowelPhoneOfTheFirstPronunciation) {
