@@ -67,6 +67,7 @@ bool write_searchable_dictionary(const fs::path& dict, const fs::path& lm, const
     const auto word = std::string_view(line).substr(0, line.find_first_of(" \t"));
     if (known.count(std::string(word.substr(0, word.find('('))))) f << line << '\n';
   }
+  f.close();  // a full disk shows at the last flush
   if (!in.eof() || !f) {
     error = "cannot write the recogniser's dictionary to " + out.string();
     return false;
