@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "speech/phonemes.hpp"
+#include "speech/pronouncing_dictionary.hpp"
 
 // flite installs no header for its CMU lexicon.
 extern "C" cst_lexicon* cmu_lex_init(void);
@@ -18,12 +19,6 @@ namespace {
 
 std::string_view word_at(const std::string& text, std::pair<std::uint32_t, std::uint32_t> entry) {
   return std::string_view(text).substr(entry.first, entry.second);
-}
-
-// "hello(2)" -> "hello".
-std::size_t headword_length(std::string_view key) {
-  const auto paren = key.find('(');
-  return paren == std::string_view::npos ? key.size() : paren;
 }
 
 Phones phones_of_line(std::string_view line) {
@@ -54,7 +49,7 @@ std::shared_ptr<const Lexicon> Lexicon::load(const std::string& path, std::strin
     const auto space = text.find(' ', at);
     if (space != std::string::npos && space < end) {
       const auto key = std::string_view(text).substr(at, space - at);
-      index.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(headword_length(key)));
+      index.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(headword(key).size()));
     }
     at = end + 1;
   }

@@ -10,6 +10,12 @@
 
 namespace orator::speech {
 
+// The word an entry of the dictionary (or a decoder's segment) spells:
+// "read(2)", a second pronunciation, is "read".
+[[nodiscard]] constexpr std::string_view headword(std::string_view entry) {
+  return entry.substr(0, entry.find('('));
+}
+
 // Vowel phones (ARPAbet, stress marks ignored) in "HH AH0 L OW1".
 [[nodiscard]] int vowel_phones(std::string_view phones);
 

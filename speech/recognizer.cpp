@@ -65,7 +65,7 @@ bool write_searchable_dictionary(const fs::path& dict, const fs::path& lm, const
   std::ofstream f(out, std::ios::trunc);
   for (std::string line; std::getline(in, line);) {
     const auto word = std::string_view(line).substr(0, line.find_first_of(" \t"));
-    if (known.count(std::string(word.substr(0, word.find('('))))) f << line << '\n';
+    if (known.count(std::string(headword(word)))) f << line << '\n';
   }
   f.close();  // a full disk shows at the last flush
   if (!in.eof() || !f) {
@@ -230,8 +230,7 @@ struct StreamRecognizer::Impl {
     for (ps_seg_t* seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
       const char* raw = ps_seg_word(seg);
       if (!raw || raw[0] == '<' || raw[0] == '[' || raw[0] == '+') continue;  // <s> </s> <sil> [NOISE] ++X++
-      std::string text(raw);
-      if (auto paren = text.find('('); paren != std::string::npos) text.resize(paren);  // "read(2)"
+      std::string text(headword(raw));
       int sf = 0, ef = 0;
       ps_seg_frames(seg, &sf, &ef);  // stream frames
       Word w;
