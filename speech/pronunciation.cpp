@@ -180,6 +180,7 @@ struct PronunciationAssessor::Impl {
   std::shared_ptr<const PronunciationModels> models;
   cmd_ln_t* config = nullptr;
   ps_decoder_t* ps = nullptr;
+  bool has_loop = false;  // the "loop" search is set
   std::vector<std::int16_t> pcm;
 
   explicit Impl(std::shared_ptr<const PronunciationModels> m) : models(std::move(m)) {
@@ -193,6 +194,8 @@ struct PronunciationAssessor::Impl {
       cmd_ln_free_r(config);
       throw std::runtime_error("pronunciation decoder could not be created (model files unreadable?)");
     }
+    // The loop is the same for every attempt: compiled once per decoder.
+    has_loop = ps_set_jsgf_string(ps, "loop", phone_loop_grammar().c_str()) >= 0;
   }
   ~Impl() {
     if (ps) ps_free(ps);
@@ -271,8 +274,7 @@ PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const floa
       ps_set_jsgf_string(m.ps, "target", grammar_of(target).c_str()) >= 0) {
     const auto forced = phones_by_word(m.decode("target"), words.size());
     std::vector<Segment> heard;
-    if (std::any_of(forced.begin(), forced.end(), [](const auto& w) { return !w.empty(); }) &&
-        ps_set_jsgf_string(m.ps, "loop", phone_loop_grammar().c_str()) >= 0) {
+    if (m.has_loop && std::any_of(forced.begin(), forced.end(), [](const auto& w) { return !w.empty(); })) {
       heard = m.decode("loop");
       for (auto& h : heard)  // "w0_AH" -> "AH"; silences keep their names and compete too
         if (auto parsed = parse_pseudo_word(h.name)) h.name = std::move(parsed->second);
