@@ -1,18 +1,17 @@
 #include "speech/pronunciation.hpp"
 
 #include <pocketsphinx.h>
-#include <sphinxbase/err.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 
 #include "speech/phonemes.hpp"
 #include "speech/recognizer.hpp"
+#include "speech/sphinx_logging.hpp"
 #include "speech/spoken_text.hpp"
 #include "speech/wer.hpp"
 #include "speech/words.hpp"
@@ -119,8 +118,7 @@ PronunciationModels::PronunciationModels(PronunciationOptions options, std::vect
 
 std::shared_ptr<const PronunciationModels> PronunciationModels::load(const PronunciationOptions& options, std::string& error,
                                                                      const std::string& work_dir) {
-  static std::once_flag quiet;
-  std::call_once(quiet, [] { err_set_logfp(nullptr); });
+  silence_sphinx_logging();
   PronunciationOptions o = options;
   if (o.model_dir.empty()) o.model_dir = RecognizerModels::default_model_dir();
   o.max_words = std::clamp(o.max_words, 1, 200);
@@ -148,7 +146,7 @@ std::shared_ptr<const PronunciationModels> PronunciationModels::load(const Pronu
       return nullptr;
     }
   }
-  std::vector<std::string> args = {"-hmm", hmm.string(), "-dict", pseudo.string(), "-mmap", "yes", "-logfn", "/dev/null",
+  std::vector<std::string> args = {"-hmm", hmm.string(), "-dict", pseudo.string(), "-mmap", "yes",
                                    // Scores against every senone: what makes an aligned score a GOP.
                                    "-compallsen", "yes", "-bestpath", "no", "-fsgusefiller", "no"};
   return std::make_shared<const PronunciationModels>(std::move(o), std::move(args), std::move(lexicon), std::move(files));

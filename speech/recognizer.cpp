@@ -2,7 +2,6 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/ckd_alloc.h>
-#include <sphinxbase/err.h>
 
 #include <algorithm>
 #include <array>
@@ -11,13 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_set>
 
 #include "speech/fluency.hpp"
 #include "speech/pronouncing_dictionary.hpp"
+#include "speech/sphinx_logging.hpp"
 #include "speech/work_dir.hpp"
 
 
@@ -37,11 +36,6 @@ constexpr std::size_t kBlock = 2048;
 // stand anywhere (RecognizerOptions::hesitation_probability). 5prealpha
 // cannot decode multi-phone words as fillers (its fwdtree search asserts).
 constexpr std::array<const char*, 8> kHesitationWords = {"um", "umm", "uh", "er", "ah", "hmm", "hm", "mm"};
-
-void silence_library_logs() {
-  static std::once_flag once;
-  std::call_once(once, [] { err_set_logfp(nullptr); });
-}
 
 // The dictionary cut down to the words the language model knows, and the
 // hesitations: the search can only ever propose those, and every decoder
@@ -98,7 +92,7 @@ RecognizerModels::RecognizerModels(RecognizerOptions options, std::vector<std::s
 
 std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerOptions& options, std::string& error,
                                                                const std::string& work_dir) {
-  silence_library_logs();
+  silence_sphinx_logging();
   RecognizerOptions o = options;
   if (o.model_dir.empty()) o.model_dir = default_model_dir();
   const fs::path dir(o.model_dir);
@@ -130,7 +124,7 @@ std::shared_ptr<const RecognizerModels> RecognizerModels::load(const RecognizerO
   if (!write_searchable_dictionary(dict, lm, searchable, error)) return nullptr;
   std::vector<std::string> args = {
       "-hmm", hmm.string(), "-lm", lm.string(), "-dict", searchable.string(),
-      "-mmap", "yes", "-logfn", "/dev/null",
+      "-mmap", "yes",
       "-vad_postspeech", std::to_string(std::lround(o.endpoint_silence_seconds * kFramesPerSecond)),
       "-silprob", fmt_double(o.silence_probability), "-fillprob", fmt_double(o.noise_probability),
       "-wip", fmt_double(o.word_insertion_penalty), "-lw", fmt_double(o.language_weight),

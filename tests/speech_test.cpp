@@ -13,6 +13,7 @@
 
 #include "speech/fluency.hpp"
 #include "speech/pronouncing_dictionary.hpp"
+#include "speech/pronunciation.hpp"
 #include "speech/recognizer.hpp"
 #include "speech/wer.hpp"
 #include "speech/work_dir.hpp"
@@ -194,6 +195,31 @@ TEST(Recognizer, DecodersLoadTheDictionaryCutToTheLanguageModel) {
   EXPECT_GT(cut.size(), all.size() / 3);
   for (const char* w : {"um", "uh", "hmm", "the", "read", "read(2)", "president"}) EXPECT_TRUE(cut.count(w)) << w;
   for (const auto& w : cut) EXPECT_TRUE(all.count(w)) << w << " is not in the pronouncing dictionary";
+}
+
+// sphinxbase's process-wide log stream (the test sees no sphinxbase header).
+extern "C" FILE* err_get_logfp(void);
+
+// Making a decoder must not swap that stream: the swap closes the stream that
+// decoders on other threads may be writing to (speech/sphinx_logging.hpp).
+TEST(Recognizer, MakingADecoderLeavesTheSharedLogStreamAlone) {
+  if (!std::filesystem::exists(RecognizerModels::default_model_dir() + "/en-us/mdef")) {
+    if (std::getenv("CI")) FAIL() << "pocketsphinx-en-us missing (scripts/setup.sh installs it)";
+    GTEST_SKIP() << "pocketsphinx-en-us not installed";
+  }
+  const orator::test_support::TempDir temp("orator-asr-log");
+  std::string error;
+  const auto asr = RecognizerModels::load({}, error, (temp.path() / "asr").string());
+  ASSERT_TRUE(asr) << error;
+  const auto pron = PronunciationModels::load({}, error, (temp.path() / "pron").string());
+  ASSERT_TRUE(pron) << error;
+  for (const auto& args : {asr->decoder_args(), pron->decoder_args()})
+    EXPECT_EQ(std::find(args.begin(), args.end(), "-logfn"), args.end());
+  ASSERT_EQ(err_get_logfp(), nullptr) << "the log is silenced before the first decoder";
+  StreamRecognizer recognizer(asr);
+  EXPECT_EQ(err_get_logfp(), nullptr) << "a recogniser's decoder reopened the log";
+  PronunciationAssessor assessor(pron);
+  EXPECT_EQ(err_get_logfp(), nullptr) << "a pronunciation decoder reopened the log";
 }
 
 TEST(PronouncingDictionary, OneSyllablePerVowelPhoneOfTheFirstPronunciation) {
