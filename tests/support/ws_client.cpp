@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 namespace orator::test_support {
 namespace beast = boost::beast;
@@ -121,16 +122,40 @@ void WsClient::half_close() {
   impl_->ws.next_layer().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-std::pair<int, std::string> http_get(int port, const std::string& target) {
-  net::io_context ioc;
+namespace {
+
+// A connected socket whose reads give up after `kHttpAnswerSeconds`: a server
+// that never answers fails the test that asked, with what it asked, instead
+// of hanging it until CTest's timeout kills it without a word.
+constexpr long kHttpAnswerSeconds = 240;
+
+tcp::socket connected_socket(net::io_context& ioc, int port) {
   tcp::socket sock(ioc);
   sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  const timeval tv{kHttpAnswerSeconds, 0};
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return sock;
+}
+
+void read_answer(tcp::socket& sock, beast::flat_buffer& buffer, auto& parser_or_message, const std::string& target) {
+  beast::error_code ec;
+  beast::http::read(sock, buffer, parser_or_message, ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+    throw std::runtime_error("no answer within " + std::to_string(kHttpAnswerSeconds) + " s to " + target);
+  if (ec) throw beast::system_error(ec);
+}
+
+}  // namespace
+
+std::pair<int, std::string> http_get(int port, const std::string& target) {
+  net::io_context ioc;
+  auto sock = connected_socket(ioc, port);
   beast::http::request<beast::http::empty_body> req{beast::http::verb::get, target, 11};
   req.set(beast::http::field::host, "127.0.0.1");
   beast::http::write(sock, req);
   beast::flat_buffer buffer;
   beast::http::response<beast::http::string_body> res;
-  beast::http::read(sock, buffer, res);
+  read_answer(sock, buffer, res, target);
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
@@ -143,8 +168,7 @@ boost::json::value HttpResult::json() const { return boost::json::parse(body); }
 HttpResult http_request(int port, const std::string& method, const std::string& target, const std::string& body,
                         const std::vector<std::pair<std::string, std::string>>& headers, const std::string& content_type) {
   net::io_context ioc;
-  tcp::socket sock(ioc);
-  sock.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  auto sock = connected_socket(ioc, port);
   beast::http::request<beast::http::string_body> req{beast::http::string_to_verb(method), target, 11};
   req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [name, value] : headers) req.set(name, value);
@@ -155,7 +179,7 @@ HttpResult http_request(int port, const std::string& method, const std::string& 
   beast::flat_buffer buffer;
   beast::http::response_parser<beast::http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  beast::http::read(sock, buffer, parser);
+  read_answer(sock, buffer, parser, method + " " + target);
   const auto& res = parser.get();
   HttpResult out;
   out.status = static_cast<int>(res.result_int());
