@@ -43,14 +43,19 @@ std::optional<std::pair<std::size_t, std::string>> parse_pseudo_word(std::string
   return std::pair{k, std::string(w.substr(underscore + 1))};
 }
 
-std::string grammar_of(const Target& target) {
+std::string grammar_of(const Target& target, Reading reading) {
   std::string g = "#JSGF V1.0;\ngrammar target;\npublic <utterance> =";
   // Each word may be skipped (not said), at a price: a word read badly
   // should still be aligned and scored, not skipped for a silence. Silence
   // is explicit (-fsgusefiller no): the noise models would otherwise
-  // swallow whole words.
+  // swallow whole words. A reading so far may end after any word, free: the
+  // price of skipping every word not read yet would take the only complete
+  // path out of the search's beam.
   g += " [sil]";
-  for (std::size_t k = 0; k < target.words.size(); ++k) g += " ( /0.99/ <w" + std::to_string(k) + "> | /0.01/ <NULL> ) [sil]";
+  const std::size_t n = target.words.size();
+  for (std::size_t k = 0; k < n; ++k)
+    g += std::string(reading == Reading::so_far && k ? " [" : "") + " ( /0.99/ <w" + std::to_string(k) + "> | /0.01/ <NULL> ) [sil]";
+  if (reading == Reading::so_far && n > 1) g += std::string(n - 1, ']');
   g += ";\n";
   for (std::size_t k = 0; k < target.words.size(); ++k) {
     g += "<w" + std::to_string(k) + "> =";
@@ -148,7 +153,10 @@ std::shared_ptr<const PronunciationModels> PronunciationModels::load(const Pronu
   }
   std::vector<std::string> args = {"-hmm", hmm.string(), "-dict", pseudo.string(), "-mmap", "yes",
                                    // Scores against every senone: what makes an aligned score a GOP.
-                                   "-compallsen", "yes", "-bestpath", "no", "-fsgusefiller", "no"};
+                                   "-compallsen", "yes", "-bestpath", "no", "-fsgusefiller", "no",
+                                   // Every frame kept: the front end's silence removal drops pauses'
+                                   // frames, and phone times (and the pauses between words) shrink.
+                                   "-remove_silence", "no"};
   return std::make_shared<const PronunciationModels>(std::move(o), std::move(args), std::move(lexicon), std::move(files));
 }
 
@@ -256,12 +264,19 @@ PronunciationAssessment PronunciationAssessor::assess(std::span<const float> sam
   return with_transcript(assess_audio(samples, target), target, transcript);
 }
 
-PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const float> samples, const Target& target) {
+PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const float> samples, const Target& target, Reading reading) {
   auto& m = *impl_;
-  PronunciationAssessment out;
   m.pcm.resize(samples.size());
-  for (std::size_t i = 0; i < samples.size(); ++i)
-    m.pcm[i] = static_cast<std::int16_t>(std::lrint(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f));
+  // A dither of a few steps (about -80 dBFS): every frame is decoded, and a
+  // muted microphone's digital silence would otherwise align to any word
+  // as well as to silence. Its own generator, the same for every call: the
+  // same audio scores the same.
+  std::uint32_t noise = 0x2545F491u;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    noise = noise * 1664525u + 1013904223u;
+    const float dither = static_cast<float>(noise >> 29) - 3.5f;  // uniform, -3.5..3.5 steps
+    m.pcm[i] = static_cast<std::int16_t>(std::clamp(std::lrint(std::clamp(samples[i], -1.0f, 1.0f) * 32767.0f + dither), -32768L, 32767L));
+  }
 
   std::vector<WordAssessment> words(target.words.size());
   for (std::size_t k = 0; k < words.size(); ++k) {
@@ -269,7 +284,7 @@ PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const floa
     words[k].target = k;
   }
   if (!target.words.empty() && target.words.size() <= static_cast<std::size_t>(m.models->options().max_words) && !m.pcm.empty() &&
-      ps_set_jsgf_string(m.ps, "target", grammar_of(target).c_str()) >= 0) {
+      ps_set_jsgf_string(m.ps, "target", grammar_of(target, reading).c_str()) >= 0) {
     const auto forced = phones_by_word(m.decode("target"), words.size());
     std::vector<Segment> heard;
     if (m.has_loop && std::any_of(forced.begin(), forced.end(), [](const auto& w) { return !w.empty(); })) {
@@ -302,6 +317,11 @@ PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const floa
       }
     }
   }
+  return scored(std::move(words));
+}
+
+PronunciationAssessment scored(std::vector<WordAssessment> words) {
+  PronunciationAssessment out;
   // Per word: said or not, and how well.
   int said = 0;
   std::map<std::string, std::pair<double, int>> by_phone;  // sum of scores, count

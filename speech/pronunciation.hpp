@@ -48,6 +48,10 @@ struct Target {
   std::vector<TargetWord> words;
 };
 
+// What the audio holds of the target: all of it (words not heard are
+// omitted), or the start of it, up to where the reader has got.
+enum class Reading { whole, so_far };
+
 class PronunciationModels {
  public:
   // Checks the model files and writes the pseudo-word dictionary to
@@ -107,6 +111,12 @@ struct PronunciationAssessment {
 // The score of a phone from its GOP (the calibration in docs/pronunciation.md).
 [[nodiscard]] int phone_score(double gop);
 
+// The scores of words whose phones are aligned and scored (assess_audio()'s
+// last step): each word's status, score and times from its phones, and the
+// accuracy, completeness and weak phonemes over all of them. A reading
+// aligned a part at a time is scored whole this way. Cheap: no decoding.
+[[nodiscard]] PronunciationAssessment scored(std::vector<WordAssessment> words);
+
 // Completes an assess_audio() result (call once on it): the transcript's
 // inserted and repeated words, and fluency. Cheap: no decoding.
 [[nodiscard]] PronunciationAssessment with_transcript(PronunciationAssessment aligned, const Target& target,
@@ -126,8 +136,11 @@ class PronunciationAssessor {
   [[nodiscard]] PronunciationAssessment assess(std::span<const float> samples16k, const Target& target,
                                                std::span<const Word> transcript = {});
   // The costly part alone: alignment and phone scores, without fluency or
-  // the transcript's words. with_transcript() completes it.
-  [[nodiscard]] PronunciationAssessment assess_audio(std::span<const float> samples16k, const Target& target);
+  // the transcript's words. with_transcript() completes it. A reading so
+  // far (a live reading at a pause) may stop after any word: the words
+  // after the last one said are left without phones.
+  [[nodiscard]] PronunciationAssessment assess_audio(std::span<const float> samples16k, const Target& target,
+                                                     Reading reading = Reading::whole);
 
  private:
   struct Impl;

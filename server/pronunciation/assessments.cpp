@@ -29,8 +29,9 @@ speech::PronunciationAssessment AssessorPool::assess(std::span<const float> samp
   return on_an_assessor([&](speech::PronunciationAssessor& a) { return a.assess(samples16k, target, transcript); });
 }
 
-speech::PronunciationAssessment AssessorPool::assess_audio(std::span<const float> samples16k, const speech::Target& target) {
-  return on_an_assessor([&](speech::PronunciationAssessor& a) { return a.assess_audio(samples16k, target); });
+speech::PronunciationAssessment AssessorPool::assess_audio(std::span<const float> samples16k, const speech::Target& target,
+                                                           speech::Reading reading) {
+  return on_an_assessor([&](speech::PronunciationAssessor& a) { return a.assess_audio(samples16k, target, reading); });
 }
 
 speech::PronunciationAssessment AssessorPool::on_an_assessor(

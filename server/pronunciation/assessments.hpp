@@ -40,7 +40,8 @@ class AssessorPool {
   [[nodiscard]] speech::PronunciationAssessment assess(std::span<const float> samples16k, const speech::Target& target,
                                                        std::span<const speech::Word> transcript = {});
   // The same, without the transcript's part (speech::with_transcript completes it).
-  [[nodiscard]] speech::PronunciationAssessment assess_audio(std::span<const float> samples16k, const speech::Target& target);
+  [[nodiscard]] speech::PronunciationAssessment assess_audio(std::span<const float> samples16k, const speech::Target& target,
+                                                             speech::Reading reading = speech::Reading::whole);
   // Runs `task` on one of the pool's threads (where assess() may block);
   // false when its bounded queue is full.
   [[nodiscard]] bool submit(std::function<void()> task) { return threads_.submit(std::move(task)); }
