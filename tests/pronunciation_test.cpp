@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -336,6 +337,34 @@ TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
   EXPECT_LT(substituted.fluency, plain.fluency) << "the hesitation costs fluency";
 }
 
+// The stream's strand for a LivePronunciation: results posted from the
+// pool's threads, run here one at a time.
+class TestStrand {
+ public:
+  server::pronunciation::LivePronunciation::Post poster() {
+    return [this](std::function<void()> f) {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(f));
+      posted_.notify_one();
+    };
+  }
+  // Runs the next posted call; false when none came within 30 s.
+  bool run_one() {
+    std::unique_lock lock(mutex_);
+    if (!posted_.wait_for(lock, std::chrono::seconds(30), [&] { return !queue_.empty(); })) return false;
+    auto f = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    f();
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable posted_;
+  std::deque<std::function<void()>> queue_;
+};
+
 // A live reading whose reader said nothing after the last pause ends from
 // that pause's pass (one decoding, completed with the transcript); speech
 // after it takes a fresh final pass.
@@ -348,36 +377,18 @@ TEST(Pronunciation, ALiveReadingEndsFromItsLastPauseWhenNothingFollowed) {
   audio.insert(audio.end(), 8000, 0.0f);
   const auto heard = heard_words({"please", "turn", "on", "the", "the", "light"});
   for (const bool spoke_again : {false, true}) {
-    std::mutex mutex;
-    std::condition_variable posted;
-    std::deque<std::function<void()>> strand;
-    auto run_one = [&] {
-      std::unique_lock lock(mutex);
-      if (!posted.wait_for(lock, std::chrono::seconds(30), [&] { return !strand.empty(); })) return false;
-      auto f = std::move(strand.front());
-      strand.pop_front();
-      lock.unlock();
-      f();
-      return true;
-    };
+    TestStrand strand;
     int words = 0;
-    server::pronunciation::LivePronunciation live(
-        *target,
-        [&](std::function<void()> f) {
-          std::lock_guard lock(mutex);
-          strand.push_back(std::move(f));
-          posted.notify_one();
-        },
-        [&](const speech::WordAssessment&) { ++words; });
+    server::pronunciation::LivePronunciation live(*target, strand.poster(), [&](const speech::WordAssessment&) { ++words; });
     live.on_speech();
     ASSERT_TRUE(live.push(audio));
     live.on_pause();
-    ASSERT_TRUE(run_one()) << "the pause's pass came back";
+    ASSERT_TRUE(strand.run_one()) << "the pause's pass came back";
     if (spoke_again) live.on_speech();
     std::optional<speech::PronunciationAssessment> result;
     bool done = false;
     live.finish(heard, [&](std::optional<speech::PronunciationAssessment> a) { result = std::move(a), done = true; });
-    while (!done) ASSERT_TRUE(run_one()) << "the assessment came back";
+    while (!done) ASSERT_TRUE(strand.run_one()) << "the assessment came back";
     ASSERT_TRUE(result);
     EXPECT_EQ(live.decodings(), spoke_again ? 2 : 1);
     const auto repeated = std::count_if(result->words.begin(), result->words.end(),
@@ -385,6 +396,113 @@ TEST(Pronunciation, ALiveReadingEndsFromItsLastPauseWhenNothingFollowed) {
     EXPECT_EQ(repeated, 1) << "the transcript's part is applied either way";
     EXPECT_EQ(words, 6) << "every target word once, and the repeated one";
     EXPECT_GE(result->completeness, 80);
+  }
+}
+
+// The start of a long target read so far: aligned as the whole target, its
+// words could only be kept by skipping the 28 not read yet, a path the
+// search's beam drops; as a reading so far, they are aligned.
+TEST(Pronunciation, TheStartOfALongTargetIsAlignedAsAReadingSoFar) {
+  server::dictation::SpeechSynthesis tts;
+  std::string error;
+  const std::string clause = "When the old bridge across the river finally closed for repairs last spring,";
+  const auto target = models()->prepare(clause + " most people in our small town had to drive almost twenty minutes further every "
+                                                 "morning, so the council decided to run a free ferry for cyclists and walkers.", error);
+  ASSERT_TRUE(target) << error;
+  auto audio = synthesise(tts, clause, "flite:cmu_us_slt");
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> hiss(-0.001f, 0.001f);
+  for (auto& x : audio) x += hiss(rng);
+  speech::PronunciationAssessor assessor(models());
+  const auto said = [](const speech::PronunciationAssessment& a) {
+    return std::count_if(a.words.begin(), a.words.end(), [](const auto& w) { return !w.phones.empty(); });
+  };
+  const auto so_far = assessor.assess_audio(audio, *target, speech::Reading::so_far);
+  const auto whole = assessor.assess_audio(audio, *target, speech::Reading::whole);
+  const auto read = std::count(clause.begin(), clause.end(), ' ') + 1;
+  std::printf("[ pronunciation ] %ld words read of %zu: %ld aligned as a reading so far, %ld as the whole target\n", long(read),
+              target->words.size(), long(said(so_far)), long(said(whole)));
+  EXPECT_EQ(said(so_far), read);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(read); ++k) EXPECT_FALSE(so_far.words[k].phones.empty()) << so_far.words[k].text;
+}
+
+// A reading with pauses: each pause's pass settles the words said before it,
+// so the passes together decode the audio about once (whole-reading passes
+// decoded each pause's prefix again), and the result matches one assessment
+// of the whole reading.
+TEST(Pronunciation, ALiveReadingsPassesDecodeOnlyWhatFollowsTheSettledWords) {
+  server::dictation::SpeechSynthesis tts;
+  std::string error;
+  const std::vector<std::string> phrases = {"Please turn on the light", "and close the kitchen door", "before you leave the house"};
+  const auto target = models()->prepare(phrases[0] + " " + phrases[1] + " " + phrases[2], error);
+  ASSERT_TRUE(target) << error;
+  // Each phrase, then 0.5 s of silence (synthesise()), under a microphone's
+  // faint noise: digital silence is no pause a reader makes.
+  std::vector<std::vector<float>> parts;
+  std::vector<float> whole;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> hiss(-0.001f, 0.001f);
+  for (const auto& p : phrases) {
+    parts.push_back(synthesise(tts, p, "flite:cmu_us_slt"));
+    for (auto& x : parts.back()) x += hiss(rng);
+    whole.insert(whole.end(), parts.back().begin(), parts.back().end());
+  }
+  TestStrand strand;
+  std::vector<std::size_t> reported;
+  server::pronunciation::LivePronunciation live(*target, strand.poster(), [&](const speech::WordAssessment& w) {
+    if (w.target) reported.push_back(*w.target);
+  });
+  std::size_t read = 0;  // target words in the phrases so far
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    live.on_speech();
+    ASSERT_TRUE(live.push(parts[i]));
+    live.on_pause();
+    ASSERT_TRUE(strand.run_one()) << "pause " << i << ": its pass came back";
+    read += static_cast<std::size_t>(std::count(phrases[i].begin(), phrases[i].end(), ' ') + 1);
+    EXPECT_EQ(reported.size(), read) << "at pause " << i << ", the words read so far are reported";
+  }
+  live.on_speech();
+  ASSERT_TRUE(live.push(parts.back()));
+  std::optional<speech::PronunciationAssessment> result;
+  bool done = false;
+  live.finish({}, [&](std::optional<speech::PronunciationAssessment> a) { result = std::move(a), done = true; });
+  while (!done) ASSERT_TRUE(strand.run_one()) << "the assessment came back";
+  ASSERT_TRUE(result);
+
+  const double seconds = static_cast<double>(whole.size()) / 16000;
+  std::printf("[ pronunciation ] live reading of %.1f s in 3 phrases: %d passes decoded %.1f s of audio\n", seconds, live.decodings(),
+              live.decoded_seconds());
+  EXPECT_EQ(live.decodings(), 3);
+  EXPECT_LT(live.decoded_seconds(), seconds * 1.1) << "each pass decodes only the audio after the settled words";
+
+  std::vector<std::size_t> each(target->words.size());
+  std::iota(each.begin(), each.end(), 0);
+  std::sort(reported.begin(), reported.end());
+  EXPECT_EQ(reported, each) << "every target word reported once";
+
+  speech::PronunciationAssessor assessor(models());
+  const auto at_once = assessor.assess(whole, *target);
+  std::printf("[ pronunciation ] the same reading in passes / at once: accuracy %d / %d, completeness %d / %d\n", result->accuracy,
+              at_once.accuracy, result->completeness, at_once.completeness);
+  EXPECT_EQ(result->completeness, 100);
+  EXPECT_EQ(at_once.completeness, 100);
+  EXPECT_NEAR(result->accuracy, at_once.accuracy, 10);
+  // Each phrase's words start after the audio of the phrases before it.
+  double phrase_start = 0;
+  std::size_t word = 0;
+  for (std::size_t i = 0; i < phrases.size(); ++i) {
+    const auto count = static_cast<std::size_t>(std::count(phrases[i].begin(), phrases[i].end(), ' ') + 1);
+    for (std::size_t k = 0; k < count && word < at_once.words.size(); ++k, ++word)
+      EXPECT_GT(at_once.words[word].start, phrase_start) << at_once.words[word].text << " of phrase " << i;
+    phrase_start += static_cast<double>(parts[i].size()) / 16000;
+  }
+  ASSERT_EQ(result->words.size(), at_once.words.size());
+  for (std::size_t i = 0; i < result->words.size(); ++i) {
+    EXPECT_EQ(result->words[i].target, at_once.words[i].target);
+    // Within a few frames: both are the stream's times (every frame is kept,
+    // pauses too, or the whole reading's times would shrink at each pause).
+    EXPECT_NEAR(result->words[i].start, at_once.words[i].start, 0.05) << result->words[i].text;
+    EXPECT_NEAR(result->words[i].end, at_once.words[i].end, 0.05) << result->words[i].text;
   }
 }
 

@@ -11,6 +11,21 @@ namespace {
 constexpr std::size_t kRate = 16000;
 constexpr std::size_t kMaxSamples = static_cast<std::size_t>(LivePronunciation::kMaxSeconds) * kRate;
 constexpr std::size_t kMinNewSamples = kRate;  // an interim pass needs a second of new audio
+// A settled word's audio ends this long after its last phone: the aligner
+// may end a final stop before its release.
+constexpr std::size_t kSettleMarginSamples = kRate / 10;
+
+// `part`, the assessment of the target's words from `first_word` on over the
+// audio from `offset` seconds, after the words settled before it.
+speech::PronunciationAssessment joined(std::vector<speech::WordAssessment> settled, speech::PronunciationAssessment part,
+                                       std::size_t first_word, double offset) {
+  for (auto& w : part.words) {
+    if (w.target) *w.target += first_word;
+    for (auto& p : w.phones) p.start += offset, p.end += offset;
+    settled.push_back(std::move(w));
+  }
+  return speech::scored(std::move(settled));
+}
 }  // namespace
 
 LivePronunciation::LivePronunciation(speech::Target target, Post post, WordHandler on_word)
@@ -39,11 +54,27 @@ void LivePronunciation::on_pause() {
   spoken_since_pass_ = false;
   assessed_samples_ = samples_.size();
   last_pass_.reset();
-  assess_async(false, {}, [this](std::optional<speech::PronunciationAssessment> a) {
+  const std::size_t pass_end = samples_.size();
+  assess_async(false, {}, [this, pass_end](std::optional<speech::PronunciationAssessment> a) {
     running_ = false;
+    if (a) settle(*a, pass_end);
     last_pass_ = std::move(a);
     if (final_done_) complete_from_last_pass();
   });
+}
+
+void LivePronunciation::settle(const speech::PronunciationAssessment& pass, std::size_t pass_end) {
+  // The words up to the last one said are reported (report()): they and
+  // their audio are left out of later passes.
+  std::optional<std::size_t> last_said;
+  for (std::size_t i = 0; i < pass.words.size(); ++i)
+    if (!pass.words[i].phones.empty()) last_said = i;
+  if (!last_said || *last_said < settled_.size()) return;
+  // The pass ended in a pause, so the word is over even where its last phone
+  // was stretched over that pause (digital silence is aligned to anything).
+  const auto cut = std::min(static_cast<std::size_t>(pass.words[*last_said].end * kRate) + kSettleMarginSamples, pass_end);
+  settled_.assign(pass.words.begin(), pass.words.begin() + static_cast<std::ptrdiff_t>(*last_said + 1));
+  settled_samples_ = cut;
 }
 
 void LivePronunciation::complete_from_last_pass() {
@@ -86,8 +117,16 @@ void LivePronunciation::finish(std::vector<speech::Word> transcript, DoneHandler
 
 void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done) {
   ++decodings_;
-  // An interim pass reads a copy: the stream keeps appending meanwhile.
-  auto audio = std::make_shared<std::vector<float>>(final_pass ? std::move(samples_) : samples_);
+  // A pass decodes what follows the settled words, against the words after
+  // them: a reading's passes together decode its audio about once. It reads
+  // a copy: the stream keeps appending meanwhile.
+  const std::size_t first_word = settled_.size();
+  const double offset = static_cast<double>(settled_samples_) / kRate;
+  auto audio = std::make_shared<std::vector<float>>(samples_.begin() + static_cast<std::ptrdiff_t>(settled_samples_), samples_.end());
+  if (final_pass) samples_ = {};
+  decoded_samples_ += audio->size();
+  auto rest = std::make_shared<speech::Target>();
+  rest->words.assign(target_->words.begin() + static_cast<std::ptrdiff_t>(first_word), target_->words.end());
   auto deliver = [post = post_, alive = std::weak_ptr<bool>(alive_), this, final_pass, done](std::optional<speech::PronunciationAssessment> a) {
     post([alive, this, final_pass, done, a = std::move(a)]() mutable {
       const auto live = alive.lock();
@@ -96,12 +135,15 @@ void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> 
       done(std::move(a));
     });
   };
-  const bool queued = AssessorPool::instance().submit([audio, target = target_, transcript = std::move(transcript), deliver, final_pass]() {
+  const bool queued = AssessorPool::instance().submit([audio, rest, settled = settled_, first_word, offset, target = target_,
+                                                       transcript = std::move(transcript), deliver, final_pass]() mutable {
     std::optional<speech::PronunciationAssessment> result;
     try {
-      // An interim pass leaves the transcript's part for the end (with_transcript).
-      result = final_pass ? AssessorPool::instance().assess(*audio, *target, transcript)
-                          : AssessorPool::instance().assess_audio(*audio, *target);
+      const auto reading = final_pass ? speech::Reading::whole : speech::Reading::so_far;
+      auto part = rest->words.empty() ? speech::PronunciationAssessment{} : AssessorPool::instance().assess_audio(*audio, *rest, reading);
+      auto whole = joined(std::move(settled), std::move(part), first_word, offset);
+      // An interim pass leaves the transcript's part for the end.
+      result = final_pass ? speech::with_transcript(std::move(whole), *target, transcript) : std::move(whole);
     } catch (const std::exception& e) {
       spdlog::warn("live pronunciation assessment failed: {}", e.what());
     }

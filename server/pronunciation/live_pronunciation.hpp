@@ -3,8 +3,9 @@
 // "pronunciation"). The 16 kHz audio is kept from the stream's start (at
 // most kMaxSeconds: a sentence of 50 words); at each pause it is assessed on
 // the AssessorPool's threads and every target word finished by then is
-// reported once; at the end the whole attempt is assessed, with the
-// recogniser's words when there are any. Results come back through `post`
+// reported once and settled: later passes align only the audio after it
+// against the words after it. At the end the rest is assessed and the
+// whole attempt scored, with the recogniser's words when there are any. Results come back through `post`
 // (the stream's strand) and are dropped once this object is gone.
 //
 // Thread-safety: every call on the stream's strand; not thread-safe.
@@ -46,13 +47,16 @@ class LivePronunciation {
 
   [[nodiscard]] const speech::Target& target() const { return *target_; }
   [[nodiscard]] double kept_seconds() const;
-  // Decodings of the audio begun so far (interim and final passes).
+  // Decodings of the audio begun so far (interim and final passes), and the
+  // seconds of audio they were given.
   [[nodiscard]] int decodings() const { return decodings_; }
+  [[nodiscard]] double decoded_seconds() const { return static_cast<double>(decoded_samples_) / 16000.0; }
 
  private:
   void assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done);
   void report(const speech::PronunciationAssessment& a, bool final_pass);
   void complete_from_last_pass();
+  void settle(const speech::PronunciationAssessment& pass, std::size_t pass_end);
 
   std::shared_ptr<const speech::Target> target_;
   Post post_;
@@ -63,6 +67,9 @@ class LivePronunciation {
   bool finished_ = false;
   std::size_t assessed_samples_ = 0;
   int decodings_ = 0;
+  std::size_t decoded_samples_ = 0;
+  std::vector<speech::WordAssessment> settled_;  // target words 0.. reported and left out of later passes
+  std::size_t settled_samples_ = 0;              // where the audio after them begins
   bool spoken_since_pass_ = true;   // speech began after the last pass started (or there was none)
   std::optional<speech::PronunciationAssessment> last_pass_;  // the last interim pass, audio only
   std::vector<speech::Word> final_transcript_;  // finish() waiting on a running pass: its arguments
