@@ -10,18 +10,16 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "server/dictation/speech_synthesis.hpp"
 #include "server/pronunciation/live_pronunciation.hpp"
 #include "speech/pronunciation.hpp"
+#include "support/posted_calls.hpp"
 
 namespace {
 using namespace orator;
@@ -94,30 +92,6 @@ void BM_Assess(benchmark::State& state) {
 }
 BENCHMARK(BM_Assess)->DenseRange(0, 3)->Iterations(5)->Unit(benchmark::kMillisecond);
 
-// What the stream's strand would run: results posted by the assessor pool.
-class Strand {
- public:
-  void post(std::function<void()> f) {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(f));
-    ready_.notify_one();
-  }
-  // Runs what was posted by `until`; false when nothing was.
-  bool run_until(std::chrono::steady_clock::time_point until) {
-    std::unique_lock lock(mutex_);
-    if (!ready_.wait_until(lock, until, [this] { return !queue_.empty(); })) return false;
-    auto f = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    f();
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
-};
 
 // A live reading as a stream makes it: 20 ms frames in real time, with
 // 0.5 s of silence after the sentence. Pauses and speech starts come from
@@ -136,7 +110,7 @@ void live_reading(benchmark::State& state, const std::string& text, const std::v
   double cpu = 0, final_ms = 0, decoded = 0;
   int pauses = 0, words = 0;
   for (auto _ : state) {
-    Strand strand;
+    test_support::PostedCalls strand;
     int reported = 0;
     std::optional<speech::PronunciationAssessment> result;
     bool done = false;

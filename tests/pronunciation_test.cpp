@@ -7,10 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -28,6 +25,7 @@
 #include "speech/pronunciation.hpp"
 #include "speech/spoken_text.hpp"
 #include "support/corpus.hpp"
+#include "support/posted_calls.hpp"
 #include "support/wav.hpp"
 
 namespace {
@@ -337,32 +335,12 @@ TEST(Pronunciation, TranscriptWordsTheTargetLacksAreInsertedOrRepeated) {
   EXPECT_LT(substituted.fluency, plain.fluency) << "the hesitation costs fluency";
 }
 
-// The stream's strand for a LivePronunciation: results posted from the
-// pool's threads, run here one at a time.
-class TestStrand {
+// The stream's strand for a LivePronunciation.
+class TestStrand : public test_support::PostedCalls {
  public:
   server::pronunciation::LivePronunciation::Post poster() {
-    return [this](std::function<void()> f) {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(f));
-      posted_.notify_one();
-    };
+    return [this](std::function<void()> f) { post(std::move(f)); };
   }
-  // Runs the next posted call; false when none came within 30 s.
-  bool run_one() {
-    std::unique_lock lock(mutex_);
-    if (!posted_.wait_for(lock, std::chrono::seconds(30), [&] { return !queue_.empty(); })) return false;
-    auto f = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    f();
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable posted_;
-  std::deque<std::function<void()>> queue_;
 };
 
 // A live reading whose reader said nothing after the last pause ends from
