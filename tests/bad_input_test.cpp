@@ -2,11 +2,16 @@
 // close code, lose nothing already analysed, and leave a parallel healthy
 // stream (and the server) untouched.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <opus.h>
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
@@ -204,3 +209,43 @@ TEST_F(BadInputTest, IdleStreamIsClosedWithItsAssessment) {
 }
 
 }  // namespace
+
+namespace orator::test_support {
+namespace {
+
+// The tests' HTTP client against a server that takes the connection and
+// never answers: it gives up at its deadline and says which request, where
+// it used to wait for ever (a CTest timeout, and no word of what hung).
+TEST(TestHttpClient, GivesUpOnAServerThatNeverAnswers) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t size = sizeof at;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&at), &size), 0);
+  std::thread silent([listener] {
+    const int connection = accept(listener, nullptr, nullptr);
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // longer than the deadline below
+    close(connection);
+  });
+  setenv("ORATOR_TEST_HTTP_ANSWER_S", "1", 1);
+  const auto start = std::chrono::steady_clock::now();
+  std::string what;
+  try {
+    (void)http_request(ntohs(at.sin_port), "GET", "/v1/never");
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  unsetenv("ORATOR_TEST_HTTP_ANSWER_S");
+  silent.join();
+  close(listener);
+  EXPECT_EQ(what, "no answer within 1 s to GET /v1/never");
+  EXPECT_LT(waited, 3.0);
+}
+
+}  // namespace
+}  // namespace orator::test_support

@@ -5,8 +5,9 @@
 // the AssessorPool's threads and every target word finished by then is
 // reported once and settled: later passes align only the audio after it
 // against the words after it. At the end the rest is assessed and the
-// whole attempt scored, with the recogniser's words when there are any. Results come back through `post`
-// (the stream's strand) and are dropped once this object is gone.
+// whole attempt scored, with the recogniser's words when there are any.
+// Results come back through `post` (the stream's strand) and are dropped
+// once this object is gone.
 //
 // Thread-safety: every call on the stream's strand; not thread-safe.
 #include <functional>
