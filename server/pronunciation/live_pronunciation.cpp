@@ -26,6 +26,15 @@ speech::PronunciationAssessment joined(std::vector<speech::WordAssessment> settl
   }
   return speech::scored(std::move(settled));
 }
+
+// The last target word an assessment found said: while reading, it and the
+// words before it are finished (reported, then settled).
+std::optional<std::size_t> last_said(const speech::PronunciationAssessment& a) {
+  std::optional<std::size_t> last;
+  for (const auto& w : a.words)
+    if (w.target && w.status != speech::WordStatus::omitted) last = std::max(last.value_or(0), *w.target);
+  return last;
+}
 }  // namespace
 
 LivePronunciation::LivePronunciation(speech::Target target, Post post, WordHandler on_word)
@@ -39,6 +48,8 @@ LivePronunciation::LivePronunciation(speech::Target target, Post post, WordHandl
 LivePronunciation::~LivePronunciation() { *alive_ = false; }
 
 double LivePronunciation::kept_seconds() const { return static_cast<double>(samples_.size()) / kRate; }
+
+double LivePronunciation::decoded_seconds() const { return static_cast<double>(decoded_samples_) / kRate; }
 
 bool LivePronunciation::push(std::span<const float> samples16k) {
   const auto room = kMaxSamples - samples_.size();
@@ -54,26 +65,24 @@ void LivePronunciation::on_pause() {
   spoken_since_pass_ = false;
   assessed_samples_ = samples_.size();
   last_pass_.reset();
-  const std::size_t pass_end = samples_.size();
-  assess_async(false, {}, [this, pass_end](std::optional<speech::PronunciationAssessment> a) {
+  assess_async(false, {}, [this](std::optional<speech::PronunciationAssessment> a) {
     running_ = false;
-    if (a) settle(*a, pass_end);
+    if (a) settle(*a);
     last_pass_ = std::move(a);
     if (final_done_) complete_from_last_pass();
   });
 }
 
-void LivePronunciation::settle(const speech::PronunciationAssessment& pass, std::size_t pass_end) {
-  // The words up to the last one said are reported (report()): they and
-  // their audio are left out of later passes.
-  std::optional<std::size_t> last_said;
-  for (std::size_t i = 0; i < pass.words.size(); ++i)
-    if (!pass.words[i].phones.empty()) last_said = i;
-  if (!last_said || *last_said < settled_.size()) return;
+void LivePronunciation::settle(const speech::PronunciationAssessment& pass) {
+  // The words reported (report()) and their audio are left out of later
+  // passes. An interim pass holds the target's words in order.
+  const auto last = last_said(pass);
+  if (!last || *last < settled_.size()) return;
   // The pass ended in a pause, so the word is over even where its last phone
   // was stretched over that pause (digital silence is aligned to anything).
-  const auto cut = std::min(static_cast<std::size_t>(pass.words[*last_said].end * kRate) + kSettleMarginSamples, pass_end);
-  settled_.assign(pass.words.begin(), pass.words.begin() + static_cast<std::ptrdiff_t>(*last_said + 1));
+  // The pass saw the audio up to assessed_samples_.
+  const auto cut = std::min(static_cast<std::size_t>(pass.words[*last].end * kRate) + kSettleMarginSamples, assessed_samples_);
+  settled_.assign(pass.words.begin(), pass.words.begin() + static_cast<std::ptrdiff_t>(*last + 1));
   settled_samples_ = cut;
 }
 
@@ -153,11 +162,8 @@ void LivePronunciation::assess_async(bool final_pass, std::vector<speech::Word> 
 }
 
 void LivePronunciation::report(const speech::PronunciationAssessment& a, bool final_pass) {
-  // While reading, a word counts as finished once a later one was heard:
-  // the target words up to the last one said. At the end, every word.
-  std::optional<std::size_t> last_said;
-  for (const auto& w : a.words)
-    if (w.target && w.status != speech::WordStatus::omitted) last_said = std::max(last_said.value_or(0), *w.target);
+  // While reading, the target words up to the last one said; at the end, every word.
+  const auto last = last_said(a);
   for (const auto& w : a.words) {
     if (!w.target) {
       if (final_pass) on_word_(w);  // inserted or repeated: known only from the whole attempt
@@ -165,7 +171,7 @@ void LivePronunciation::report(const speech::PronunciationAssessment& a, bool fi
     }
     const auto i = *w.target;
     if (i >= reported_.size() || reported_[i]) continue;
-    if (!final_pass && (!last_said || i > *last_said)) continue;
+    if (!final_pass && (!last || i > *last)) continue;
     reported_[i] = true;
     on_word_(w);
   }

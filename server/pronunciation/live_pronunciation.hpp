@@ -51,13 +51,13 @@ class LivePronunciation {
   // Decodings of the audio begun so far (interim and final passes), and the
   // seconds of audio they were given.
   [[nodiscard]] int decodings() const { return decodings_; }
-  [[nodiscard]] double decoded_seconds() const { return static_cast<double>(decoded_samples_) / 16000.0; }
+  [[nodiscard]] double decoded_seconds() const;
 
  private:
   void assess_async(bool final_pass, std::vector<speech::Word> transcript, DoneHandler done);
   void report(const speech::PronunciationAssessment& a, bool final_pass);
   void complete_from_last_pass();
-  void settle(const speech::PronunciationAssessment& pass, std::size_t pass_end);
+  void settle(const speech::PronunciationAssessment& pass);
 
   std::shared_ptr<const speech::Target> target_;
   Post post_;
