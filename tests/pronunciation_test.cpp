@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <numeric>
-#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -26,6 +25,7 @@
 #include "speech/spoken_text.hpp"
 #include "support/corpus.hpp"
 #include "support/posted_calls.hpp"
+#include "support/signals.hpp"
 #include "support/wav.hpp"
 
 namespace {
@@ -184,6 +184,15 @@ std::vector<float> synthesise(server::dictation::SpeechSynthesis& tts, const std
   for (std::size_t i = 0; i < r.samples.size(); ++i) out[i + 4000] = static_cast<float>(r.samples[i]) / 32768.0f;
   return out;
 }
+
+// Speech under a microphone's faint hiss (about -65 dBFS): digital silence is
+// no pause a reader makes.
+void under_hiss(std::vector<float>& audio, std::uint32_t seed) {
+  const auto hiss = test_support::white_noise(16000, static_cast<double>(audio.size()) / 16000 + 1, 0.00058, seed);
+  for (std::size_t i = 0; i < audio.size(); ++i) audio[i] += hiss[i];
+}
+
+std::size_t words_in(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), ' ') + 1); }
 
 struct Substitution {
   const char* target;
@@ -388,20 +397,18 @@ TEST(Pronunciation, TheStartOfALongTargetIsAlignedAsAReadingSoFar) {
                                                  "morning, so the council decided to run a free ferry for cyclists and walkers.", error);
   ASSERT_TRUE(target) << error;
   auto audio = synthesise(tts, clause, "flite:cmu_us_slt");
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<float> hiss(-0.001f, 0.001f);
-  for (auto& x : audio) x += hiss(rng);
+  under_hiss(audio, 3);
   speech::PronunciationAssessor assessor(models());
   const auto said = [](const speech::PronunciationAssessment& a) {
     return std::count_if(a.words.begin(), a.words.end(), [](const auto& w) { return !w.phones.empty(); });
   };
   const auto so_far = assessor.assess_audio(audio, *target, speech::Reading::so_far);
   const auto whole = assessor.assess_audio(audio, *target, speech::Reading::whole);
-  const auto read = std::count(clause.begin(), clause.end(), ' ') + 1;
-  std::printf("[ pronunciation ] %ld words read of %zu: %ld aligned as a reading so far, %ld as the whole target\n", long(read),
+  const auto read = words_in(clause);
+  std::printf("[ pronunciation ] %zu words read of %zu: %ld aligned as a reading so far, %ld as the whole target\n", read,
               target->words.size(), long(said(so_far)), long(said(whole)));
-  EXPECT_EQ(said(so_far), read);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(read); ++k) EXPECT_FALSE(so_far.words[k].phones.empty()) << so_far.words[k].text;
+  EXPECT_EQ(static_cast<std::size_t>(said(so_far)), read);
+  for (std::size_t k = 0; k < read; ++k) EXPECT_FALSE(so_far.words[k].phones.empty()) << so_far.words[k].text;
 }
 
 // A reading with pauses: each pause's pass settles the words said before it,
@@ -414,15 +421,12 @@ TEST(Pronunciation, ALiveReadingsPassesDecodeOnlyWhatFollowsTheSettledWords) {
   const std::vector<std::string> phrases = {"Please turn on the light", "and close the kitchen door", "before you leave the house"};
   const auto target = models()->prepare(phrases[0] + " " + phrases[1] + " " + phrases[2], error);
   ASSERT_TRUE(target) << error;
-  // Each phrase, then 0.5 s of silence (synthesise()), under a microphone's
-  // faint noise: digital silence is no pause a reader makes.
+  // Each phrase, then 0.5 s of silence (synthesise()), under a hiss.
   std::vector<std::vector<float>> parts;
   std::vector<float> whole;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> hiss(-0.001f, 0.001f);
   for (const auto& p : phrases) {
     parts.push_back(synthesise(tts, p, "flite:cmu_us_slt"));
-    for (auto& x : parts.back()) x += hiss(rng);
+    under_hiss(parts.back(), static_cast<std::uint32_t>(7 + parts.size()));
     whole.insert(whole.end(), parts.back().begin(), parts.back().end());
   }
   TestStrand strand;
@@ -436,7 +440,7 @@ TEST(Pronunciation, ALiveReadingsPassesDecodeOnlyWhatFollowsTheSettledWords) {
     ASSERT_TRUE(live.push(parts[i]));
     live.on_pause();
     ASSERT_TRUE(strand.run_one()) << "pause " << i << ": its pass came back";
-    read += static_cast<std::size_t>(std::count(phrases[i].begin(), phrases[i].end(), ' ') + 1);
+    read += words_in(phrases[i]);
     EXPECT_EQ(reported.size(), read) << "at pause " << i << ", the words read so far are reported";
   }
   live.on_speech();
@@ -469,8 +473,7 @@ TEST(Pronunciation, ALiveReadingsPassesDecodeOnlyWhatFollowsTheSettledWords) {
   double phrase_start = 0;
   std::size_t word = 0;
   for (std::size_t i = 0; i < phrases.size(); ++i) {
-    const auto count = static_cast<std::size_t>(std::count(phrases[i].begin(), phrases[i].end(), ' ') + 1);
-    for (std::size_t k = 0; k < count && word < at_once.words.size(); ++k, ++word)
+    for (std::size_t k = 0; k < words_in(phrases[i]) && word < at_once.words.size(); ++k, ++word)
       EXPECT_GT(at_once.words[word].start, phrase_start) << at_once.words[word].text << " of phrase " << i;
     phrase_start += static_cast<double>(parts[i].size()) / 16000;
   }
