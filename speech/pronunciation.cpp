@@ -270,7 +270,8 @@ PronunciationAssessment PronunciationAssessor::assess_audio(std::span<const floa
   // A dither of a few steps (about -80 dBFS): every frame is decoded, and a
   // muted microphone's digital silence would otherwise align to any word
   // as well as to silence. Its own generator, the same for every call: the
-  // same audio scores the same.
+  // dither adds no randomness (the decoder's running cepstral mean, carried
+  // from its previous attempt, still does: docs/pronunciation.md).
   std::uint32_t noise = 0x2545F491u;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     noise = noise * 1664525u + 1013904223u;
